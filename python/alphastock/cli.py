@@ -1,0 +1,143 @@
+"""The ``alphastock`` command line (typer, with rich output)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from alphastock import __version__
+from alphastock.config import load_config
+from alphastock.errors import AlphaStockError
+
+app = typer.Typer(
+    name="alphastock",
+    help="Algorithmic trading for NSE/NFO/MCX through Zerodha Kite Connect.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+config_app = typer.Typer(help="Inspect the effective configuration.", no_args_is_help=True)
+options_app = typer.Typer(help="Price options, compute greeks and implied volatility.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+app.add_typer(options_app, name="options")
+
+console = Console()
+err_console = Console(stderr=True)
+
+ConfigFiles = Annotated[
+    list[Path] | None,
+    typer.Option("--config", "-c", help="YAML config file(s), applied in order over the defaults."),
+]
+DAYS_PER_YEAR = 365.0
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        console.print(f"alphastock {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version and exit."),
+    ] = False,
+) -> None:
+    """AlphaStock: a Rust-cored trading system for Indian markets."""
+
+
+@app.command()
+def live() -> None:
+    """Run the trading engine (the embedded exchange simulator when no credentials are configured)."""
+    err_console.print(
+        "[bold red]alphastock live is not yet available[/]: this build has the options-math core; "
+        "the engine, broker adapter and exchange simulator land in later releases."
+    )
+    raise typer.Exit(code=2)
+
+
+@config_app.command("show")
+def config_show(config: ConfigFiles = None) -> None:
+    """Print the effective configuration (defaults < files < environment) as YAML."""
+    try:
+        effective = load_config(config)
+    except AlphaStockError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(code=2) from None
+    console.print(yaml.safe_dump(effective.model_dump(mode="python"), sort_keys=False), end="")
+
+
+Flag = Annotated[str, typer.Option("--flag", "-f", help="c/p, call/put or CE/PE.")]
+Spot = Annotated[float, typer.Option("--spot", "-s", help="Spot (bsm) or forward (black76), rupees.")]
+Strike = Annotated[float, typer.Option("--strike", "-k", help="Strike, rupees.")]
+Days = Annotated[float, typer.Option("--days", "-d", help="Calendar days to expiry (fractions allowed).")]
+Rate = Annotated[float, typer.Option("--rate", "-r", help="Risk-free rate, decimal (0.065 = 6.5%).")]
+Yield = Annotated[float, typer.Option("--yield", "-q", help="Continuous dividend yield, decimal (bsm).")]
+Model = Annotated[str, typer.Option("--model", "-m", help="bsm or black76.")]
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {exc}")
+    return typer.Exit(code=2)
+
+
+@options_app.command("greeks")
+def options_greeks(
+    flag: Flag,
+    spot: Spot,
+    strike: Strike,
+    days: Days,
+    vol: Annotated[float, typer.Option("--vol", "-v", help="Volatility, decimal (0.14 = 14%).")],
+    rate: Rate = 0.065,
+    dividend_yield: Yield = 0.0,
+    model: Model = "bsm",
+) -> None:
+    """Price and greeks of one European option (theta per day, vega and rho per 1%)."""
+    from alphastock.options import greeks
+
+    try:
+        values = greeks(flag, spot, strike, days / DAYS_PER_YEAR, rate, vol, dividend_yield, model)
+    except ValueError as exc:
+        raise _fail(exc) from None
+    table = Table(title=f"{flag.upper()} {strike:g} on {spot:g}, {days:g} days, vol {vol:.2%} ({model})")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for name, value in values.items():
+        table.add_row(name, f"{float(value):.6f}")
+    console.print(table)
+
+
+@options_app.command("iv")
+def options_iv(
+    premium: Annotated[float, typer.Option("--price", "-p", help="Option price, rupees.")],
+    flag: Flag,
+    spot: Spot,
+    strike: Strike,
+    days: Days,
+    rate: Rate = 0.065,
+    dividend_yield: Yield = 0.0,
+    model: Model = "bsm",
+) -> None:
+    """Implied volatility of one European option price."""
+    from alphastock.options import IvStatus, implied_vol
+
+    try:
+        vol, status = implied_vol(
+            premium, flag, spot, strike, days / DAYS_PER_YEAR, rate, dividend_yield, model, return_status=True
+        )
+    except ValueError as exc:
+        raise _fail(exc) from None
+    outcome = IvStatus(int(status))
+    if outcome is not IvStatus.OK:
+        err_console.print(f"[bold red]no implied volatility:[/] {outcome.name}")
+        raise typer.Exit(code=1)
+    console.print(f"implied volatility: [bold]{float(vol):.6%}[/]")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,113 @@
+"""AlphaStock configuration: typed, validated, layered.
+
+Load order (later wins): built-in defaults < YAML files (``config/default.yaml``
+is the commented reference) < environment variables < CLI flags. An
+environment variable ``ALPHASTOCK__OPTIONS__THREADS=2`` sets
+``options.threads``: the prefix, then the path in upper case joined by ``__``.
+Values from the environment are parsed as YAML scalars (``2``, ``0.5``,
+``true``, ``null``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from alphastock.errors import ConfigError
+from alphastock.options.strikes import StrikeFilters, StrikeWeights
+
+ENV_PREFIX = "ALPHASTOCK__"
+
+
+class OptionsConfig(BaseModel):
+    """Options analytics settings."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    threads: int = Field(0, ge=0, description="threads for large batches; 0 = RAYON_NUM_THREADS or all cores")
+    forward_strikes: int = Field(5, ge=1, description="near-the-money strikes voting on the parity forward")
+    strike_weights: StrikeWeights = StrikeWeights()
+    strike_filters: StrikeFilters = StrikeFilters()
+
+
+class AlphaStockConfig(BaseModel):
+    """The whole configuration tree."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    options: OptionsConfig = OptionsConfig()
+
+
+def _deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {path} is not valid YAML: {exc}") from exc
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"config file {path} must hold a mapping at the top level")
+    return loaded
+
+
+def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    tree: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        path = [part.lower() for part in name[len(ENV_PREFIX) :].split("__") if part]
+        if not path:
+            continue
+        node = tree
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        try:
+            node[path[-1]] = yaml.safe_load(raw)
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"environment variable {name} is not a valid value: {exc}") from exc
+    return tree
+
+
+def load_config(
+    files: list[Path] | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> AlphaStockConfig:
+    """Build the configuration from defaults, YAML files, the environment and CLI overrides.
+
+    Raises:
+        ConfigError: a file cannot be read or parsed, or a value fails validation
+            (the message names the setting).
+    """
+    data: dict[str, Any] = {}
+    for path in files or []:
+        data = _deep_merge(data, _read_yaml(path))
+    data = _deep_merge(data, _from_environment(os.environ if environ is None else environ))
+    data = _deep_merge(data, overrides or {})
+    try:
+        return AlphaStockConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors(include_url=False)
+        )
+        raise ConfigError(f"invalid configuration: {problems}") from None
+
+
+__all__ = ["ENV_PREFIX", "AlphaStockConfig", "OptionsConfig", "load_config"]

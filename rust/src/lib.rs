@@ -1,0 +1,12 @@
+//! AlphaStock's Rust core.
+//!
+//! The numeric modules are plain Rust with no interpreter dependency, so
+//! `cargo test --no-default-features` exercises them directly. The only PyO3
+//! code lives in `python/`, compiled with the default `python` feature.
+
+pub mod options;
+pub mod parallel;
+pub mod strikes;
+
+#[cfg(feature = "python")]
+mod python;
