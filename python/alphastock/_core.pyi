@@ -3,6 +3,20 @@
 import numpy as np
 from numpy.typing import NDArray
 
+__all__ = [
+    "IV_STATUS",
+    "PARALLEL_THRESHOLD",
+    "AlphaStockError",
+    "__version__",
+    "get_num_threads",
+    "greeks",
+    "implied_forward",
+    "implied_vol",
+    "price",
+    "score_strikes",
+    "set_num_threads",
+]
+
 __version__: str
 IV_STATUS: list[tuple[int, str]]
 PARALLEL_THRESHOLD: int

@@ -225,7 +225,8 @@ pub fn score_strikes(
     let log_max_oi = max_of(&|i| c.oi[i].max(0.0).ln_1p());
     let (iv_min, iv_max) = (min_of(&|i| c.iv[i]), max_of(&|i| c.iv[i]));
     let max_distance = max_of(&|i| (c.strike[i] - underlying).abs());
-    let spread_cap = if filters.max_spread_pct.is_finite() { filters.max_spread_pct } else { max_of(&|i| c.spread_pct(i)) };
+    let spread_cap =
+        if filters.max_spread_pct.is_finite() { filters.max_spread_pct } else { max_of(&|i| c.spread_pct(i)) };
     let delta_span = filters.target_delta.max(1.0 - filters.target_delta);
     let ratio_or_one = |num: f64, den: f64| if den > 0.0 { num / den } else { 1.0 };
 

@@ -219,7 +219,7 @@ def get_num_threads() -> int:
 
 
 PARALLEL_THRESHOLD: int = _core.PARALLEL_THRESHOLD
-"""Batches with at least this many options may run on the thread pool; smaller ones stay on the caller's thread."""
+"""Batches of at least this many options may run on the thread pool; smaller ones run on the caller."""
 
 __all__ = [
     "GREEK_NAMES",

@@ -3,11 +3,11 @@
 Formula (every term in [0, 1], 1 = best; the score is their weighted mean, so
 it is in [0, 1] too and a weight of 2 counts exactly twice a weight of 1)::
 
-    L (liquidity) = ½·ln(1+volume)/ln(1+max volume) + ½·ln(1+oi)/ln(1+max oi)
-    D (delta)     = 1 − | |delta| − target_delta | / max(target_delta, 1 − target_delta)
-    V (iv)        = (max iv − iv) / (max iv − min iv)           cheaper volatility scores higher
-    M (moneyness) = 1 − |K − underlying| / max |K − underlying|
-    S (spread)    = 1 − spread% / max_spread_pct,  spread% = (ask − bid) / mid × 100
+    L (liquidity) = 1/2·ln(1+volume)/ln(1+max volume) + 1/2·ln(1+oi)/ln(1+max oi)
+    D (delta)     = 1 - | |delta| - target_delta | / max(target_delta, 1 - target_delta)
+    V (iv)        = (max iv - iv) / (max iv - min iv)           cheaper volatility scores higher
+    M (moneyness) = 1 - |K - underlying| / max |K - underlying|
+    S (spread)    = 1 - spread% / max_spread_pct,  spread% = (ask - bid) / mid * 100
 
 Maxima and minima are taken over the candidates that pass the filters. A
 candidate is filtered out (score NaN) unless: strike > 0, ltp > 0,

@@ -45,9 +45,8 @@ mod tests {
     fn recovers_the_forward_of_a_black76_chain_with_one_bad_quote() {
         let (f, t, r) = (22_517.35, 7.0 / 365.0, 0.065);
         let strikes: Vec<f64> = (0..41).map(|i| 21_500.0 + 50.0 * i as f64).collect();
-        let quote = |is_call: bool, k: f64| {
-            price(&Contract { is_call, s: f, k, t, r, q: 0.0, model: Model::Black76 }, 0.13)
-        };
+        let quote =
+            |is_call: bool, k: f64| price(&Contract { is_call, s: f, k, t, r, q: 0.0, model: Model::Black76 }, 0.13);
         let calls: Vec<f64> = strikes.iter().map(|&k| quote(true, k)).collect();
         let mut puts: Vec<f64> = strikes.iter().map(|&k| quote(false, k)).collect();
         puts[20] += 40.0; // a stale put right at the money

@@ -27,14 +27,8 @@ pub struct Greeks {
 
 impl Greeks {
     /// All fields NaN: the result for inputs outside the model's domain.
-    pub const NAN: Greeks = Greeks {
-        price: f64::NAN,
-        delta: f64::NAN,
-        gamma: f64::NAN,
-        theta: f64::NAN,
-        vega: f64::NAN,
-        rho: f64::NAN,
-    };
+    pub const NAN: Greeks =
+        Greeks { price: f64::NAN, delta: f64::NAN, gamma: f64::NAN, theta: f64::NAN, vega: f64::NAN, rho: f64::NAN };
 }
 
 /// Price and greeks of `c` at volatility `sigma` (annualised decimal).
@@ -91,8 +85,8 @@ pub fn greeks(c: &Contract, sigma: f64) -> Greeks {
     let n_d2 = norm_cdf(sign * d2);
     let spot_df = c.s * df_q;
 
-    let theta_annual = -spot_df * density * sigma / (2.0 * sqrt_t)
-        + sign * (q * spot_df * n_d1 - c.r * c.k * df_r * n_d2);
+    let theta_annual =
+        -spot_df * density * sigma / (2.0 * sqrt_t) + sign * (q * spot_df * n_d1 - c.r * c.k * df_r * n_d2);
     let rho_annual = match c.model {
         Model::Bsm => sign * c.k * c.t * df_r * n_d2,
         Model::Black76 => black76_rho,
@@ -142,12 +136,10 @@ mod tests {
                 let delta = (p(&up, sigma) - p(&dn, sigma)) / (2.0 * ds);
                 let gamma = (p(&up, sigma) - 2.0 * g.price + p(&dn, sigma)) / (ds * ds);
                 let vega = (p(&c, sigma + h) - p(&c, sigma - h)) / (2.0 * h) * 0.01;
-                let rho = (p(&Contract { r: c.r + h, ..c }, sigma)
-                    - p(&Contract { r: c.r - h, ..c }, sigma))
+                let rho = (p(&Contract { r: c.r + h, ..c }, sigma) - p(&Contract { r: c.r - h, ..c }, sigma))
                     / (2.0 * h)
                     * 0.01;
-                let theta = -(p(&Contract { t: c.t + h, ..c }, sigma)
-                    - p(&Contract { t: c.t - h, ..c }, sigma))
+                let theta = -(p(&Contract { t: c.t + h, ..c }, sigma) - p(&Contract { t: c.t - h, ..c }, sigma))
                     / (2.0 * h)
                     / 365.0;
                 assert!((g.delta - delta).abs() < 1e-7, "{model:?} {is_call} delta");

@@ -48,11 +48,8 @@ pub fn implied_vol(c: &Contract, option_price: f64) -> (f64, IvStatus) {
         return (f64::NAN, IvStatus::InvalidInput);
     }
     let undiscounted = option_price / discount;
-    let (intrinsic, maximum) = if c.is_call {
-        ((forward - c.k).max(0.0), forward)
-    } else {
-        ((c.k - forward).max(0.0), c.k)
-    };
+    let (intrinsic, maximum) =
+        if c.is_call { ((forward - c.k).max(0.0), forward) } else { ((c.k - forward).max(0.0), c.k) };
     // F - K carries the rounding of F (and of r, q, t through it): that much
     // below intrinsic is not an arbitrage, it is arithmetic.
     let tolerance = ROUNDING_ULPS * f64::EPSILON * forward.max(c.k);

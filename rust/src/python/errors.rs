@@ -3,12 +3,7 @@
 use pyo3::exceptions::{PyException, PyValueError};
 use pyo3::prelude::*;
 
-pyo3::create_exception!(
-    _core,
-    AlphaStockError,
-    PyException,
-    "Base class of every error AlphaStock raises on purpose."
-);
+pyo3::create_exception!(_core, AlphaStockError, PyException, "Base class of every error AlphaStock raises on purpose.");
 
 /// A request that cannot be evaluated at all (as opposed to a bad element, which yields NaN).
 pub(crate) fn invalid_request(message: impl Into<String>) -> PyErr {

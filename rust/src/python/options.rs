@@ -3,10 +3,10 @@
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
+use super::columns::read_columns;
 use super::errors::invalid_request;
 use crate::options::{self, Contract, IvStatus, Model};
 use crate::parallel;
-use super::columns::read_columns;
 
 fn model_from_code(code: u8) -> PyResult<Model> {
     Model::from_code(code).ok_or_else(|| invalid_request(format!("unknown model code {code}: 0 = bsm, 1 = black76")))
@@ -34,7 +34,8 @@ fn py_price<'py>(
     let out = py.detach(|| {
         let mut out = vec![0.0; rows];
         parallel::fill(out.as_mut_slice(), |i| {
-            let c = Contract { is_call: is_call.at(i), s: s.at(i), k: k.at(i), t: t.at(i), r: r.at(i), q: q.at(i), model };
+            let c =
+                Contract { is_call: is_call.at(i), s: s.at(i), k: k.at(i), t: t.at(i), r: r.at(i), q: q.at(i), model };
             options::price(&c, sigma.at(i))
         });
         out
@@ -64,7 +65,8 @@ fn py_greeks<'py>(
         let mut columns: [Vec<f64>; 6] = std::array::from_fn(|_| vec![0.0; rows]);
         let [p, d, g, th, v, rh] = &mut columns;
         parallel::fill([p.as_mut_slice(), d, g, th, v, rh], |i| {
-            let c = Contract { is_call: is_call.at(i), s: s.at(i), k: k.at(i), t: t.at(i), r: r.at(i), q: q.at(i), model };
+            let c =
+                Contract { is_call: is_call.at(i), s: s.at(i), k: k.at(i), t: t.at(i), r: r.at(i), q: q.at(i), model };
             let g = options::greeks(&c, sigma.at(i));
             [g.price, g.delta, g.gamma, g.theta, g.vega, g.rho]
         });
@@ -101,7 +103,8 @@ fn py_implied_vol<'py>(
         let mut vols = vec![0.0; rows];
         let mut status = vec![0i8; rows];
         parallel::fill((vols.as_mut_slice(), status.as_mut_slice()), |i| {
-            let c = Contract { is_call: is_call.at(i), s: s.at(i), k: k.at(i), t: t.at(i), r: r.at(i), q: q.at(i), model };
+            let c =
+                Contract { is_call: is_call.at(i), s: s.at(i), k: k.at(i), t: t.at(i), r: r.at(i), q: q.at(i), model };
             let (vol, status) = options::implied_vol(&c, price.at(i));
             (vol, status as i8)
         });
