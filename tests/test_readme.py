@@ -1,0 +1,27 @@
+"""The README's Python tour runs as written."""
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+import alphastock.options as opt
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_tour_runs_and_picks_the_top_score_within_the_window() -> None:
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.DOTALL)
+    assert len(blocks) == 1
+    namespace: dict[str, object] = {}
+    try:
+        exec(compile(blocks[0], str(README), "exec"), namespace)
+    finally:
+        opt.set_num_threads(0)
+    picked = namespace["picked"]
+    assert isinstance(picked, opt.StrikeScores)
+    assert picked.best is not None
+    in_window = np.isfinite(picked.scores)
+    assert in_window.sum() == 11  # ATM +- 5 strikes
+    assert picked.best == int(np.nanargmax(picked.scores))
+    assert 0.0 <= np.nanmin(picked.scores) <= np.nanmax(picked.scores) <= 1.0
