@@ -4,8 +4,10 @@
 //! `cargo test --no-default-features` exercises them directly. The only PyO3
 //! code lives in `python/`, compiled with the default `python` feature.
 
+pub mod columns;
 pub mod options;
 pub mod parallel;
+pub mod simd;
 pub mod strikes;
 
 #[cfg(feature = "python")]

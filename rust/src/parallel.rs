@@ -138,12 +138,21 @@ fn fill_serial<O: Outputs>(out: &mut O, offset: usize, kernel: &(impl Fn(usize) 
 ///
 /// Runs on the thread pool when there are at least [`PARALLEL_THRESHOLD`]
 /// rows and more than one thread; the result is identical either way.
-pub fn fill<O: Outputs>(mut out: O, kernel: impl Fn(usize) -> O::Item + Sync) {
+pub fn fill<O: Outputs>(out: O, kernel: impl Fn(usize) -> O::Item + Sync) {
+    fill_chunks(out, |offset, mut part: O| fill_serial(&mut part, offset, &kernel));
+}
+
+/// Hand disjoint chunks of `out` to `kernel(first_row, chunk)`, covering every row once.
+///
+/// For kernels that work on blocks of rows (SIMD): the whole output is one
+/// chunk below [`PARALLEL_THRESHOLD`] rows or on one thread, otherwise it is
+/// split into a few chunks per thread and run on the pool.
+pub fn fill_chunks<O: Outputs>(out: O, kernel: impl Fn(usize, O) + Sync) {
     let rows = out.rows();
     let pool = match pool() {
         Ok(pool) if rows >= PARALLEL_THRESHOLD && pool.current_num_threads() > 1 => pool,
         // A pool that cannot start is not a reason to fail a calculation.
-        _ => return fill_serial(&mut out, 0, &kernel),
+        _ => return kernel(0, out),
     };
     let chunk = (rows / (pool.current_num_threads() * 4)).max(MIN_CHUNK);
     let mut chunks = Vec::with_capacity(rows / chunk + 1);
@@ -157,7 +166,7 @@ pub fn fill<O: Outputs>(mut out: O, kernel: impl Fn(usize) -> O::Item + Sync) {
     }
     chunks.push((offset, rest));
     pool.install(|| {
-        chunks.into_par_iter().for_each(|(offset, mut part)| fill_serial(&mut part, offset, &kernel));
+        chunks.into_par_iter().for_each(|(offset, part)| kernel(offset, part));
     });
 }
 

@@ -9,7 +9,8 @@
 //! D = 1 − | |delta| − target_delta | / max(target_delta, 1 − target_delta)
 //! V = (max iv − iv) / (max iv − min iv)                          (1 when all survivors share one iv)
 //! M = 1 − |K − underlying| / max |K − underlying|                  (1 when every survivor is at the money)
-//! S = 1 − spread% / max_spread_pct, spread% = (ask − bid)/mid·100   (with no cap: relative to the widest survivor)
+//! S = 1 − spread% / max_spread_pct, spread% = (ask − bid)/mid·100   (with no cap: relative to the widest
+//!                                                                   survivor; 1 when every spread is 0)
 //! ```
 //!
 //! The log keeps one huge-volume strike from flattening everyone else's
@@ -228,7 +229,9 @@ pub fn score_strikes(
     let spread_cap =
         if filters.max_spread_pct.is_finite() { filters.max_spread_pct } else { max_of(&|i| c.spread_pct(i)) };
     let delta_span = filters.target_delta.max(1.0 - filters.target_delta);
+    // When every survivor ties (zero distance, zero spread, one iv) the term is 1 for all.
     let ratio_or_one = |num: f64, den: f64| if den > 0.0 { num / den } else { 1.0 };
+    let ratio_or_zero = |num: f64, den: f64| if den > 0.0 { num / den } else { 0.0 };
 
     for &i in &survivors {
         let volume_term = if log_max_volume > 0.0 { c.volume[i].max(0.0).ln_1p() / log_max_volume } else { 0.0 };
@@ -236,8 +239,8 @@ pub fn score_strikes(
         let liquidity = 0.5 * (volume_term + oi_term);
         let delta = (1.0 - (c.delta[i].abs() - filters.target_delta).abs() / delta_span).clamp(0.0, 1.0);
         let iv = ratio_or_one(iv_max - c.iv[i], iv_max - iv_min);
-        let moneyness = 1.0 - ratio_or_one((c.strike[i] - underlying).abs(), max_distance);
-        let spread = (1.0 - ratio_or_one(c.spread_pct(i), spread_cap)).clamp(0.0, 1.0);
+        let moneyness = 1.0 - ratio_or_zero((c.strike[i] - underlying).abs(), max_distance);
+        let spread = (1.0 - ratio_or_zero(c.spread_pct(i), spread_cap)).clamp(0.0, 1.0);
         scores[i] = (weights.liquidity * liquidity
             + weights.delta * delta
             + weights.iv * iv
@@ -333,6 +336,18 @@ mod tests {
         let puts = StrikeFilters { option_type: Some(false), ..Default::default() };
         let s = score_strikes(&chain.view(), 22_500.0, &StrikeWeights::default(), &puts).unwrap();
         assert_eq!(s.best, None);
+    }
+
+    #[test]
+    fn ties_score_one_not_zero() {
+        let mut chain = three_calls();
+        chain.strike = vec![22_500.0; 3];
+        chain.bid = chain.ask.clone();
+        let zero = StrikeWeights { liquidity: 0.0, delta: 0.0, iv: 0.0, moneyness: 0.0, spread: 0.0 };
+        for w in [StrikeWeights { moneyness: 1.0, ..zero }, StrikeWeights { spread: 1.0, ..zero }] {
+            let s = score_strikes(&chain.view(), 22_500.0, &w, &StrikeFilters::default()).unwrap();
+            assert_eq!(s.scores, vec![1.0; 3]);
+        }
     }
 
     #[test]

@@ -150,8 +150,11 @@ def implied_vol(
 ) -> FloatArray | tuple[FloatArray, NDArray[np.int8]]:
     """Implied volatility (annualised decimal) of European option prices.
 
-    Uses Jäckel's "Let's Be Rational": the repriced value matches ``price``
-    to a few ulps wherever vega is not negligible. A price within rounding of
+    Uses Jäckel's "Let's Be Rational": ``price(implied_vol(p))`` matches ``p``
+    to a few ulps of ``p`` plus the effect of a few ulps of sigma itself
+    (``|error| <= 8 * (ulp(p) + vega * sigma * eps)``, the floor set by storing
+    sigma in a double), i.e. to machine precision wherever vega is not
+    negligible. A price within rounding (8 ulps of max(F, K)) of an in-the-money
     intrinsic value gives 0. Bad elements never raise: they give NaN, and with
     ``return_status=True`` an int8 array of :class:`IvStatus` codes comes back
     as well. Mismatched shapes raise ValueError.

@@ -8,8 +8,10 @@ it is in [0, 1] too and a weight of 2 counts exactly twice a weight of 1)::
     V (iv)        = (max iv - iv) / (max iv - min iv)           cheaper volatility scores higher
     M (moneyness) = 1 - |K - underlying| / max |K - underlying|
     S (spread)    = 1 - spread% / max_spread_pct,  spread% = (ask - bid) / mid * 100
+                    (with no cap, max_spread_pct = inf: relative to the widest survivor instead)
 
-Maxima and minima are taken over the candidates that pass the filters. A
+Maxima and minima are taken over the candidates that pass the filters; a term
+whose denominator is 0 (every survivor ties) is 1 for all. A
 candidate is filtered out (score NaN) unless: strike > 0, ltp > 0,
 0 < bid ≤ ask, delta finite, iv finite and > 0, it is of the wanted option
 type, volume ≥ min_volume, oi ≥ min_oi, spread% ≤ max_spread_pct, and it is

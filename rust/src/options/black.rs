@@ -1,17 +1,11 @@
 //! The Black formula on a forward, and the normal distribution it rests on.
 
-use std::f64::consts::FRAC_1_SQRT_2;
-
 use implied_vol::{DefaultSpecialFn, PriceBlackScholes, SpecialFn};
 
 use super::Contract;
 
 /// 1/sqrt(2*pi).
 const FRAC_1_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
-/// sqrt(pi/2).
-const SQRT_FRAC_PI_2: f64 = 1.253_314_137_315_500_3;
-/// Below this |z|, Cody's erf is a pure rational function (his 0.46875, scaled by sqrt 2).
-const CDF_CENTRE: f64 = 0.46875 * std::f64::consts::SQRT_2;
 
 /// Standard normal cumulative distribution, via Cody's erfc (full double precision in the tails).
 #[inline]
@@ -23,28 +17,6 @@ pub fn norm_cdf(x: f64) -> f64 {
 #[inline]
 pub fn norm_pdf(x: f64) -> f64 {
     FRAC_1_SQRT_2PI * (-0.5 * x * x).exp()
-}
-
-/// N(z) when the density `pdf = n(z)` is already known.
-///
-/// In the tails N(-|z|) = n(z)·sqrt(pi/2)·erfcx(|z|/sqrt 2), and Cody's
-/// erfcx is a rational function there, so this costs no exponential; in the
-/// centre erf is rational too. Greeks need n(d1) anyway and n(d2) follows
-/// from it without an exponential, which halves the cost of N(d1), N(d2).
-#[inline]
-pub(crate) fn norm_cdf_with_pdf(z: f64, pdf: f64) -> f64 {
-    let a = z.abs();
-    if a < CDF_CENTRE {
-        return 0.5 + 0.5 * DefaultSpecialFn::erf(z * FRAC_1_SQRT_2);
-    }
-    let tail = pdf * SQRT_FRAC_PI_2 * DefaultSpecialFn::erfcx(a * FRAC_1_SQRT_2);
-    // Both arms computed, one selected: the sign of d is a coin flip across a chain.
-    let upper = 1.0 - tail;
-    if z < 0.0 {
-        tail
-    } else {
-        upper
-    }
 }
 
 /// Undiscounted Black price of a European option on forward `f`.
@@ -126,17 +98,6 @@ mod tests {
             (100.0, 100.0, 1.0, f64::INFINITY),
         ] {
             assert!(price(&call(s, k, t, 0.05, 0.0), sigma).is_nan());
-        }
-    }
-
-    #[test]
-    fn norm_cdf_with_pdf_agrees_with_norm_cdf() {
-        for i in -4000..=4000 {
-            let z = f64::from(i) * 0.0095;
-            let (fast, reference) = (norm_cdf_with_pdf(z, norm_pdf(z)), norm_cdf(z));
-            // exp(-z²/2) inherits the rounding of z² in its argument: z²/2 ulps, relative.
-            let tolerance = (16.0 + z * z) * f64::EPSILON * reference;
-            assert!((fast - reference).abs() <= tolerance, "z={z} {fast} {reference}");
         }
     }
 

@@ -2,7 +2,9 @@
 
 use implied_vol::{DefaultSpecialFn, ImpliedBlackVolatility};
 
-use super::Contract;
+use super::{Contract, ContractColumns};
+use crate::columns::Column;
+use crate::parallel;
 
 /// How many ulps of max(F, K) count as rounding when comparing a price with intrinsic value.
 const ROUNDING_ULPS: f64 = 8.0;
@@ -12,11 +14,12 @@ const ROUNDING_ULPS: f64 = 8.0;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(i8)]
 pub enum IvStatus {
-    /// Solved; a price within rounding of intrinsic value solves to 0.
+    /// Solved; a price within rounding of intrinsic value (8 ulps of max(F, K)) solves to 0.
     Ok = 0,
     /// The price is below the option's intrinsic value on the forward.
     BelowIntrinsic = 1,
-    /// The price is at or above the no-arbitrage maximum (discounted F for a call, discounted K for a put).
+    /// The price is at (within rounding) or above the no-arbitrage maximum (discounted F for a call,
+    /// discounted K for a put), where the vol would be infinite.
     AboveMaximum = 2,
     /// t ≤ 0: an expired option has no time value to invert.
     NonPositiveExpiry = 3,
@@ -32,7 +35,9 @@ pub enum IvStatus {
 ///
 /// Returns `(NaN, status)` for every failure; never panics.
 pub fn implied_vol(c: &Contract, option_price: f64) -> (f64, IvStatus) {
-    let inputs = [option_price, c.s, c.k, c.t, c.r, c.q];
+    // Black-76 ignores q, so a NaN there is not an error.
+    let q = if c.model == super::Model::Black76 { 0.0 } else { c.q };
+    let inputs = [option_price, c.s, c.k, c.t, c.r, q];
     if inputs.iter().any(|v| !v.is_finite()) {
         return (f64::NAN, IvStatus::NonFiniteInput);
     }
@@ -50,16 +55,19 @@ pub fn implied_vol(c: &Contract, option_price: f64) -> (f64, IvStatus) {
     let undiscounted = option_price / discount;
     let (intrinsic, maximum) =
         if c.is_call { ((forward - c.k).max(0.0), forward) } else { ((c.k - forward).max(0.0), c.k) };
-    // F - K carries the rounding of F (and of r, q, t through it): that much
-    // below intrinsic is not an arbitrage, it is arithmetic.
+    // F - K and the bounds carry the rounding of F, of the discount factor and
+    // of r, q, t through them: that much past a bound is arithmetic, not arbitrage.
     let tolerance = ROUNDING_ULPS * f64::EPSILON * forward.max(c.k);
     if undiscounted < intrinsic - tolerance {
         return (f64::NAN, IvStatus::BelowIntrinsic);
     }
-    if undiscounted <= intrinsic {
+    // Only a rounded intrinsic value (in the money) has a rounding band above it;
+    // out of the money the intrinsic value is exactly 0 and any positive price has a vol.
+    let at_intrinsic = if intrinsic > 0.0 { undiscounted <= intrinsic + tolerance } else { undiscounted <= 0.0 };
+    if at_intrinsic {
         return (0.0, IvStatus::Ok);
     }
-    if undiscounted >= maximum {
+    if undiscounted >= maximum - tolerance {
         return (f64::NAN, IvStatus::AboveMaximum);
     }
     let solved = ImpliedBlackVolatility::builder()
@@ -75,6 +83,50 @@ pub fn implied_vol(c: &Contract, option_price: f64) -> (f64, IvStatus) {
         Some(_) => (f64::NAN, IvStatus::AboveMaximum),
         None => (f64::NAN, IvStatus::SolverFailed),
     }
+}
+
+/// Implied vols of rows `first_row ..` (the solver is scalar; see [`implied_vol_batch`]).
+#[inline(always)]
+fn implied_vol_rows(x: &ContractColumns, prices: &Column<f64>, first_row: usize, out: (&mut [f64], &mut [i8])) {
+    let (vols, status) = out;
+    for (i, (vol, code)) in vols.iter_mut().zip(status.iter_mut()).enumerate() {
+        let row = first_row + i;
+        let (v, s) = implied_vol(&x.contract(row), prices.at(row));
+        (*vol, *code) = (v, s as i8);
+    }
+}
+
+/// [`implied_vol_rows`] compiled with AVX2 and FMA enabled.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn implied_vol_rows_avx2(x: &ContractColumns, prices: &Column<f64>, first_row: usize, out: (&mut [f64], &mut [i8])) {
+    implied_vol_rows(x, prices, first_row, out);
+}
+
+fn implied_vol_rows_dispatch(
+    x: &ContractColumns,
+    prices: &Column<f64>,
+    first_row: usize,
+    out: (&mut [f64], &mut [i8]),
+) {
+    #[cfg(target_arch = "x86_64")]
+    if crate::simd::has_avx2_fma() {
+        // SAFETY: the CPU supports AVX2 and FMA (checked just above), the only
+        // requirement of a `#[target_feature(enable = "avx2,fma")]` fn.
+        #[allow(unsafe_code)]
+        unsafe {
+            implied_vol_rows_avx2(x, prices, first_row, out);
+        }
+        return;
+    }
+    implied_vol_rows(x, prices, first_row, out);
+}
+
+/// Implied vol and status of every row: `out` = (vols, status codes as `IvStatus as i8`).
+///
+/// Row `i` equals [`implied_vol`] of row `i`; large batches run on the thread pool.
+pub fn implied_vol_batch(x: &ContractColumns, prices: &Column<f64>, out: (&mut [f64], &mut [i8])) {
+    parallel::fill_chunks(out, |first_row, part| implied_vol_rows_dispatch(x, prices, first_row, part));
 }
 
 #[cfg(test)]
@@ -101,7 +153,7 @@ mod tests {
                         // price by vega·sigma·eps: that plus a few ulps of price is the floor.
                         let vega_per_unit = crate::options::greeks(&c, sigma).vega * 100.0;
                         let floor = p * f64::EPSILON + vega_per_unit * iv * f64::EPSILON;
-                        assert!((repriced - p).abs() <= 4.0 * floor, "{c:?} sigma={sigma}");
+                        assert!((repriced - p).abs() <= 8.0 * floor, "{c:?} sigma={sigma}");
                         if vega_per_unit > 1e-6 {
                             assert!((iv - sigma).abs() < 1e-9 * sigma.max(1.0));
                         }
@@ -118,6 +170,11 @@ mod tests {
         let df = (-0.065 * 0.5f64).exp();
         assert_eq!(implied_vol(&c, df * intrinsic - 0.01).1, IvStatus::BelowIntrinsic);
         assert_eq!(implied_vol(&c, 100.0).1, IvStatus::AboveMaximum);
+        // Exactly at the bound S·e^{-qt} (here q = 0) is the maximum too, whatever the rounding.
+        let no_yield = Contract { q: 0.0, ..c };
+        assert_eq!(implied_vol(&no_yield, 100.0).1, IvStatus::AboveMaximum);
+        let put = Contract { is_call: false, ..c };
+        assert_eq!(implied_vol(&put, 80.0 * (-0.065 * 0.5f64).exp()).1, IvStatus::AboveMaximum);
         assert_eq!(implied_vol(&contract(true, 100.0, 80.0, 0.0), 20.0).1, IvStatus::NonPositiveExpiry);
         assert_eq!(implied_vol(&c, f64::NAN).1, IvStatus::NonFiniteInput);
         assert_eq!(implied_vol(&contract(true, 100.0, -5.0, 0.5), 5.0).1, IvStatus::InvalidInput);
@@ -131,5 +188,12 @@ mod tests {
         let just_below = p * (1.0 - 2.0 * f64::EPSILON);
         assert_eq!(implied_vol(&c, just_below), (0.0, IvStatus::Ok));
         assert_eq!(implied_vol(&contract(true, 100.0, 130.0, 0.25), 0.0), (0.0, IvStatus::Ok));
+        // One ulp above a rounded intrinsic value is still intrinsic.
+        let itm = contract(true, 22_500.0, 22_500.0, 1.0);
+        let p = price(&itm, 0.0);
+        assert_eq!(implied_vol(&itm, p * (1.0 + f64::EPSILON)), (0.0, IvStatus::Ok));
+        // Out of the money, a tiny positive price has a (small) vol, not 0.
+        let (vol, status) = implied_vol(&contract(true, 100.0, 130.0, 0.25), 1e-20);
+        assert!(status == IvStatus::Ok && vol > 0.0);
     }
 }

@@ -13,11 +13,42 @@ mod black;
 mod forward;
 mod greeks;
 mod iv;
+mod vmath;
 
 pub use black::{norm_cdf, norm_pdf, price};
 pub use forward::{implied_forward, DEFAULT_FORWARD_STRIKES};
-pub use greeks::{greeks, Greeks};
-pub use iv::{implied_vol, IvStatus};
+pub use greeks::{greeks, greeks_batch, Greeks};
+pub use iv::{implied_vol, implied_vol_batch, IvStatus};
+
+use crate::columns::Column;
+
+/// Broadcast input columns of a batch of contracts (every column has the batch's rows or one value).
+#[derive(Clone, Copy)]
+pub struct ContractColumns<'a> {
+    pub is_call: Column<'a, bool>,
+    pub s: Column<'a, f64>,
+    pub k: Column<'a, f64>,
+    pub t: Column<'a, f64>,
+    pub r: Column<'a, f64>,
+    pub q: Column<'a, f64>,
+    pub model: Model,
+}
+
+impl ContractColumns<'_> {
+    /// Row `i` as a [`Contract`].
+    #[inline(always)]
+    pub fn contract(&self, i: usize) -> Contract {
+        Contract {
+            is_call: self.is_call.at(i),
+            s: self.s.at(i),
+            k: self.k.at(i),
+            t: self.t.at(i),
+            r: self.r.at(i),
+            q: self.q.at(i),
+            model: self.model,
+        }
+    }
+}
 
 /// Which pricing model interprets the `S` argument.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,14 +108,14 @@ pub struct Contract {
 }
 
 impl Contract {
-    /// True when every field is finite and in its domain (S, K > 0; t >= 0).
+    /// True when every field the model uses is finite and in its domain (S, K > 0; t >= 0).
     #[inline]
     pub(crate) fn is_valid(&self) -> bool {
         self.s.is_finite()
             && self.k.is_finite()
             && self.t.is_finite()
             && self.r.is_finite()
-            && self.q.is_finite()
+            && (self.model == Model::Black76 || self.q.is_finite())
             && self.s > 0.0
             && self.k > 0.0
             && self.t >= 0.0

@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 
 use super::columns::read_columns;
 use super::errors::invalid_request;
-use crate::options::{self, Contract, IvStatus, Model};
+use crate::options::{self, Contract, ContractColumns, IvStatus, Model};
 use crate::parallel;
 
 fn model_from_code(code: u8) -> PyResult<Model> {
@@ -61,16 +61,12 @@ fn py_greeks<'py>(
 ) -> PyResult<(F64Array<'py>, F64Array<'py>, F64Array<'py>, F64Array<'py>, F64Array<'py>, F64Array<'py>)> {
     let model = model_from_code(model)?;
     read_columns!(rows; is_call, s, k, t, r, sigma, q);
+    let columns = ContractColumns { is_call, s, k, t, r, q, model };
     let [p, d, g, th, v, rh] = py.detach(|| {
-        let mut columns: [Vec<f64>; 6] = std::array::from_fn(|_| vec![0.0; rows]);
-        let [p, d, g, th, v, rh] = &mut columns;
-        parallel::fill([p.as_mut_slice(), d, g, th, v, rh], |i| {
-            let c =
-                Contract { is_call: is_call.at(i), s: s.at(i), k: k.at(i), t: t.at(i), r: r.at(i), q: q.at(i), model };
-            let g = options::greeks(&c, sigma.at(i));
-            [g.price, g.delta, g.gamma, g.theta, g.vega, g.rho]
-        });
-        columns
+        let mut columns_out: [Vec<f64>; 6] = std::array::from_fn(|_| vec![0.0; rows]);
+        let [p, d, g, th, v, rh] = &mut columns_out;
+        options::greeks_batch(&columns, &sigma, [p.as_mut_slice(), d, g, th, v, rh]);
+        columns_out
     });
     Ok((
         p.into_pyarray(py),
@@ -99,15 +95,11 @@ fn py_implied_vol<'py>(
 ) -> PyResult<(F64Array<'py>, Bound<'py, PyArray1<i8>>)> {
     let model = model_from_code(model)?;
     read_columns!(rows; price, is_call, s, k, t, r, q);
+    let columns = ContractColumns { is_call, s, k, t, r, q, model };
     let (vols, status) = py.detach(|| {
         let mut vols = vec![0.0; rows];
         let mut status = vec![0i8; rows];
-        parallel::fill((vols.as_mut_slice(), status.as_mut_slice()), |i| {
-            let c =
-                Contract { is_call: is_call.at(i), s: s.at(i), k: k.at(i), t: t.at(i), r: r.at(i), q: q.at(i), model };
-            let (vol, status) = options::implied_vol(&c, price.at(i));
-            (vol, status as i8)
-        });
+        options::implied_vol_batch(&columns, &price, (vols.as_mut_slice(), status.as_mut_slice()));
         (vols, status)
     });
     Ok((vols.into_pyarray(py), status.into_pyarray(py)))
