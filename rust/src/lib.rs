@@ -4,6 +4,8 @@
 //! `cargo test --no-default-features` exercises them directly. The only PyO3
 //! code lives in `python/`, compiled with the default `python` feature.
 
+pub mod bars;
+pub mod indicators;
 pub mod options;
 pub mod parallel;
 pub mod strikes;
