@@ -129,7 +129,7 @@ def parse_interval(interval: str | dt.timedelta) -> int | None:
     count, unit = int(match.group(1)), match.group(2)
     if unit == "d":
         if count != 1:
-            raise ValueError(f"only one-day bars are supported, got {interval!r}")
+            raise ValueError(f"interval: only one-day bars are supported, got {interval!r}")
         return None
     ns = count * _UNIT_NS[unit]
     if not 0 < ns < NS_PER_DAY:
