@@ -191,6 +191,31 @@ impl BarAggregator {
             self.counters.invalid += 1;
             return;
         }
+        // Fast path: most ticks fall in the token's open bar, whose slot is already known.
+        let i = self.state_index(token);
+        let state = &mut self.states[i];
+        if let Some(open) = &mut state.open {
+            if open.slot.start_ns <= ts_ns && ts_ns < open.slot.end_ns && ts_ns >= state.last_ts {
+                let traded = match self.config.volume {
+                    VolumeMode::Quantity => volume,
+                    // The open bar's day is the baseline's day: its first tick set the baseline.
+                    VolumeMode::Cumulative => cumulative_increase(&mut state.volume_base, volume, &mut self.counters),
+                };
+                state.last_ts = ts_ns;
+                self.counters.accepted += 1;
+                let bar = &mut open.bar;
+                bar.high = bar.high.max(price);
+                bar.low = bar.low.min(price);
+                bar.close = price;
+                bar.volume += traded;
+                bar.ticks += 1;
+                return;
+            }
+        }
+        self.push_slow(i, token, ts_ns, price, volume, out);
+    }
+
+    fn push_slow(&mut self, i: usize, token: i64, ts_ns: i64, price: f64, volume: f64, out: &mut Bars) {
         let placement = self.config.interval.place(&self.config.session, ts_ns);
         let day = match placement {
             Placement::Invalid => {
@@ -201,7 +226,6 @@ impl BarAggregator {
             Placement::InSession(slot) => slot.day,
         };
         let config = self.config;
-        let i = self.state_index(token);
         let state = &mut self.states[i];
         if ts_ns < state.last_ts || ts_ns < state.closed_until {
             self.counters.late += 1;
@@ -210,22 +234,15 @@ impl BarAggregator {
         state.last_ts = ts_ns;
         let traded = match config.volume {
             VolumeMode::Quantity => volume,
+            VolumeMode::Cumulative if state.volume_day == Some(day) => {
+                cumulative_increase(&mut state.volume_base, volume, &mut self.counters)
+            }
             VolumeMode::Cumulative => {
-                let base = state.volume_base;
+                // First reading of the day: its total includes everything traded before
+                // (pre-open auction, or the morning before a restart), so it only sets the baseline.
+                state.volume_day = Some(day);
                 state.volume_base = volume;
-                if state.volume_day == Some(day) {
-                    if volume >= base {
-                        volume - base
-                    } else {
-                        self.counters.volume_resets += 1;
-                        0.0
-                    }
-                } else {
-                    // First reading of the day: its total includes everything traded before
-                    // (pre-open auction, or the morning before a restart), so it only sets the baseline.
-                    state.volume_day = Some(day);
-                    0.0
-                }
+                0.0
             }
         };
         let Placement::InSession(slot) = placement else {
@@ -300,6 +317,18 @@ impl BarAggregator {
         for open in self.states.iter().filter_map(|s| s.open.as_ref()) {
             out.push(&open.bar);
         }
+    }
+}
+
+/// Volume traded since the token's previous reading today; a decrease is a feed reset.
+#[inline]
+fn cumulative_increase(baseline: &mut f64, volume: f64, counters: &mut Counters) -> f64 {
+    let base = std::mem::replace(baseline, volume);
+    if volume >= base {
+        volume - base
+    } else {
+        counters.volume_resets += 1;
+        0.0
     }
 }
 

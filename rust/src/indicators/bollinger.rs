@@ -16,10 +16,10 @@ impl Bands {
     const NAN: Bands = Bands { middle: f64::NAN, upper: f64::NAN, lower: f64::NAN };
 }
 
-/// Recompute the deviation sums from the window once Σ(x-K)² exceeds this many times
-/// n·variance: the subtraction `S2 - S1²/n` then loses about log2(this) bits, so the
-/// variance keeps ~1e-13 relative accuracy.
-const STALE_SHIFT_RATIO: f64 = 256.0;
+/// Recompute the deviation sums from the window once Σ(x-K)² exceeds 256 times n·variance,
+/// i.e. once `S1²/n > (255/256)·S2`: the subtraction `S2 - S1²/n` then loses about 8 bits,
+/// so the variance keeps ~1e-13 relative accuracy.
+const STALE_SHIFT_FRACTION: f64 = 255.0 / 256.0;
 
 /// Bollinger bands over the last n values, population std (ddof = 0), as TA-Lib's
 /// BBANDS with an SMA: middle = SMA(n), upper/lower = middle ± k·std.
@@ -33,6 +33,8 @@ const STALE_SHIFT_RATIO: f64 = 256.0;
 pub struct Bollinger {
     window: Window,
     k: f64,
+    /// 1/n: multiplications keep the per-value cost to one division (the SMA's own).
+    inv_n: f64,
     shift: f64,
     s1: CompensatedSum,
     s2: CompensatedSum,
@@ -49,6 +51,7 @@ impl Bollinger {
         Ok(Bollinger {
             window: Window::new(check_period(n)?),
             k,
+            inv_n: 1.0 / n as f64,
             shift: 0.0,
             s1: CompensatedSum::default(),
             s2: CompensatedSum::default(),
@@ -72,7 +75,7 @@ impl Bollinger {
     #[inline]
     fn m2(&self) -> f64 {
         let s1 = self.s1.value();
-        (self.s2.value() - s1 * s1 / self.window.period() as f64).max(0.0)
+        (self.s2.value() - s1 * s1 * self.inv_n).max(0.0)
     }
 
     #[inline]
@@ -83,29 +86,38 @@ impl Bollinger {
             self.last = Bands::NAN;
             return self.last;
         }
-        match dropped {
+        let mut m2 = f64::NAN;
+        if let (Some(old), false) = (dropped, self.stale) {
             // Not stale: the previous window was full and finite, so `old` is finite.
-            Some(old) if !self.stale => {
-                let (d_new, d_old) = (x - self.shift, old - self.shift);
-                self.s1.add(d_new);
-                self.s1.add(-d_old);
-                self.s2.add(d_new * d_new);
-                self.s2.add(-(d_old * d_old));
-                let s2 = self.s2.value();
-                // Deviations of a few ulps of K are rounding noise of the data itself:
-                // rebuilding for them would only repeat forever on a flat window.
-                let noise = self.window.period() as f64 * (4.0 * f64::EPSILON * self.shift).powi(2);
-                if s2 > STALE_SHIFT_RATIO * self.m2() && s2 > noise || !s2.is_finite() {
-                    self.rebuild();
-                }
+            let (d_new, d_old) = (x - self.shift, old - self.shift);
+            self.s1.add(d_new);
+            self.s1.add(-d_old);
+            self.s2.add(d_new * d_new);
+            self.s2.add(-(d_old * d_old));
+            let (s1, s2) = (self.s1.value(), self.s2.value());
+            let shift_part = s1 * s1 * self.inv_n;
+            // Deviations of a few ulps of K are rounding noise of the data itself:
+            // rebuilding for them would only repeat forever on a flat window.
+            let stale = shift_part > STALE_SHIFT_FRACTION * s2 && s2 > self.noise_floor();
+            if !stale && s2.is_finite() {
+                m2 = (s2 - shift_part).max(0.0);
             }
-            _ => self.rebuild(),
+        }
+        if m2.is_nan() {
+            self.rebuild();
+            m2 = self.m2();
         }
         self.stale = false;
         let middle = self.window.mean();
-        let width = self.k * (self.m2() / self.window.period() as f64).sqrt();
+        let width = self.k * (m2 * self.inv_n).sqrt();
         self.last = Bands { middle, upper: middle + width, lower: middle - width };
         self.last
+    }
+
+    /// Σ(x-K)² of deviations of a few ulps of K: below it, the shift is as good as it gets.
+    #[inline]
+    fn noise_floor(&self) -> f64 {
+        self.window.period() as f64 * (4.0 * f64::EPSILON * self.shift).powi(2)
     }
 
     pub fn reset(&mut self) {

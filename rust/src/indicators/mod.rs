@@ -16,7 +16,7 @@
 //! | [`Atr`] | n | Wilder on true range; first value = mean of TR[1..=n] (bar 0 only supplies a previous close), as TA-Lib |
 //! | [`Bollinger`] | n-1 | middle = SMA(n), upper/lower = middle ± k·population std (ddof = 0) |
 //! | [`Vwap`] | first bar with volume | Σ price·volume / Σ volume since the session id last changed |
-//! | [`RollingMax`], [`RollingMin`] | n-1 | extreme of the last n values (monotonic deque, O(1) amortised) |
+//! | [`RollingMax`], [`RollingMin`] | n-1 | extreme of the last n values (streaming van Herk/Gil-Werman blocks, O(1) amortised) |
 //!
 //! Non-finite inputs (NaN, ±inf) never panic and never poison the state forever:
 //! * windowed indicators (SMA, Bollinger, rolling max/min) output NaN for every

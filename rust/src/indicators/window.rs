@@ -1,17 +1,17 @@
 //! The last n inputs of a windowed indicator, with a compensated sum of the finite ones.
 
-use std::collections::VecDeque;
-
 use super::sum::CompensatedSum;
 
 /// Most values pre-allocated per window: a huge period grows the buffer as data arrives
 /// instead of reserving memory up front.
 const MAX_PREALLOCATED: usize = 4096;
 
+/// A ring buffer: `values` grows to n, then the oldest value (at `head`) is overwritten.
 #[derive(Clone, Debug)]
 pub(crate) struct Window {
     period: usize,
-    values: VecDeque<f64>,
+    values: Vec<f64>,
+    head: usize,
     sum: CompensatedSum,
     /// Non-finite values currently in the window.
     bad: usize,
@@ -21,7 +21,8 @@ impl Window {
     pub(crate) fn new(period: usize) -> Self {
         Window {
             period,
-            values: VecDeque::with_capacity(period.min(MAX_PREALLOCATED)),
+            values: Vec::with_capacity(period.min(MAX_PREALLOCATED)),
+            head: 0,
             sum: CompensatedSum::default(),
             bad: 0,
         }
@@ -30,15 +31,22 @@ impl Window {
     /// Append `x`, dropping the oldest value once the window holds n; returns the dropped value.
     #[inline]
     pub(crate) fn push(&mut self, x: f64) -> Option<f64> {
-        let dropped = if self.values.len() == self.period { self.values.pop_front() } else { None };
-        if let Some(old) = dropped {
+        let dropped = if self.values.len() == self.period {
+            let old = std::mem::replace(&mut self.values[self.head], x);
+            self.head += 1;
+            if self.head == self.period {
+                self.head = 0;
+            }
             if old.is_finite() {
                 self.sum.add(-old);
             } else {
                 self.bad -= 1;
             }
-        }
-        self.values.push_back(x);
+            Some(old)
+        } else {
+            self.values.push(x);
+            None
+        };
         if x.is_finite() {
             self.sum.add(x);
         } else {
@@ -75,12 +83,14 @@ impl Window {
         self.period
     }
 
-    pub(crate) fn values(&self) -> &VecDeque<f64> {
+    /// The values in the window, in no particular order.
+    pub(crate) fn values(&self) -> &[f64] {
         &self.values
     }
 
     pub(crate) fn clear(&mut self) {
         self.values.clear();
+        self.head = 0;
         self.sum.clear();
         self.bad = 0;
     }
