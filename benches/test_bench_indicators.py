@@ -76,17 +76,26 @@ def compare(
     subject_result = benchmark.pedantic(subject, rounds=rounds, iterations=1, warmup_rounds=1)
     after = {name: _time(fn, rounds - rounds // 2) for name, fn in baselines.items()}
     stats = getattr(getattr(benchmark, "stats", None), "stats", None)
-    subject_median = stats.median if stats is not None else statistics.median(_time(subject, rounds))
-    parts = [f"{label}: alphastock {subject_median * scale:.2f} {unit}"]
-    benchmark.extra_info.update({"unit": unit, "median": round(subject_median * scale, 3)})
+    if stats is None:  # --benchmark-disable: time the subject by hand instead
+        times = _time(subject, rounds)
+        subject_median, subject_min = statistics.median(times), min(times)
+    else:
+        subject_median, subject_min = stats.median, stats.min
+    parts = [f"{label}: alphastock {subject_median * scale:.2f} {unit} (min {subject_min * scale:.2f})"]
+    benchmark.extra_info.update(
+        {"unit": unit, "median": round(subject_median * scale, 3), "min": round(subject_min * scale, 3)}
+    )
     for name in baselines:
-        median = statistics.median(before[name] + after[name])
+        times = before[name] + after[name]
+        median, minimum = statistics.median(times), min(times)
         ratio = median / subject_median
         verdict = f"{ratio:.1f}x faster" if ratio >= 1 else f"{1 / ratio:.1f}x SLOWER"
-        parts.append(f"{name} {median * scale:.2f} {unit} ({verdict})")
+        parts.append(f"{name} {median * scale:.2f} (min {minimum * scale:.2f}): {verdict}")
         benchmark.extra_info[f"{name}_median"] = round(median * scale, 3)
+        benchmark.extra_info[f"{name}_min"] = round(minimum * scale, 3)
         benchmark.extra_info[f"{name}_ratio"] = round(ratio, 3)
-    print("\n" + "; ".join(parts) + f" [medians of {rounds} rounds]")
+        benchmark.extra_info[f"{name}_ratio_of_minima"] = round(minimum / subject_min, 3)
+    print("\n" + "; ".join(parts) + f" [medians of {rounds} rounds, ratio of medians]")
     return {"subject": subject_result, **results}
 
 

@@ -60,6 +60,8 @@ impl Window {
         dropped
     }
 
+    #[cold]
+    #[inline(never)]
     fn rebuild_sum(&mut self) {
         self.sum.clear();
         for &v in self.values.iter().filter(|v| v.is_finite()) {
