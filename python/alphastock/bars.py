@@ -257,7 +257,7 @@ class BarAggregator:
 
         Args:
             token: instrument token per tick (or one for all ticks).
-            ts_ns: exchange timestamp per tick, UTC epoch ns (int64) or datetime64.
+            ts_ns: exchange timestamp per tick, UTC epoch ns (int64) or datetime64 (read as UTC).
             price: last traded price per tick, in rupees.
             volume: cumulative day volume or per-tick quantity (see ``volume``), in units.
 

@@ -262,8 +262,8 @@ impl BarAggregator {
             }
             close_open_bar(state, out);
         }
-        if config.fill_gaps && state.last_day.is_some() {
-            let last_day = state.last_day.unwrap_or(slot.day);
+        if let (true, Some(last_day)) = (config.fill_gaps, state.last_day) {
+            // Same day: up to this tick's bar. An earlier day: the rest of that day's session.
             let limit = if last_day == slot.day { slot.start_ns } else { i64::MAX };
             fill(&config, state, last_day, limit, i64::MAX, out);
         }
