@@ -4,7 +4,9 @@
 //! `cargo test --no-default-features` exercises them directly. The only PyO3
 //! code lives in `python/`, compiled with the default `python` feature.
 
+pub mod bars;
 pub mod columns;
+pub mod indicators;
 pub mod options;
 pub mod parallel;
 pub mod simd;

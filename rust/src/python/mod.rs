@@ -4,8 +4,10 @@
 //! numeric loop and returns new numpy arrays. Bad elements become NaN plus a
 //! status; only malformed requests (shapes, types, unknown options) raise.
 
+mod bars;
 mod columns;
 mod errors;
+mod indicators;
 mod options;
 mod strikes;
 
@@ -17,5 +19,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     options::register(m)?;
     strikes::register(m)?;
+    indicators::register(m)?;
+    bars::register(m)?;
     Ok(())
 }
