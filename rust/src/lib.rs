@@ -6,6 +6,7 @@
 
 pub mod options;
 pub mod parallel;
+pub mod risk;
 pub mod strikes;
 
 #[cfg(feature = "python")]
