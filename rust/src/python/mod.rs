@@ -7,6 +7,8 @@
 mod columns;
 mod errors;
 mod options;
+mod risk;
+mod risk_types;
 mod strikes;
 
 use pyo3::prelude::*;
@@ -17,5 +19,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     options::register(m)?;
     strikes::register(m)?;
+    risk::register(m)?;
     Ok(())
 }

@@ -160,6 +160,12 @@ impl Book {
         }
     }
 
+    /// The name of the underlying the instrument is bound to, if any.
+    pub fn underlying_name(&self, token: u32) -> Option<&str> {
+        let id = self.get(token)?.underlying?;
+        Some(&self.underlying_names[id])
+    }
+
     #[inline]
     pub fn underlying_gross(&self, id: usize) -> i64 {
         self.underlying_gross[id]

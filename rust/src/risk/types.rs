@@ -209,6 +209,7 @@ pub struct EnumSet<T> {
 pub trait SetMember: Copy + 'static {
     fn all() -> &'static [Self];
     fn bit(self) -> u8;
+    fn name(self) -> &'static str;
 }
 
 impl<T: SetMember> EnumSet<T> {
@@ -257,6 +258,9 @@ macro_rules! set_member {
             }
             fn bit(self) -> u8 {
                 1 << ($name::ALL.iter().position(|v| *v == self).unwrap_or(0) as u8)
+            }
+            fn name(self) -> &'static str {
+                self.as_str()
             }
         }
     };
