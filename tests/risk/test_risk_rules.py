@@ -27,8 +27,17 @@ def pairs(d: RiskDecision) -> list[tuple[str, str]]:
 def test_clean_order_is_approved_as_asked() -> None:
     d = engine().check(option(), T0)
     assert d.action == RiskAction.APPROVE
-    assert (d.approved, d.requested_quantity, d.approved_quantity, d.violations, d.codes) == (True, 650, 650, [], [])
-    assert repr(d) == "RiskDecision(action='APPROVE', requested_quantity=650, approved_quantity=650, violations=[])"
+    assert (d.approved, d.requested_quantity, d.approved_quantity, d.violations, d.codes) == (
+        True,
+        650,
+        650,
+        [],
+        [],
+    )
+    assert (
+        repr(d)
+        == "RiskDecision(action='APPROVE', requested_quantity=650, approved_quantity=650, violations=[])"
+    )
 
 
 # ----------------------------------------------------------------------------- quantity
@@ -51,14 +60,18 @@ def test_quantity_must_be_a_positive_whole_number_of_lots(quantity: int, code: s
 def test_freeze_quantity_rejects_so_the_caller_slices() -> None:
     d = engine().check(option(quantity=1950), T0)
     assert (d.action, d.approved_quantity) == ("REJECT", 0)
-    assert [str(v) for v in d.violations] == ["QTY_EXCEEDS_FREEZE: 1950 > 1800 (freeze quantity, units); slice the order"]
+    assert [str(v) for v in d.violations] == [
+        "QTY_EXCEEDS_FREEZE: 1950 > 1800 (freeze quantity, units); slice the order"
+    ]
     assert engine().check(option(quantity=1755), T0).action == "APPROVE"  # 27 lots, under 1800
 
 
 def test_max_order_quantity_reduces_to_whole_lots() -> None:
     d = engine(max_order_quantity=1000).check(option(quantity=1300), T0)
     assert (d.action, d.approved_quantity) == ("REDUCE_SIZE", 975)  # 15 lots of 65
-    assert pairs(d) == [("QTY_EXCEEDS_MAX_ORDER", "1300 > 1000 (max order quantity, units); at most 975 units")]
+    assert pairs(d) == [
+        ("QTY_EXCEEDS_MAX_ORDER", "1300 > 1000 (max order quantity, units); at most 975 units")
+    ]
 
 
 def test_max_order_quantity_below_one_lot_rejects() -> None:
@@ -68,7 +81,7 @@ def test_max_order_quantity_below_one_lot_rejects() -> None:
 
 
 def test_max_order_notional_reduces_to_whole_lots() -> None:
-    # 1300 × 120.05 = 156065; floor(100000 / 120.05) = 832 units → 12 lots = 780.
+    # 1300 * 120.05 = 156065; floor(100000 / 120.05) = 832 units → 12 lots = 780.
     d = engine(max_order_notional=100_000.0).check(option(quantity=1300), T0)
     assert (d.action, d.approved_quantity) == ("REDUCE_SIZE", 780)
     assert pairs(d) == [
@@ -82,7 +95,10 @@ def test_max_order_notional_reduces_to_whole_lots() -> None:
 def test_market_orders_are_valued_at_the_reference_price() -> None:
     d = engine(max_order_notional=10_000.0).check(equity(price=None, quantity=10), T0)
     assert (d.action, d.approved_quantity) == ("REDUCE_SIZE", 6)  # floor(10000 / 1500)
-    assert d.violations[0].message == "15000.00 > 10000.00 rupees (max order notional at price 1500.00); at most 6 units"
+    assert (
+        d.violations[0].message
+        == "15000.00 > 10000.00 rupees (max order notional at price 1500.00); at most 6 units"
+    )
 
 
 def test_the_smallest_cap_wins_and_every_cap_is_reported() -> None:
@@ -116,7 +132,10 @@ def test_market_orders_can_be_forbidden() -> None:
 
 @pytest.mark.parametrize(
     ("price", "message"),
-    [(float("nan"), "limit price NaN must be > 0 and finite"), (-5.0, "limit price -5 must be > 0 and finite")],
+    [
+        (float("nan"), "limit price NaN must be > 0 and finite"),
+        (-5.0, "limit price -5 must be > 0 and finite"),
+    ],
 )
 def test_limit_price_must_be_positive_and_finite(price: float, message: str) -> None:
     d = engine().check(option(price=price), T0)
@@ -125,7 +144,10 @@ def test_limit_price_must_be_positive_and_finite(price: float, message: str) -> 
 
 def test_reference_price_must_be_positive_and_finite() -> None:
     d = engine().check(option(reference_price=0.0, price=None), T0)
-    assert (d.action, pairs(d)) == ("REJECT", [("REFERENCE_PRICE_INVALID", "reference price 0 must be > 0 and finite")])
+    assert (d.action, pairs(d)) == (
+        "REJECT",
+        [("REFERENCE_PRICE_INVALID", "reference price 0 must be > 0 and finite")],
+    )
 
 
 @pytest.mark.parametrize(
@@ -154,7 +176,9 @@ def test_option_collar_is_40_percent_above_a_50_rupee_reference() -> None:
     assert e.check(option(price=168.0), T0).action == "APPROVE"  # 120 + 48
     assert e.check(option(price=72.0), T0).action == "APPROVE"  # 120 - 48
     d = e.check(option(price=168.05), T0)
-    assert pairs(d) == [("PRICE_OUTSIDE_COLLAR", "price 168.05 outside 72.00..168.00 (±40% of reference 120.00)")]
+    assert pairs(d) == [
+        ("PRICE_OUTSIDE_COLLAR", "price 168.05 outside 72.00..168.00 (±40% of reference 120.00)")
+    ]
     assert e.check(option(price=71.95), T0).codes == ["PRICE_OUTSIDE_COLLAR"]
 
 
@@ -162,7 +186,9 @@ def test_option_collar_is_20_rupees_up_to_a_50_rupee_reference() -> None:
     e = engine(option_collar_pct=40.0)
     assert e.check(option(price=70.0, reference_price=50.0), T0).action == "APPROVE"
     d = e.check(option(price=50.05, reference_price=30.0), T0)
-    assert pairs(d) == [("PRICE_OUTSIDE_COLLAR", "price 50.05 outside 10.00..50.00 (±₹20.00 of reference 30.00)")]
+    assert pairs(d) == [
+        ("PRICE_OUTSIDE_COLLAR", "price 50.05 outside 10.00..50.00 (±₹20.00 of reference 30.00)")
+    ]
     # The band is clipped at zero below the reference.
     assert e.check(put(price=0.05, reference_price=12.0), T0).action == "APPROVE"
     assert e.check(put(price=32.05, reference_price=12.0), T0).violations[0].message == (
@@ -180,19 +206,26 @@ def test_option_collar_edges_are_inclusive() -> None:
 
 def test_future_collar_is_3_percent() -> None:
     e = engine(future_collar_pct=3.0)
-    assert e.check(future(price=25235.0), T0).action == "APPROVE"  # 24500 × 1.03
+    assert e.check(future(price=25235.0), T0).action == "APPROVE"  # 24500 * 1.03
     d = e.check(future(price=23764.95), T0)
-    assert pairs(d) == [("PRICE_OUTSIDE_COLLAR", "price 23764.95 outside 23765.00..25235.00 (±3% of reference 24500.00)")]
+    assert pairs(d) == [
+        ("PRICE_OUTSIDE_COLLAR", "price 23764.95 outside 23765.00..25235.00 (±3% of reference 24500.00)")
+    ]
 
 
 def test_equity_collar_is_off_by_default_and_configurable() -> None:
     assert engine().check(equity(price=3000.0), T0).action == "APPROVE"
     d = engine(equity_collar_pct=5.0).check(equity(price=1575.05), T0)
-    assert pairs(d) == [("PRICE_OUTSIDE_COLLAR", "price 1575.05 outside 1425.00..1575.00 (±5% of reference 1500.00)")]
+    assert pairs(d) == [
+        ("PRICE_OUTSIDE_COLLAR", "price 1575.05 outside 1425.00..1575.00 (±5% of reference 1500.00)")
+    ]
 
 
 def test_market_orders_skip_the_collar() -> None:
-    assert engine(option_collar_pct=40.0).check(option(price=None, reference_price=120.0), T0).action == "APPROVE"
+    assert (
+        engine(option_collar_pct=40.0).check(option(price=None, reference_price=120.0), T0).action
+        == "APPROVE"
+    )
 
 
 def test_circuit_limits_from_the_intent_or_set_per_token() -> None:
@@ -201,7 +234,10 @@ def test_circuit_limits_from_the_intent_or_set_per_token() -> None:
     assert pairs(d) == [("PRICE_OUTSIDE_CIRCUIT", "price 1650.05 outside circuit 1350.00..1650.00")]
     assert e.check(equity(price=1650.0, lower_circuit=1350.0, upper_circuit=1650.0), T0).action == "APPROVE"
     e.set_circuit(INFY, 1400.0, 1600.0)
-    assert e.check(equity(price=1349.95), T0).violations[0].message == "price 1349.95 outside circuit 1400.00..1600.00"
+    assert (
+        e.check(equity(price=1349.95), T0).violations[0].message
+        == "price 1349.95 outside circuit 1400.00..1600.00"
+    )
     # The intent's limits override the token's; one side given keeps the other from set_circuit.
     assert e.check(equity(price=1700.0, upper_circuit=1800.0), T0).action == "APPROVE"
     assert e.check(equity(price=1399.0, upper_circuit=1800.0), T0).codes == ["PRICE_OUTSIDE_CIRCUIT"]
@@ -213,7 +249,7 @@ def test_set_circuit_validates() -> None:
     e = engine()
     with pytest.raises(ValueError, match=r"^circuit limits must satisfy 0 < lower <= upper, got 10\.\.5$"):
         e.set_circuit(INFY, 10.0, 5.0)
-    with pytest.raises(ValueError, match="^give both circuit limits, or neither to forget them$"):
+    with pytest.raises(ValueError, match=r"^give both circuit limits, or neither to forget them$"):
         e.set_circuit(INFY, 10.0, None)
 
 
@@ -275,7 +311,9 @@ def test_position_limit_applies_to_shorts_and_flips() -> None:
     # Sell 1755: long 650 → short 1105; the limit allows 650 + 1000 = 1650 → 25 lots = 1625.
     d = e.check(option(side="SELL", quantity=1755), T0)
     assert (d.action, d.approved_quantity) == ("REDUCE_SIZE", 1625)
-    assert pairs(d) == [("POSITION_LIMIT", "resulting position -1105 exceeds ±1000 units; at most 1625 units")]
+    assert pairs(d) == [
+        ("POSITION_LIMIT", "resulting position -1105 exceeds ±1000 units; at most 1625 units")
+    ]
 
 
 def test_reducing_orders_always_pass_position_limits() -> None:
@@ -292,7 +330,9 @@ def test_underlying_limit_counts_gross_units_across_instruments() -> None:
     assert e.underlying_quantity("NIFTY") == 1040
     d = e.check(future(quantity=650), T0)  # 1040 + 650 = 1690 > 1300: 260 fit
     assert (d.action, d.approved_quantity) == ("REDUCE_SIZE", 260)
-    assert pairs(d) == [("UNDERLYING_LIMIT", "gross position on NIFTY would be 1690 > max 1300 units; at most 260 units")]
+    assert pairs(d) == [
+        ("UNDERLYING_LIMIT", "gross position on NIFTY would be 1690 > max 1300 units; at most 260 units")
+    ]
     # Closing the puts frees gross; a flip counts only what it opens beyond the close.
     d = e.check(put(quantity=1040), T0)  # buy back 390, then long 650: gross 650 + 650 = 1300
     assert d.action == "APPROVE"
@@ -316,7 +356,10 @@ def test_underlying_limit_lets_a_reduction_through_when_over() -> None:
 def test_cash_unknown_allows_only_reductions() -> None:
     e = engine(min_cash_reserve=0.0)
     d = e.check(option(), T0)
-    assert (d.action, pairs(d)) == ("REJECT", [("CASH_UNKNOWN", "available cash is unknown (set_cash); at most 0 units")])
+    assert (d.action, pairs(d)) == (
+        "REJECT",
+        [("CASH_UNKNOWN", "available cash is unknown (set_cash); at most 0 units")],
+    )
     e.on_fill(NIFTY_CE, "BUY", 130, 120.0, T0, underlying="NIFTY")
     d = e.check(option(side="SELL", quantity=650), T0)  # flip cut to the close
     assert (d.action, d.approved_quantity) == ("REDUCE_SIZE", 130)
@@ -325,11 +368,14 @@ def test_cash_unknown_allows_only_reductions() -> None:
 def test_cash_reserve_reduces_and_approvals_spend_cash() -> None:
     e = engine(min_cash_reserve=10_000.0)
     e.set_cash(60_000.0)
-    # 650 × 120.05 = 78032.50 > 60000 - 10000: floor(50000 / 120.05) = 416 → 6 lots = 390.
+    # 650 * 120.05 = 78032.50 > 60000 - 10000: floor(50000 / 120.05) = 416 → 6 lots = 390.
     d = e.check(option(), T0)
     assert (d.action, d.approved_quantity) == ("REDUCE_SIZE", 390)
     assert pairs(d) == [
-        ("CASH_RESERVE", "cash 60000.00 - margin 78032.50 = -18032.50 < reserve 10000.00 rupees; at most 390 units")
+        (
+            "CASH_RESERVE",
+            "cash 60000.00 - margin 78032.50 = -18032.50 < reserve 10000.00 rupees; at most 390 units",
+        )
     ]
     assert e.cash == pytest.approx(60_000.0 - 390 * 120.05)
     e.set_cash(100_000.0)
@@ -341,7 +387,10 @@ def test_cash_reserve_uses_the_given_margin() -> None:
     e.set_cash(100_000.0)
     d = e.check(future(quantity=130, margin=300_000.0), T0)  # 150000 per lot of 65
     assert (d.action, d.approved_quantity) == ("REJECT", 0)
-    assert d.violations[0].message == "cash 100000.00 - margin 300000.00 = -200000.00 < reserve 0.00 rupees; at most 0 units"
+    assert (
+        d.violations[0].message
+        == "cash 100000.00 - margin 300000.00 = -200000.00 < reserve 0.00 rupees; at most 0 units"
+    )
     d = e.check(future(quantity=65, margin=90_000.0), T0)
     assert d.action == "APPROVE"
     assert e.cash == 10_000.0
@@ -365,9 +414,11 @@ def test_notional_above_the_threshold_requires_approval() -> None:
 
 def test_approval_is_judged_on_the_reduced_quantity_and_not_for_reductions() -> None:
     e = engine(approval_notional=50_000.0, max_order_quantity=390)
-    assert e.check(option(), T0).action == "REDUCE_SIZE"  # 390 × 120.05 = 46819.50
+    assert e.check(option(), T0).action == "REDUCE_SIZE"  # 390 * 120.05 = 46819.50
     e.on_fill(NIFTY_CE, "BUY", 1300, 120.0, T0, underlying="NIFTY")
-    assert e.check(option(side="SELL", quantity=390, price=150.0, reference_price=150.0), T0).action == "APPROVE"
+    assert (
+        e.check(option(side="SELL", quantity=390, price=150.0, reference_price=150.0), T0).action == "APPROVE"
+    )
 
 
 def test_hard_rules_still_reject_an_approved_order() -> None:
@@ -392,7 +443,8 @@ def test_reject_lists_every_failed_rule_in_order() -> None:
     assert d.violations[1] == d.violations[1]
     assert isinstance(d.violations[0], Violation)
     assert repr(d.violations[0]) == (
-        "Violation(code='QTY_EXCEEDS_FREEZE', message='1950 > 1800 (freeze quantity, units); slice the order')"
+        "Violation(code='QTY_EXCEEDS_FREEZE', "
+        "message='1950 > 1800 (freeze quantity, units); slice the order')"
     )
 
 

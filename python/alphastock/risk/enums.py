@@ -56,7 +56,7 @@ class RiskAction(StrEnum):
     REDUCE_SIZE = "REDUCE_SIZE"
     """Send ``approved_quantity`` units instead of the requested quantity."""
     REQUIRE_APPROVAL = "REQUIRE_APPROVAL"
-    """A soft limit was crossed: send only once a human approves, after ``check(..., human_approved=True)``."""
+    """A soft limit was crossed: send once a human approves, via ``check(..., human_approved=True)``."""
 
 
 class TradingState(StrEnum):

@@ -35,7 +35,7 @@ class Limits(BaseModel):
         500_000.0,
         gt=0.0,
         allow_inf_nan=False,
-        description="largest value of one order, rupees: quantity × limit price (× reference price for "
+        description="largest value of one order, rupees: quantity * limit price (* reference price for "
         "market orders); larger orders are reduced to fit, in whole lots",
     )
 
@@ -97,7 +97,10 @@ class Limits(BaseModel):
         description="options at or below option_collar_threshold: ± this many rupees",
     )
     option_collar_threshold: float = Field(
-        50.0, gt=0.0, allow_inf_nan=False, description="reference price, rupees, up to which the band is absolute"
+        50.0,
+        gt=0.0,
+        allow_inf_nan=False,
+        description="reference price, rupees, up to which the band is absolute",
     )
     future_collar_pct: float | None = Field(
         3.0, gt=0.0, allow_inf_nan=False, description="futures: ± this percentage of the reference price"

@@ -26,7 +26,7 @@ fn names<T: Copy>(value: &Bound<'_, PyAny>, what: &str, parse: impl Fn(&str) -> 
     for item in value.try_iter()? {
         let item = item?;
         let text: String = item.extract()?;
-        out.push(parse(&text).ok_or_else(|| invalid_request(format!("unknown {what} entry {text:?}")))?);
+        out.push(parse(&text).ok_or_else(|| invalid_request(format!("unknown {what} entry '{text}'")))?);
     }
     Ok(out)
 }
@@ -75,7 +75,7 @@ fn limits_from_dict(dict: Option<&Bound<'_, PyDict>>) -> PyResult<Limits> {
             "allowed_exchanges" => {
                 l.allowed_exchanges = names(&value, "allowed_exchanges", Exchange::parse)?.into_iter().collect();
             }
-            other => return Err(invalid_request(format!("unknown risk limit {other:?}"))),
+            other => return Err(invalid_request(format!("unknown risk limit '{other}'"))),
         }
     }
     l.validate().map_err(invalid_request)?;
@@ -141,7 +141,12 @@ impl PyRiskEngine {
 
     /// Decides on one intent at `now_ns` (UTC epoch ns; the wall clock when None).
     #[pyo3(signature = (intent, now_ns=None, *, human_approved=false))]
-    fn check(&mut self, intent: &Bound<'_, PyOrderIntent>, now_ns: Option<i64>, human_approved: bool) -> PyRiskDecision {
+    fn check(
+        &mut self,
+        intent: &Bound<'_, PyOrderIntent>,
+        now_ns: Option<i64>,
+        human_approved: bool,
+    ) -> PyRiskDecision {
         PyRiskDecision { inner: self.inner.check(&intent.get().inner, now_or_clock(now_ns), human_approved) }
     }
 
@@ -157,7 +162,9 @@ impl PyRiskEngine {
         charges: f64,
     ) -> PyResult<()> {
         let side = parse_name!(Side, "side", side)?;
-        self.inner.on_fill(self::token(token)?, side, quantity, price, ts_ns, underlying, charges).map_err(invalid_request)
+        self.inner
+            .on_fill(self::token(token)?, side, quantity, price, ts_ns, underlying, charges)
+            .map_err(invalid_request)
     }
 
     fn on_mark(&mut self, token: i64, price: f64, ts_ns: i64) -> PyResult<bool> {

@@ -11,7 +11,7 @@ use crate::risk::{self, Action, Decision, Exchange, InstrumentKind, OrderIntent,
 macro_rules! parse_name {
     ($ty:ty, $what:literal, $text:expr) => {
         <$ty>::parse($text)
-            .ok_or_else(|| invalid_request(format!("{} must be one of {}, got {:?}", $what, <$ty>::names(), $text)))
+            .ok_or_else(|| invalid_request(format!("{} must be one of {}, got '{}'", $what, <$ty>::names(), $text)))
     };
 }
 pub(crate) use parse_name;

@@ -25,8 +25,8 @@ pub use limits::Limits;
 pub use positions::{Book, Instrument};
 pub use throttle::{MINUTE_NS, SECOND_NS};
 pub use types::{
-    Action, Code, Decision, EnumSet, Exchange, InstrumentKind, Product, SetMember, Side, StaleDataAction,
-    StateChange, TradingState, Violation,
+    Action, Code, Decision, EnumSet, Exchange, InstrumentKind, Product, SetMember, Side, StaleDataAction, StateChange,
+    TradingState, Violation,
 };
 
 #[cfg(test)]

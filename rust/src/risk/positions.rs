@@ -62,7 +62,8 @@ impl Instrument {
     /// Unrealised P&L at the last mark, rupees (0 when flat or never marked).
     pub fn unrealised(&self) -> f64 {
         match self.mark {
-            Some(m) if self.qty != 0 => self.qty as f64 * (m - self.avg_price),
+            // `+ 0.0` turns the −0.0 of a short at its own price into 0.0.
+            Some(m) if self.qty != 0 => self.qty as f64 * (m - self.avg_price) + 0.0,
             _ => 0.0,
         }
     }
