@@ -208,14 +208,14 @@ impl PyViolation {
         self.inner.code.as_str()
     }
     #[getter]
-    fn message(&self) -> &str {
-        &self.inner.message
+    fn message(&self) -> String {
+        self.inner.message()
     }
     fn __str__(&self) -> String {
         self.inner.to_string()
     }
     fn __repr__(&self) -> String {
-        format!("Violation(code='{}', message={})", self.inner.code, py_str(&self.inner.message))
+        format!("Violation(code='{}', message={})", self.inner.code, py_str(&self.inner.message()))
     }
 }
 

@@ -16,44 +16,36 @@
 //! An APPROVE or REDUCE_SIZE decision counts one order in the rate windows and lowers the cash
 //! view by the order's margin: the engine assumes what it approves is sent.
 
+use std::sync::Arc;
+
 use super::engine::RiskEngine;
 use super::intent::{on_tick, OrderIntent};
 use super::limits::Limits;
-use super::types::{Action, Code, Decision, InstrumentKind, StaleDataAction, TradingState, Violation};
+use super::types::{Action, Code, Decision, InstrumentKind, StaleDataAction, TradingState};
+use super::violation::{Band, Detail, Violation, Window};
 
-/// Prices print with 2 to 4 decimals (CDS ticks are ₹0.0025).
-fn rupees(x: f64) -> String {
-    let s = format!("{x:.4}");
-    let trimmed = s.trim_end_matches('0');
-    let decimals = trimmed.len() - trimmed.find('.').map_or(trimmed.len(), |i| i + 1);
-    if decimals >= 2 {
-        trimmed.to_owned()
-    } else {
-        format!("{x:.2}")
-    }
-}
-
-/// The collar around `reference` for this kind of instrument: (low, high, description).
-fn collar(limits: &Limits, kind: InstrumentKind, reference: f64) -> Option<(f64, f64, String)> {
-    let (band, what) = match kind {
+/// The collar around `reference` for this kind of instrument: (low, high, band).
+#[inline]
+fn collar(limits: &Limits, kind: InstrumentKind, reference: f64) -> Option<(f64, f64, Band)> {
+    let (width, band) = match kind {
         InstrumentKind::Ce | InstrumentKind::Pe => {
             let pct = limits.option_collar_pct?;
             if reference <= limits.option_collar_threshold {
-                (limits.option_collar_rupees, format!("±₹{}", rupees(limits.option_collar_rupees)))
+                (limits.option_collar_rupees, Band::Rupees(limits.option_collar_rupees))
             } else {
-                (reference * pct / 100.0, format!("±{pct}%"))
+                (reference * pct / 100.0, Band::Percent(pct))
             }
         }
         InstrumentKind::Fut => {
             let pct = limits.future_collar_pct?;
-            (reference * pct / 100.0, format!("±{pct}%"))
+            (reference * pct / 100.0, Band::Percent(pct))
         }
         InstrumentKind::Eq => {
             let pct = limits.equity_collar_pct?;
-            (reference * pct / 100.0, format!("±{pct}%"))
+            (reference * pct / 100.0, Band::Percent(pct))
         }
     };
-    Some(((reference - band).max(0.0), reference + band, what))
+    Some(((reference - width).max(0.0), reference + width, band))
 }
 
 /// The violations and quantity bound collected while the rules run.
@@ -69,27 +61,26 @@ struct Verdict {
 
 impl Verdict {
     #[cold]
-    fn reject(&mut self, code: Code, message: String) {
+    fn reject(&mut self, code: Code, detail: Detail) {
         self.hard = true;
-        self.violations.push(Violation { code, message });
+        self.violations.push(Violation { code, detail, at_most: None });
     }
 
     #[cold]
-    fn needs_approval(&mut self, code: Code, message: String) {
+    fn needs_approval(&mut self, code: Code, detail: Detail) {
         self.soft = true;
-        self.violations.push(Violation { code, message });
+        self.violations.push(Violation { code, detail, at_most: None });
     }
 
     /// The rule allows at most `allowed` units; records a violation when that is below the request.
     #[inline]
-    fn cap(&mut self, code: Code, allowed: i64, detail: impl FnOnce() -> String) {
+    fn cap(&mut self, code: Code, allowed: i64, detail: impl FnOnce() -> Detail) {
         if allowed >= self.requested {
             return;
         }
         let lots = allowed.max(0) / self.lot * self.lot;
         self.cap = self.cap.min(lots);
-        let message = format!("{}; at most {lots} units", detail());
-        self.violations.push(Violation { code, message });
+        self.violations.push(Violation { code, detail: detail(), at_most: Some(lots) });
     }
 }
 
@@ -111,34 +102,28 @@ impl RiskEngine {
 
         // Quantity.
         let qty_ok = if q <= 0 {
-            v.reject(Code::QtyNotPositive, format!("quantity {q} must be > 0"));
+            v.reject(Code::QtyNotPositive, Detail::QtyNotPositive { quantity: q });
             false
         } else if q % v.lot != 0 {
-            v.reject(Code::QtyNotLotMultiple, format!("{q} is not a multiple of lot size {}", v.lot));
+            v.reject(Code::QtyNotLotMultiple, Detail::QtyNotLotMultiple { quantity: q, lot: v.lot });
             false
         } else {
             true
         };
         if let Some(freeze) = intent.freeze_quantity {
             if q > freeze {
-                v.reject(Code::QtyExceedsFreeze, format!("{q} > {freeze} (freeze quantity, units); slice the order"));
+                v.reject(Code::QtyExceedsFreeze, Detail::QtyExceedsFreeze { quantity: q, freeze });
             }
         }
 
         // What may be traded where.
         if !limits.allowed_products.contains(intent.product) {
-            let allowed: Vec<_> = limits.allowed_products.members().iter().map(|p| p.as_str()).collect();
-            v.reject(
-                Code::ProductNotAllowed,
-                format!("{} is not an allowed product ({})", intent.product, allowed.join(", ")),
-            );
+            let detail = Detail::ProductNotAllowed { product: intent.product, allowed: limits.allowed_products };
+            v.reject(Code::ProductNotAllowed, detail);
         }
         if !limits.allowed_exchanges.contains(intent.exchange) {
-            let allowed: Vec<_> = limits.allowed_exchanges.members().iter().map(|e| e.as_str()).collect();
-            v.reject(
-                Code::ExchangeNotAllowed,
-                format!("{} is not an allowed exchange ({})", intent.exchange, allowed.join(", ")),
-            );
+            let detail = Detail::ExchangeNotAllowed { exchange: intent.exchange, allowed: limits.allowed_exchanges };
+            v.reject(Code::ExchangeNotAllowed, detail);
         }
 
         // Prices.
@@ -147,38 +132,27 @@ impl RiskEngine {
         let reference = intent.reference_price;
         let reference_ok = reference.is_finite() && reference > 0.0;
         if !reference_ok {
-            v.reject(Code::ReferencePriceInvalid, format!("reference price {reference} must be > 0 and finite"));
+            v.reject(Code::ReferencePriceInvalid, Detail::ReferencePriceInvalid { reference });
         }
         match intent.price {
             None => {
                 if !limits.allow_market_orders {
-                    v.reject(Code::MarketOrderNotAllowed, "market orders are not allowed; give a limit price".into());
+                    v.reject(Code::MarketOrderNotAllowed, Detail::MarketOrderNotAllowed);
                 }
             }
             Some(p) if !(p.is_finite() && p > 0.0) => {
-                v.reject(Code::PriceInvalid, format!("limit price {p} must be > 0 and finite"));
+                v.reject(Code::PriceInvalid, Detail::PriceInvalid { price: p });
             }
             Some(p) => {
                 if !on_tick(p, intent.tick_size) {
-                    v.reject(
-                        Code::TickSizeInvalid,
-                        format!("price {p} is not a multiple of tick size {}", intent.tick_size),
-                    );
+                    v.reject(Code::TickSizeInvalid, Detail::TickSizeInvalid { price: p, tick: intent.tick_size });
                 }
                 if reference_ok {
-                    if let Some((lo, hi, what)) = collar(limits, intent.kind, reference) {
+                    if let Some((low, high, band)) = collar(limits, intent.kind, reference) {
                         let slack = 1e-9 * reference;
-                        if p < lo - slack || p > hi + slack {
-                            v.reject(
-                                Code::PriceOutsideCollar,
-                                format!(
-                                    "price {} outside {}..{} ({what} of reference {})",
-                                    rupees(p),
-                                    rupees(lo),
-                                    rupees(hi),
-                                    rupees(reference)
-                                ),
-                            );
+                        if p < low - slack || p > high + slack {
+                            let detail = Detail::PriceOutsideCollar { price: p, low, high, band, reference };
+                            v.reject(Code::PriceOutsideCollar, detail);
                         }
                     }
                 }
@@ -186,36 +160,30 @@ impl RiskEngine {
                 let lower = intent.lower_circuit.or(known.map(|c| c.0));
                 let upper = intent.upper_circuit.or(known.map(|c| c.1));
                 if lower.is_some_and(|lo| p < lo) || upper.is_some_and(|hi| p > hi) {
-                    let show = |x: Option<f64>| x.map_or_else(|| "-".to_owned(), rupees);
-                    v.reject(
-                        Code::PriceOutsideCircuit,
-                        format!("price {} outside circuit {}..{}", rupees(p), show(lower), show(upper)),
-                    );
+                    v.reject(Code::PriceOutsideCircuit, Detail::PriceOutsideCircuit { price: p, lower, upper });
                 }
             }
         }
 
         // The kill switch.
         if *state == TradingState::Halted {
-            v.reject(Code::StateHalted, format!("trading is HALTED ({state_reason})"));
+            v.reject(Code::StateHalted, Detail::Halted { reason: Arc::clone(state_reason) });
         }
 
         // Market data.
-        if let Some(max_age) = limits.max_data_age_ns {
+        if let Some(max_ns) = limits.max_data_age_ns {
             let stale = match book.at(slot).last_data_ns {
-                None => Some(format!("no tick or mark received for token {}", intent.token)),
-                Some(t) if now_ns.saturating_sub(t) > max_age => Some(format!(
-                    "last tick {:.3} s ago > {:.3} s",
-                    now_ns.saturating_sub(t) as f64 / 1e9,
-                    max_age as f64 / 1e9
-                )),
+                None => Some(Detail::NoMarketData { token: intent.token }),
+                Some(t) if now_ns.saturating_sub(t) > max_ns => {
+                    Some(Detail::StaleMarketData { age_ns: now_ns.saturating_sub(t), max_ns })
+                }
                 Some(_) => None,
             };
-            if let Some(message) = stale {
+            if let Some(detail) = stale {
                 match limits.stale_data_action {
-                    StaleDataAction::Reject => v.reject(Code::StaleMarketData, message),
+                    StaleDataAction::Reject => v.reject(Code::StaleMarketData, detail),
                     StaleDataAction::RequireApproval if !human_approved => {
-                        v.needs_approval(Code::StaleMarketData, message)
+                        v.needs_approval(Code::StaleMarketData, detail)
                     }
                     StaleDataAction::RequireApproval => {}
                 }
@@ -224,21 +192,21 @@ impl RiskEngine {
 
         // Order rates (approved orders; the order being checked would be the next one).
         if let Some(max) = limits.max_orders_per_second {
-            let n = throttle.last_second(now_ns, max);
-            if n >= max {
-                v.reject(Code::RateLimitSecond, format!("{n} orders in the last second >= max {max}"));
+            let count = throttle.last_second(now_ns, max);
+            if count >= max {
+                v.reject(Code::RateLimitSecond, Detail::RateLimit { count, max, window: Window::Second });
             }
         }
         if let Some(max) = limits.max_orders_per_minute {
-            let n = throttle.last_minute(now_ns);
-            if n >= max {
-                v.reject(Code::RateLimitMinute, format!("{n} orders in the last 60 seconds >= max {max}"));
+            let count = throttle.last_minute(now_ns);
+            if count >= max {
+                v.reject(Code::RateLimitMinute, Detail::RateLimit { count, max, window: Window::Minute });
             }
         }
         if let Some(max) = limits.max_orders_per_day {
-            let n = throttle.today();
-            if n >= max {
-                v.reject(Code::RateLimitDay, format!("{n} orders today >= max {max}"));
+            let count = throttle.today();
+            if count >= max {
+                v.reject(Code::RateLimitDay, Detail::RateLimit { count, max, window: Window::Day });
             }
         }
 
@@ -251,13 +219,13 @@ impl RiskEngine {
         let mut per_unit_margin = 0.0;
         if qty_ok {
             if let Some(max) = limits.max_order_quantity {
-                v.cap(Code::QtyExceedsMaxOrder, max, || format!("{q} > {max} (max order quantity, units)"));
+                v.cap(Code::QtyExceedsMaxOrder, max, || Detail::QtyExceedsMaxOrder { quantity: q, max });
             }
             if let (Some(max), true) = (limits.max_order_notional, px_ok) {
                 let notional = q as f64 * px;
                 if notional > max {
                     v.cap(Code::NotionalExceedsMaxOrder, (max / px).floor() as i64, || {
-                        format!("{notional:.2} > {max:.2} rupees (max order notional at price {})", rupees(px))
+                        Detail::NotionalExceedsMaxOrder { notional, max, price: px }
                     });
                 }
             }
@@ -265,67 +233,58 @@ impl RiskEngine {
         }
         if qty_ok && q > closing {
             if *state == TradingState::Reducing {
-                v.cap(Code::StateReducing, closing, || {
-                    format!("only exposure-reducing orders pass while REDUCING ({state_reason})")
-                });
+                v.cap(Code::StateReducing, closing, || Detail::Reducing { reason: Arc::clone(state_reason) });
             }
             let equity = book.equity();
             if let Some(max) = limits.max_daily_loss {
                 if -equity >= max {
-                    v.cap(Code::DailyLossLimit, closing, || format!("day loss {:.2} >= max {max:.2} rupees", -equity));
+                    v.cap(Code::DailyLossLimit, closing, || Detail::DailyLoss { loss: -equity, max });
                 }
             }
             if let Some(max) = limits.max_drawdown {
                 let dd = book.drawdown();
                 if dd >= max {
                     let peak = book.peak();
-                    v.cap(Code::DrawdownLimit, closing, || {
-                        format!("drawdown {dd:.2} from the day's peak {peak:.2} >= max {max:.2} rupees")
-                    });
+                    v.cap(Code::DrawdownLimit, closing, || Detail::Drawdown { drawdown: dd, peak, max });
                 }
             }
             if let Some(max) = limits.max_trades_per_day {
                 let n = book.trades_today();
                 if n >= max {
-                    v.cap(Code::MaxTradesPerDay, closing, || format!("{n} trades today >= max {max}"));
+                    v.cap(Code::MaxTradesPerDay, closing, || Detail::TradesPerDay { trades: n, max });
                 }
             }
             if let Some(max) = limits.max_open_positions {
                 let open = book.open_positions();
                 if cur == 0 && open >= max as usize {
-                    v.cap(Code::MaxOpenPositions, 0, || {
-                        format!("{open} open positions >= max {max}; this order would open another")
-                    });
+                    v.cap(Code::MaxOpenPositions, 0, || Detail::OpenPositions { open, max });
                 }
             }
             if let Some(max) = limits.max_position_quantity {
                 let allowed = max - sign * cur;
-                v.cap(Code::PositionLimit, allowed, || {
-                    format!("resulting position {} exceeds ±{max} units", cur + sign * q)
-                });
+                v.cap(Code::PositionLimit, allowed, || Detail::PositionLimit { resulting: cur + sign * q, max });
             }
             if let Some(max) = limits.max_underlying_quantity {
-                let name = intent.underlying_name();
                 let gross = book.underlying_gross(underlying);
                 let held = cur.abs();
                 let allowed = if closing > 0 { held.max(max - gross + 2 * held) } else { max - gross };
-                v.cap(Code::UnderlyingLimit, allowed, || {
-                    let after = gross - held + (cur + sign * q).abs();
-                    format!("gross position on {name} would be {after} > max {max} units")
+                v.cap(Code::UnderlyingLimit, allowed, || Detail::UnderlyingLimit {
+                    underlying: book.underlying_arc(underlying),
+                    gross: gross - held + (cur + sign * q).abs(),
+                    max,
                 });
             }
             if let Some(reserve) = limits.min_cash_reserve {
                 match *cash {
-                    None => v.cap(Code::CashUnknown, closing, || "available cash is unknown (set_cash)".to_owned()),
+                    None => v.cap(Code::CashUnknown, closing, || Detail::CashUnknown),
                     Some(c) if per_unit_margin.is_finite() && per_unit_margin > 0.0 => {
                         let need = per_unit_margin * (q - closing) as f64;
                         if c - need < reserve {
                             let affordable = ((c - reserve) / per_unit_margin).floor().max(0.0) as i64;
-                            v.cap(Code::CashReserve, closing + affordable, || {
-                                format!(
-                                    "cash {c:.2} - margin {need:.2} = {:.2} < reserve {reserve:.2} rupees",
-                                    c - need
-                                )
+                            v.cap(Code::CashReserve, closing + affordable, || Detail::CashReserve {
+                                cash: c,
+                                margin: need,
+                                reserve,
                             });
                         }
                     }
@@ -339,10 +298,7 @@ impl RiskEngine {
             if let (Some(max), true) = (limits.approval_notional, px_ok) {
                 let notional = approved as f64 * px;
                 if notional > max {
-                    v.needs_approval(
-                        Code::NotionalNeedsApproval,
-                        format!("{notional:.2} > {max:.2} rupees (approval threshold)"),
-                    );
+                    v.needs_approval(Code::NotionalNeedsApproval, Detail::NeedsApproval { notional, max });
                 }
             }
         }

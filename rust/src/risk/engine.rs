@@ -1,6 +1,8 @@
 //! The engine's state and its updates: limits, the trading state and its history, positions and
 //! P&L, market-data times, cash. The rules themselves are in `check.rs`.
 
+use std::sync::Arc;
+
 use super::limits::Limits;
 use super::positions::Book;
 use super::throttle::Throttle;
@@ -12,7 +14,7 @@ use super::types::{Side, StateChange, TradingState};
 pub struct RiskEngine {
     pub(super) limits: Limits,
     pub(super) state: TradingState,
-    pub(super) state_reason: String,
+    pub(super) state_reason: Arc<str>,
     /// Whether the current state was entered automatically (loss or drawdown limit); only such a
     /// state is lifted by `reset_day`, a human's kill switch is not.
     auto_state: bool,
@@ -30,7 +32,7 @@ impl RiskEngine {
         Ok(RiskEngine {
             limits,
             state: TradingState::Active,
-            state_reason: "engine created".into(),
+            state_reason: Arc::from("engine created"),
             auto_state: false,
             history: Vec::new(),
             book: Book::default(),
@@ -87,9 +89,9 @@ impl RiskEngine {
         if to == self.state {
             return false;
         }
-        self.history.push(StateChange { ts_ns, from: self.state, to, reason: reason.clone() });
+        self.state_reason = Arc::from(reason.as_str());
+        self.history.push(StateChange { ts_ns, from: self.state, to, reason });
         self.state = to;
-        self.state_reason = reason;
         self.auto_state = auto;
         true
     }

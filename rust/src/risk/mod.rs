@@ -18,6 +18,7 @@ mod limits;
 mod positions;
 mod throttle;
 mod types;
+mod violation;
 
 pub use engine::RiskEngine;
 pub use intent::{on_tick, tick_units, OrderIntent};
@@ -26,8 +27,9 @@ pub use positions::{Book, Instrument};
 pub use throttle::{MINUTE_NS, SECOND_NS};
 pub use types::{
     Action, Code, Decision, EnumSet, Exchange, InstrumentKind, Product, SetMember, Side, StaleDataAction, StateChange,
-    TradingState, Violation,
+    TradingState,
 };
+pub use violation::{Band, Detail, Violation, Window};
 
 #[cfg(test)]
 mod tests;

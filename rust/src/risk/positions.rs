@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 /// Hashes Kite instrument tokens (u32) with one multiply. The low byte of a token is its
 /// segment, so the product's high half is folded down to keep bucket indices well spread.
@@ -75,7 +76,7 @@ pub struct Book {
     slots: TokenMap<usize>,
     instruments: Vec<Instrument>,
     underlying_ids: HashMap<String, usize>,
-    underlying_names: Vec<String>,
+    underlying_names: Vec<Arc<str>>,
     /// Σ |qty| over the instruments bound to each underlying, units.
     underlying_gross: Vec<i64>,
     /// Slots with a non-zero position, in the order they opened (the summation order).
@@ -122,7 +123,7 @@ impl Book {
     #[inline]
     pub fn bind_underlying(&mut self, slot: usize, name: &str) -> usize {
         if let Some(id) = self.instruments[slot].underlying {
-            if self.underlying_names[id] == name {
+            if *self.underlying_names[id] == *name {
                 return id;
             }
         }
@@ -136,7 +137,7 @@ impl Book {
             None => {
                 let id = self.underlying_names.len();
                 self.underlying_ids.insert(name.to_owned(), id);
-                self.underlying_names.push(name.to_owned());
+                self.underlying_names.push(Arc::from(name));
                 self.underlying_gross.push(0);
                 id
             }
@@ -165,6 +166,11 @@ impl Book {
     pub fn underlying_name(&self, token: u32) -> Option<&str> {
         let id = self.get(token)?.underlying?;
         Some(&self.underlying_names[id])
+    }
+
+    /// The shared name of underlying `id` (cheap to clone into a violation).
+    pub fn underlying_arc(&self, id: usize) -> Arc<str> {
+        Arc::clone(&self.underlying_names[id])
     }
 
     #[inline]

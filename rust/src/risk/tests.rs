@@ -46,9 +46,9 @@ fn caps_reduce_to_whole_lots() {
     let d = e.check(&OrderIntent { quantity: 1300, ..nifty_call() }, T0, false);
     assert_eq!((d.action, d.approved), (Action::ReduceSize, 780));
     assert_eq!(codes(&d), ["QTY_EXCEEDS_MAX_ORDER", "NOTIONAL_EXCEEDS_MAX_ORDER"]);
-    assert_eq!(d.violations[0].message, "1300 > 1000 (max order quantity, units); at most 975 units");
+    assert_eq!(d.violations[0].message(), "1300 > 1000 (max order quantity, units); at most 975 units");
     assert_eq!(
-        d.violations[1].message,
+        d.violations[1].message(),
         "156065.00 > 100000.00 rupees (max order notional at price 120.05); at most 780 units"
     );
 }

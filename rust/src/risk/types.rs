@@ -4,6 +4,8 @@
 //! Every enum spells itself exactly as Kite does (`"BUY"`, `"NRML"`, `"NFO"`, ...) so strings
 //! cross the Python boundary unchanged; parsing is exact (upper case), never fuzzy.
 
+use super::violation::Violation;
+
 /// Implements `as_str`, `parse` and `ALL` for a fieldless enum from one table of names.
 macro_rules! named_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
@@ -149,20 +151,6 @@ named_enum! {
     }
 }
 
-/// One failed rule: a stable code and a message with the numbers, e.g.
-/// `QTY_EXCEEDS_FREEZE: 1950 > 1800 (freeze quantity, units); slice the order`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Violation {
-    pub code: Code,
-    pub message: String,
-}
-
-impl std::fmt::Display for Violation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)
-    }
-}
-
 /// The answer to one order intent.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Decision {
@@ -290,11 +278,5 @@ mod tests {
         assert_eq!(set.members(), vec![Product::Mis, Product::Nrml]);
         assert_eq!(EnumSet::<Exchange>::full().members().len(), 6);
         assert!(EnumSet::<Exchange>::empty().is_empty());
-    }
-
-    #[test]
-    fn violation_display() {
-        let v = Violation { code: Code::QtyExceedsFreeze, message: "1950 > 1800".into() };
-        assert_eq!(v.to_string(), "QTY_EXCEEDS_FREEZE: 1950 > 1800");
     }
 }
