@@ -454,3 +454,16 @@ def test_fut_token_is_independent_of_option_token() -> None:
     assert e.check(option(quantity=65), T0).action == "APPROVE"
     assert e.check(future(quantity=65), T0).action == "REJECT"
     assert NIFTY_CE != NIFTY_FUT
+
+
+def test_check_takes_an_order_intent_only() -> None:
+    with pytest.raises(TypeError):
+        engine().check({"token": NIFTY_CE}, T0)  # type: ignore[arg-type]
+
+
+def test_violations_compare_by_value_and_messages_are_stable() -> None:
+    e = engine()
+    first, second = e.check(option(quantity=1950), T0), e.check(option(quantity=1950), T0)
+    assert first.violations == second.violations
+    assert first.violations[0].message == first.violations[0].message
+    assert first.violations != e.check(option(quantity=100), T0).violations

@@ -42,7 +42,17 @@ fn py_opt<T>(x: Option<T>, show: impl Fn(T) -> String) -> String {
     x.map_or_else(|| "None".to_owned(), show)
 }
 
-/// What the engine is asked about: one order, quantities in units (not lots), prices in rupees.
+/// What the engine is asked about: one order. Keyword-only; ValueError names a malformed field.
+///
+/// token: Kite instrument token. symbol: trading symbol. exchange: NSE, BSE, NFO, BFO, MCX or CDS.
+/// product: CNC, MIS or NRML. side: BUY or SELL. quantity: units (lots x lot_size); a quantity that
+/// is not a positive whole number of lots is a REJECT, not an error. price: limit price in rupees,
+/// None for a market order. reference_price: rupees (LTP or the exchange's reference): the collar's
+/// centre and a market order's valuation. lot_size: units per lot. tick_size: rupees, a multiple of
+/// 0.0001. freeze_quantity: the exchange's largest order, units. underlying: name for the
+/// per-underlying limit (default: the symbol). kind: EQ (NSE/BSE) or FUT/CE/PE (derivative
+/// exchanges); selects the collar. lower_circuit, upper_circuit: rupees. margin: rupees the whole
+/// order blocks (default: quantity x price, exact for cash buys and option buys only).
 #[pyclass(name = "OrderIntent", module = "alphastock.risk", frozen, eq)]
 #[derive(Clone, PartialEq)]
 pub(crate) struct PyOrderIntent {
@@ -219,7 +229,9 @@ impl PyViolation {
     }
 }
 
-/// The engine's answer to one `OrderIntent`.
+/// The engine's answer to one `OrderIntent`: `action`, `approved` (may be sent now),
+/// `requested_quantity` and `approved_quantity` (units), and every failed rule in `violations`
+/// (`codes` lists just their codes).
 #[pyclass(name = "RiskDecision", module = "alphastock.risk", frozen, freelist = 64)]
 pub(crate) struct PyRiskDecision {
     pub(crate) inner: Decision,
