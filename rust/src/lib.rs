@@ -10,6 +10,7 @@ pub mod indicators;
 pub mod options;
 pub mod parallel;
 pub mod simd;
+pub mod risk;
 pub mod strikes;
 
 #[cfg(feature = "python")]

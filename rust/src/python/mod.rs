@@ -9,6 +9,8 @@ mod columns;
 mod errors;
 mod indicators;
 mod options;
+mod risk;
+mod risk_types;
 mod strikes;
 
 use pyo3::prelude::*;
@@ -21,5 +23,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     strikes::register(m)?;
     indicators::register(m)?;
     bars::register(m)?;
+    risk::register(m)?;
     Ok(())
 }
