@@ -1,5 +1,5 @@
 """Type stubs for the compiled core; the public API is curated in :mod:`alphastock.options`,
-:mod:`alphastock.indicators`
+:mod:`alphastock.indicators`,
 :mod:`alphastock.bars` and :mod:`alphastock.risk`."""
 
 from typing import Any, Literal, Self, final
