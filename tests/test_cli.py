@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 import alphastock
 import alphastock.options as opt
 from alphastock.cli import app
-from alphastock.config import ENV_PREFIX, load_config
+from alphastock.config import ENV_PREFIX, as_plain_data, load_config
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # Plain output whatever the calling terminal: no colour, wide enough that tables never wrap.
@@ -184,7 +184,7 @@ def test_config_show_prints_the_defaults_as_yaml(runner: CliRunner) -> None:
     result = invoke(runner, "config", "show")
     assert result.exit_code == 0, result
     shown = yaml.safe_load(result.stdout)
-    assert shown == load_config(environ={}).model_dump()
+    assert shown == as_plain_data(load_config(environ={}))
     assert shown["options"]["strike_filters"]["max_spread_pct"] == math.inf
 
 

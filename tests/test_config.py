@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from alphastock import AlphaStockError, ConfigError
-from alphastock.config import ENV_PREFIX, AlphaStockConfig, OptionsConfig, load_config
+from alphastock.config import ENV_PREFIX, AlphaStockConfig, OptionsConfig, as_plain_data, load_config
 from alphastock.options import StrikeFilters, StrikeWeights
 
 DEFAULT_YAML = Path(__file__).resolve().parents[1] / "config" / "default.yaml"
@@ -23,8 +23,8 @@ def test_defaults_equal_the_reference_file() -> None:
     reference = _default_file()
     # PyYAML reads `.inf` as float('inf'), which compares equal to the model's math.inf.
     assert reference["options"]["strike_filters"]["max_spread_pct"] == math.inf
-    assert load_config(environ={}).model_dump() == reference
-    assert AlphaStockConfig().model_dump() == reference
+    assert as_plain_data(load_config(environ={})) == reference
+    assert as_plain_data(AlphaStockConfig()) == reference
 
 
 def test_reference_file_loaded_as_a_config_file_changes_nothing() -> None:

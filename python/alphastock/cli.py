@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from alphastock import __version__
-from alphastock.config import load_config
+from alphastock.config import as_plain_data, load_config
 from alphastock.errors import AlphaStockError
 
 app = typer.Typer(
@@ -71,7 +71,7 @@ def config_show(config: ConfigFiles = None) -> None:
     except AlphaStockError as exc:
         err_console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(code=2) from None
-    console.print(yaml.safe_dump(effective.model_dump(mode="python"), sort_keys=False), end="")
+    console.print(yaml.safe_dump(as_plain_data(effective), sort_keys=False), end="")
 
 
 Flag = Annotated[str, typer.Option("--flag", "-f", help="c/p, call/put or CE/PE.")]

@@ -10,6 +10,7 @@ Values from the environment are parsed as YAML scalars (``2``, ``0.5``,
 
 from __future__ import annotations
 
+import enum
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from alphastock.errors import ConfigError
 from alphastock.options.strikes import StrikeFilters, StrikeWeights
+from alphastock.risk.limits import Limits
 
 ENV_PREFIX = "ALPHASTOCK__"
 
@@ -41,6 +43,7 @@ class AlphaStockConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     options: OptionsConfig = OptionsConfig()
+    risk: Limits = Limits()
 
 
 def _deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -85,6 +88,24 @@ def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     return tree
 
 
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, set | frozenset):
+        return sorted(_plain(item) for item in value)
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def as_plain_data(config: BaseModel) -> dict[str, Any]:
+    """The configuration as YAML-safe builtins: enums as their values, sets as sorted lists, inf kept."""
+    plain: dict[str, Any] = _plain(config.model_dump(mode="python"))
+    return plain
+
+
 def load_config(
     files: list[Path] | None = None,
     environ: Mapping[str, str] | None = None,
@@ -110,4 +131,4 @@ def load_config(
         raise ConfigError(f"invalid configuration: {problems}") from None
 
 
-__all__ = ["ENV_PREFIX", "AlphaStockConfig", "OptionsConfig", "load_config"]
+__all__ = ["ENV_PREFIX", "AlphaStockConfig", "OptionsConfig", "as_plain_data", "load_config"]
