@@ -9,8 +9,8 @@ pub mod columns;
 pub mod indicators;
 pub mod options;
 pub mod parallel;
-pub mod simd;
 pub mod risk;
+pub mod simd;
 pub mod strikes;
 
 #[cfg(feature = "python")]
