@@ -15,7 +15,7 @@ from mpmath import chebyt, cos, erfc, exp, mp, mpf, pi
 
 mp.dps = 50
 K = mpf(sys.argv[1]) if len(sys.argv) > 1 else mpf("4")
-TERMS = int(sys.argv[2]) if len(sys.argv) > 2 else 26
+TERMS = int(sys.argv[2]) if len(sys.argv) > 2 else 24
 NODES = 200
 
 

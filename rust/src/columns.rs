@@ -22,6 +22,27 @@ impl<'a, T: Copy> Column<'a, T> {
     pub fn at(&self, row: usize) -> T {
         self.data[row * self.step]
     }
+
+    /// Rows `row .. row + len` into a block of `N` (len <= N), the rest left as `fill`.
+    ///
+    /// A full block of a per-row column is one slice copy (a vector load);
+    /// a repeated value is a splat.
+    #[inline(always)]
+    pub fn block<const N: usize>(&self, row: usize, len: usize, fill: T) -> [T; N] {
+        if self.step == 0 {
+            let mut block = [fill; N];
+            block[..len].fill(self.data[0]);
+            return block;
+        }
+        if len == N {
+            if let Ok(block) = <[T; N]>::try_from(&self.data[row..row + N]) {
+                return block;
+            }
+        }
+        let mut block = [fill; N];
+        block[..len].copy_from_slice(&self.data[row..row + len]);
+        block
+    }
 }
 
 /// Rows of the broadcast result of columns with these `(name, length)` pairs.
@@ -54,5 +75,8 @@ mod tests {
         assert_eq!(column.at(4), 7.0);
         let data = [1.0, 2.0, 3.0];
         assert_eq!(Column::new(&data, 3).at(2), 3.0);
+        assert_eq!(Column::new(&data, 3).block::<2>(1, 2, 0.0), [2.0, 3.0]);
+        assert_eq!(Column::new(&data, 3).block::<4>(1, 2, 9.0), [2.0, 3.0, 9.0, 9.0]);
+        assert_eq!(Column::new(&[5.0], 3).block::<4>(0, 3, 9.0), [5.0, 5.0, 5.0, 9.0]);
     }
 }

@@ -66,7 +66,7 @@ impl Greeks {
 trait Elementary {
     fn exp(x: f64) -> f64;
     fn ln(x: f64) -> f64;
-    fn norm_cdf_with_pdf(z: f64, pdf: f64) -> f64;
+    fn norm_cdf_with_pdf_lanes<const N: usize>(z: &[f64; N], pdf: &[f64; N]) -> [f64; N];
 }
 
 /// Branch-free versions that vectorise: the batch path.
@@ -82,8 +82,8 @@ impl Elementary for Branchless {
         vmath::ln(x)
     }
     #[inline(always)]
-    fn norm_cdf_with_pdf(z: f64, pdf: f64) -> f64 {
-        vmath::norm_cdf_with_pdf(z, pdf)
+    fn norm_cdf_with_pdf_lanes<const N: usize>(z: &[f64; N], pdf: &[f64; N]) -> [f64; N] {
+        vmath::norm_cdf_with_pdf_lanes(z, pdf)
     }
 }
 
@@ -97,8 +97,8 @@ impl Elementary for Libm {
     fn ln(x: f64) -> f64 {
         x.ln()
     }
-    fn norm_cdf_with_pdf(z: f64, _pdf: f64) -> f64 {
-        DefaultSpecialFn::norm_cdf(z)
+    fn norm_cdf_with_pdf_lanes<const N: usize>(z: &[f64; N], _pdf: &[f64; N]) -> [f64; N] {
+        z.map(DefaultSpecialFn::norm_cdf)
     }
 }
 
@@ -135,43 +135,65 @@ impl<const N: usize> Block<N> {
 
 /// Closed-form greeks of every lane; returns which lanes need [`fix_up`].
 ///
-/// Straight-line code over the lanes (selects, no branches inside the loop)
-/// so the loop vectorises; `model` is the same for the block.
+/// Written as stages, each a loop over the lanes with straight-line arithmetic
+/// (selects, no branches), so every stage vectorises; `model` is the same for
+/// the whole block.
 #[inline(always)]
 fn closed_form<M: Elementary, const N: usize>(model: Model, x: &Block<N>, out: &mut [[f64; N]; 6]) -> [bool; N] {
+    let black76 = model == Model::Black76;
+    let (mut q, mut sign, mut df_r, mut df_q) = ([0.0; N], [0.0; N], [0.0; N], [0.0; N]);
+    let (mut sqrt_t, mut total_vol, mut inv_total_vol) = ([0.0; N], [0.0; N], [0.0; N]);
+    let (mut d1, mut d2, mut density, mut density_d2) = ([0.0; N], [0.0; N], [0.0; N], [0.0; N]);
+    let (mut z1, mut z2, mut moneyness) = ([0.0; N], [0.0; N], [0.0; N]);
+    for i in 0..N {
+        // Black-76 is BSM on the forward with the yield equal to the rate.
+        q[i] = if black76 { x.r[i] } else { x.q[i] };
+        df_r[i] = M::exp(-x.r[i] * x.t[i]);
+    }
+    // The yield discount is often the rate's (Black-76) or 1 (no yield): skip its exponential then.
+    if black76 {
+        df_q = df_r;
+    } else if q.iter().all(|&v| v == 0.0) {
+        df_q = [1.0; N];
+    } else {
+        for i in 0..N {
+            df_q[i] = M::exp(-q[i] * x.t[i]);
+        }
+    }
+    for i in 0..N {
+        let (s, k, t, r, sigma) = (x.s[i], x.k[i], x.t[i], x.r[i], x.sigma[i]);
+        sign[i] = if x.is_call[i] { 1.0 } else { -1.0 };
+        sqrt_t[i] = t.sqrt();
+        total_vol[i] = sigma * sqrt_t[i];
+        inv_total_vol[i] = 1.0 / total_vol[i];
+        moneyness[i] = s / k;
+        d1[i] = (M::ln(moneyness[i]) + (r - q[i]) * t) * inv_total_vol[i] + 0.5 * total_vol[i];
+        d2[i] = d1[i] - total_vol[i];
+        density[i] = FRAC_1_SQRT_2PI * M::exp(-0.5 * d1[i] * d1[i]);
+        // F·n(d1) = K·n(d2): the second density needs no exponential.
+        density_d2[i] = density[i] * (s * df_q[i]) / (k * df_r[i]);
+        // N(±d1), N(±d2): the probabilities on the option's own side.
+        z1[i] = sign[i] * d1[i];
+        z2[i] = sign[i] * d2[i];
+    }
+    let n_d1 = M::norm_cdf_with_pdf_lanes(&z1, &density);
+    let n_d2 = M::norm_cdf_with_pdf_lanes(&z2, &density_d2);
     let mut needs_fix_up = [false; N];
     for i in 0..N {
         let (s, k, t, r, sigma) = (x.s[i], x.k[i], x.t[i], x.r[i], x.sigma[i]);
-        // Black-76 is BSM on the forward with the yield equal to the rate.
-        let q = if model == Model::Black76 { r } else { x.q[i] };
-        let sign = if x.is_call[i] { 1.0 } else { -1.0 };
-        let df_r = M::exp(-r * t);
-        let df_q = M::exp(-q * t);
-        let sqrt_t = t.sqrt();
-        let total_vol = sigma * sqrt_t;
-        let inv_total_vol = 1.0 / total_vol;
-        let spot_df = s * df_q;
-        let strike_df = k * df_r;
-        let moneyness = s / k;
-        let d1 = (M::ln(moneyness) + (r - q) * t) * inv_total_vol + 0.5 * total_vol;
-        let d2 = d1 - total_vol;
-        let density = FRAC_1_SQRT_2PI * M::exp(-0.5 * d1 * d1);
-        // F·n(d1) = K·n(d2): the second density needs no exponential.
-        let density_d2 = density * (spot_df / strike_df);
-        // N(±d1), N(±d2): the probabilities on the option's own side.
-        let n_d1 = M::norm_cdf_with_pdf(sign * d1, density);
-        let n_d2 = M::norm_cdf_with_pdf(sign * d2, density_d2);
-        let asset_leg = spot_df * n_d1;
-        let strike_leg = strike_df * n_d2;
-        let value = sign * (asset_leg - strike_leg);
+        let spot_df = s * df_q[i];
+        let asset_leg = spot_df * n_d1[i];
+        let strike_leg = k * df_r[i] * n_d2[i];
+        let value = sign[i] * (asset_leg - strike_leg);
         // sigma / (2·sqrt t) written as sigma²/(2·total_vol): one division fewer.
-        let theta = -0.5 * spot_df * density * sigma * sigma * inv_total_vol + sign * (q * asset_leg - r * strike_leg);
-        let rho = if model == Model::Black76 { -t * value } else { sign * t * strike_leg };
+        let theta = -0.5 * spot_df * density[i] * sigma * sigma * inv_total_vol[i]
+            + sign[i] * (q[i] * asset_leg - r * strike_leg);
+        let rho = if black76 { -t * value } else { sign[i] * t * strike_leg };
         out[0][i] = value;
-        out[1][i] = sign * df_q * n_d1;
-        out[2][i] = df_q * density * inv_total_vol / s;
+        out[1][i] = sign[i] * df_q[i] * n_d1[i];
+        out[2][i] = df_q[i] * density[i] * inv_total_vol[i] / s;
         out[3][i] = theta * (1.0 / DAYS_PER_YEAR);
-        out[4][i] = spot_df * density * sqrt_t * PER_PERCENT_POINT;
+        out[4][i] = spot_df * density[i] * sqrt_t[i] * PER_PERCENT_POINT;
         out[5][i] = rho * PER_PERCENT_POINT;
         // `&` not `&&`: every test is evaluated, so this stays a mask, not a branch.
         let in_domain = (s > 0.0)
@@ -183,13 +205,13 @@ fn closed_form<M: Elementary, const N: usize>(model: Model, x: &Block<N>, out: &
             & (t < f64::INFINITY)
             & (sigma < f64::INFINITY)
             & (r.abs() < f64::INFINITY)
-            & (q.abs() < f64::INFINITY)
-            & (f64::MIN_POSITIVE..f64::INFINITY).contains(&moneyness)
-            & (total_vol >= 1e-150)
-            & (df_r >= f64::MIN_POSITIVE)
-            & (df_q >= f64::MIN_POSITIVE)
-            & (df_r < f64::INFINITY)
-            & (df_q < f64::INFINITY);
+            & (q[i].abs() < f64::INFINITY)
+            & (f64::MIN_POSITIVE..f64::INFINITY).contains(&moneyness[i])
+            & (total_vol[i] >= 1e-150)
+            & (df_r[i] >= f64::MIN_POSITIVE)
+            & (df_q[i] >= f64::MIN_POSITIVE)
+            & (df_r[i] < f64::INFINITY)
+            & (df_q[i] < f64::INFINITY);
         let cancelled = CANCELLATION_LIMIT * value < asset_leg.max(strike_leg);
         needs_fix_up[i] = !in_domain | cancelled;
     }
@@ -286,25 +308,25 @@ fn greeks_rows(x: &ContractColumns, sigma: &Column<f64>, first_row: usize, mut o
     let mut start = 0;
     while start < rows {
         let len = (rows - start).min(LANES);
-        let mut block = Block::<LANES>::filler();
-        for lane in 0..len {
-            let row = first_row + start + lane;
-            block.is_call[lane] = x.is_call.at(row);
-            block.s[lane] = x.s.at(row);
-            block.k[lane] = x.k.at(row);
-            block.t[lane] = x.t.at(row);
-            block.r[lane] = x.r.at(row);
-            block.q[lane] = x.q.at(row);
-            block.sigma[lane] = sigma.at(row);
-        }
+        let row = first_row + start;
+        let filler = Block::<LANES>::filler();
+        let block = Block {
+            is_call: x.is_call.block(row, len, true),
+            s: x.s.block(row, len, filler.s[0]),
+            k: x.k.block(row, len, filler.k[0]),
+            t: x.t.block(row, len, filler.t[0]),
+            r: x.r.block(row, len, filler.r[0]),
+            q: x.q.block(row, len, filler.q[0]),
+            sigma: sigma.block(row, len, filler.sigma[0]),
+        };
         let mut values = [[0.0; LANES]; 6];
         let flagged = closed_form::<Branchless, LANES>(x.model, &block, &mut values);
-        for lane in 0..len {
-            let mut row_values = values.map(|column| column[lane]);
-            if flagged[lane] {
-                row_values = fix_up(&block.contract(lane, x.model), block.sigma[lane], row_values);
-            }
-            for (column, value) in out.iter_mut().zip(row_values) {
+        for (column, computed) in out.iter_mut().zip(&values) {
+            column[start..start + len].copy_from_slice(&computed[..len]);
+        }
+        for lane in (0..len).filter(|&lane| flagged[lane]) {
+            let fixed = fix_up(&block.contract(lane, x.model), block.sigma[lane], values.map(|column| column[lane]));
+            for (column, value) in out.iter_mut().zip(fixed) {
                 column[start + lane] = value;
             }
         }
