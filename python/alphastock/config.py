@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from alphastock.brokers.charges import ChargeRates
 from alphastock.errors import ConfigError
 from alphastock.options.strikes import StrikeFilters, StrikeWeights
 from alphastock.risk.limits import Limits
@@ -44,6 +45,7 @@ class AlphaStockConfig(BaseModel):
 
     options: OptionsConfig = OptionsConfig()
     risk: Limits = Limits()
+    charges: ChargeRates = ChargeRates()
 
 
 def _deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
