@@ -31,10 +31,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import math
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 
 from alphastock.brokers.base import CandleInterval, MarginSegment
 from alphastock.brokers.charges import ChargeSegment, charge_segment, compute_charges, compute_many
@@ -42,6 +40,7 @@ from alphastock.brokers.errors import BrokerDataError, InvalidInput, OrderNotFou
 from alphastock.brokers.paper.ledger import PositionState
 from alphastock.brokers.paper.market import MarketSnapshot, MarketView
 from alphastock.brokers.paper.settings import PaperSettings, margin_required
+from alphastock.brokers.paper.working import GROUPS, SQUARE_OFF_TAG, UpdateStream, WorkingOrder, round_to_tick
 from alphastock.models import (
     Candle,
     ChargeBreakdown,
@@ -73,118 +72,6 @@ from alphastock.models import (
 from alphastock.models._time import ns_to_datetime
 
 S = OrderStatus
-_GROUPS: dict[Exchange, str] = {
-    Exchange.NSE: "equity",
-    Exchange.BSE: "equity",
-    Exchange.NFO: "derivatives",
-    Exchange.BFO: "derivatives",
-    Exchange.CDS: "derivatives",
-    Exchange.BCD: "derivatives",
-    Exchange.MCX: "commodity",
-    Exchange.NCO: "commodity",
-}
-SQUARE_OFF_TAG = "PAPER-SQUAREOFF"
-"""Tag of the orders the square-off places."""
-
-
-@dataclass
-class _Working:
-    request: OrderRequest
-    order_id: str
-    placed_ns: int
-    active_ns: int
-    segment: ChargeSegment
-    multiplier: float
-    tick: float
-    order_type: OrderType
-    quantity: int
-    price: float | None
-    trigger_price: float | None
-    status: OrderStatus = S.PUT_ORDER_REQ_RECEIVED
-    status_message: str | None = None
-    exchange_order_id: str | None = None
-    exchange_ns: int | None = None
-    updated_ns: int | None = None
-    filled: int = 0
-    average_price: float = 0.0
-    cancelled: int = 0
-    modified: bool = False
-    triggered: bool = False
-    history: list[Order] = field(default_factory=list)
-
-    @property
-    def remaining(self) -> int:
-        return self.quantity - self.filled - self.cancelled
-
-    @property
-    def is_buy(self) -> bool:
-        return self.request.transaction_type == TransactionType.BUY
-
-    def snapshot(self) -> OrderUpdate:
-        r = self.request
-        terminal_zero = self.status in (S.COMPLETE, S.REJECTED)
-        return OrderUpdate(
-            order_id=self.order_id,
-            exchange_order_id=self.exchange_order_id,
-            placed_by="PAPER",
-            status=self.status,
-            status_message=self.status_message,
-            status_message_raw=self.status_message,
-            order_timestamp=self.placed_ns,
-            exchange_update_timestamp=self.updated_ns,
-            exchange_timestamp=self.exchange_ns,
-            variety=r.variety,
-            modified=self.modified,
-            exchange=r.exchange,
-            tradingsymbol=r.tradingsymbol,
-            instrument_token=r.instrument_token,
-            order_type=self.order_type,
-            transaction_type=r.transaction_type,
-            validity=r.validity,
-            validity_ttl=r.validity_ttl,
-            product=r.product,
-            quantity=self.quantity,
-            disclosed_quantity=r.disclosed_quantity or 0,
-            price=self.price or 0.0,
-            trigger_price=self.trigger_price or 0.0,
-            average_price=self.average_price,
-            filled_quantity=self.filled,
-            pending_quantity=0 if terminal_zero else self.quantity - self.filled,
-            cancelled_quantity=self.cancelled,
-            market_protection=r.market_protection or 0.0,
-            tag=r.tag,
-            tags=[r.tag],
-            unfilled_quantity=self.quantity - self.filled,
-        )
-
-
-class _UpdateStream:
-    """One subscriber's queue of order updates; an async iterator."""
-
-    def __init__(self, subscribers: list[_UpdateStream]) -> None:
-        self._queue: asyncio.Queue[OrderUpdate] = asyncio.Queue()
-        self._subscribers = subscribers
-        subscribers.append(self)
-
-    def put(self, update: OrderUpdate) -> None:
-        self._queue.put_nowait(update)
-
-    def __aiter__(self) -> _UpdateStream:
-        return self
-
-    async def __anext__(self) -> OrderUpdate:
-        return await self._queue.get()
-
-    async def aclose(self) -> None:
-        """Stop receiving updates."""
-        if self in self._subscribers:
-            self._subscribers.remove(self)
-
-
-def _round_to_tick(price: float, tick: float, up: bool) -> float:
-    steps = price / tick
-    steps = math.ceil(steps - 1e-9) if up else math.floor(steps + 1e-9)
-    return round(steps * tick, 10)
 
 
 class PaperBroker:
@@ -207,11 +94,11 @@ class PaperBroker:
         self._instruments = {i.instrument_token: i for i in instruments}
         self._by_key = {i.key: i for i in instruments}
         self._multipliers = dict(multipliers or {})
-        self._orders: dict[str, _Working] = {}
+        self._orders: dict[str, WorkingOrder] = {}
         self._trades: list[Trade] = []
         self._positions: dict[tuple[int, Product], PositionState] = {}
         self._order_charges: dict[str, ChargeBreakdown] = {}
-        self._subscribers: list[_UpdateStream] = []
+        self._subscribers: list[UpdateStream] = []
         self._squared_off: set[tuple[dt.date, str]] = set()
         self._next_id = 0
         self._next_trade = 0
@@ -224,7 +111,7 @@ class PaperBroker:
         self._next_id += 1
         return str(260_000_000_000_000 + self._next_id)
 
-    def _set(self, order: _Working, status: OrderStatus, now: int, message: str | None = None) -> None:
+    def _set(self, order: WorkingOrder, status: OrderStatus, now: int, message: str | None = None) -> None:
         order.status = status
         order.updated_ns = now
         if message is not None:
@@ -247,7 +134,7 @@ class PaperBroker:
         return self._positions[key]
 
     def _cutoff(self, exchange: Exchange) -> dt.time:
-        group = _GROUPS[exchange]
+        group = GROUPS[exchange]
         if group == "equity":
             return self.settings.square_off_equity
         return (
@@ -288,7 +175,7 @@ class PaperBroker:
         token = request.instrument_token
         return self._margin(segment, token, request.is_buy, increasing, ref) if increasing else 0.0
 
-    def _ref(self, order: _Working) -> float:
+    def _ref(self, order: WorkingOrder) -> float:
         if order.price:
             return order.price
         snap = self.market.latest(order.request.instrument_token)
@@ -316,7 +203,7 @@ class PaperBroker:
     def _place(self, request: OrderRequest, now: int, *, internal: bool) -> str:
         token = request.instrument_token
         segment = charge_segment(request.exchange, request.tradingsymbol, request.product, self._kind(token))
-        order = _Working(
+        order = WorkingOrder(
             request=request,
             order_id=self._new_id(),
             placed_ns=now,
@@ -344,7 +231,7 @@ class PaperBroker:
         self._match({}, now, [order])
         return order.order_id
 
-    def _rejection(self, order: _Working, now: int) -> str | None:
+    def _rejection(self, order: WorkingOrder, now: int) -> str | None:
         request = order.request
         cutoff = self._cutoff(request.exchange)
         if request.product == Product.MIS and ns_to_datetime(now).time() >= cutoff:
@@ -419,12 +306,12 @@ class PaperBroker:
         self._cancel(order, self._clock(), None)
         return order_id
 
-    def _cancel(self, order: _Working, now: int, message: str | None) -> None:
+    def _cancel(self, order: WorkingOrder, now: int, message: str | None) -> None:
         self._set(order, S.CANCEL_PENDING, now)
         order.cancelled = order.quantity - order.filled
         self._set(order, S.CANCELLED, now, message)
 
-    def _get(self, order_id: str) -> _Working:
+    def _get(self, order_id: str) -> WorkingOrder:
         try:
             return self._orders[order_id]
         except KeyError:
@@ -477,7 +364,7 @@ class PaperBroker:
             self.poll()
             await asyncio.sleep(interval_s)
 
-    def _match(self, used: dict[tuple[int, bool], int], now: int, orders: Sequence[_Working]) -> None:
+    def _match(self, used: dict[tuple[int, bool], int], now: int, orders: Sequence[WorkingOrder]) -> None:
         for order in orders:
             if order.status not in (S.OPEN, S.TRIGGER_PENDING) or now < order.active_ns:
                 continue
@@ -488,7 +375,7 @@ class PaperBroker:
                 self._cancel(order, now, "IOC order cancelled: not filled immediately.")
 
     def _match_one(
-        self, order: _Working, snap: MarketSnapshot, used: dict[tuple[int, bool], int], now: int
+        self, order: WorkingOrder, snap: MarketSnapshot, used: dict[tuple[int, bool], int], now: int
     ) -> None:
         buy = order.is_buy
         if order.status == S.TRIGGER_PENDING:
@@ -505,7 +392,7 @@ class PaperBroker:
             return
         if order.order_type in (OrderType.MARKET, OrderType.SLM):
             slip = base * self.settings.slippage_bps / 10_000.0 + self.settings.slippage_ticks * order.tick
-            price = _round_to_tick(base + slip if buy else base - slip, order.tick, up=buy)
+            price = round_to_tick(base + slip if buy else base - slip, order.tick, up=buy)
         else:
             limit = order.price or 0.0
             if (buy and base > limit + 1e-9) or (not buy and base < limit - 1e-9):
@@ -520,7 +407,7 @@ class PaperBroker:
             used[key] = used.get(key, 0) + quantity
         self._fill(order, quantity, price, now)
 
-    def _fill(self, order: _Working, quantity: int, price: float, now: int) -> None:
+    def _fill(self, order: WorkingOrder, quantity: int, price: float, now: int) -> None:
         request = order.request
         order.average_price = (order.average_price * order.filled + price * quantity) / (
             order.filled + quantity
@@ -571,7 +458,7 @@ class PaperBroker:
     def _square_off(self, now: int) -> None:
         moment = ns_to_datetime(now)
         for group in ("equity", "derivatives", "commodity"):
-            exchanges = [e for e, g in _GROUPS.items() if g == group]
+            exchanges = [e for e, g in GROUPS.items() if g == group]
             if moment.time() < self._cutoff(exchanges[0]) or (moment.date(), group) in self._squared_off:
                 continue
             self._squared_off.add((moment.date(), group))
@@ -672,7 +559,7 @@ class PaperBroker:
             )
             out.append(
                 OrderMargin(
-                    type="commodity" if _GROUPS[request.exchange] == "commodity" else "equity",
+                    type="commodity" if GROUPS[request.exchange] == "commodity" else "equity",
                     tradingsymbol=request.tradingsymbol,
                     exchange=request.exchange.value,
                     span=total,
@@ -758,7 +645,7 @@ class PaperBroker:
 
     def order_updates(self) -> AsyncIterator[OrderUpdate]:
         """Every order-history entry from now on, as :class:`OrderUpdate` (call ``aclose()`` to stop)."""
-        return _UpdateStream(self._subscribers)
+        return UpdateStream(self._subscribers)
 
 
 __all__ = ["SQUARE_OFF_TAG", "PaperBroker"]
