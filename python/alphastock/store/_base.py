@@ -6,10 +6,21 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from alphastock.store.errors import StoreError
+
+
+def first_row(cur: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:
+    """The first row of ``cur``'s last result, reading the result to its end (``None`` if empty).
+
+    DuckDB refuses new work on a connection whose result was only partly read
+    (``fetchone``), so results are always read whole.
+    """
+    rows = cur.fetchall()
+    return tuple(rows[0]) if rows else None
 
 
 class StoreBase:

@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from alphastock.store._base import StoreBase
+from alphastock.store._base import StoreBase, first_row
 from alphastock.store.errors import StoreError
 from alphastock.store.records import (
     MAX_KEY_LENGTH,
@@ -71,7 +71,7 @@ def _check_key(key: str, what: str) -> None:
 
 
 def _changed(cur: duckdb.DuckDBPyConnection) -> int:
-    row = cur.fetchone()
+    row = first_row(cur)
     return 0 if row is None else int(row[0])
 
 
@@ -208,11 +208,12 @@ class DurableWrites(StoreBase):
                 sets.append(f"{column} = ?")
                 params.append(value)
         with self.transaction() as cur:
-            row = cur.execute(
+            cur.execute(
                 "SELECT o.state, (SELECT coalesce(max(seq), 0) FROM order_events e WHERE e.order_key = ?) "
                 "FROM orders o WHERE o.idempotency_key = ?",
                 [key, key],
-            ).fetchone()
+            )
+            row = first_row(cur)
             if row is None:
                 raise StoreError(f"no order with idempotency key {key!r}")
             from_state, last_seq = row[0], int(row[1])
@@ -261,21 +262,23 @@ class DurableWrites(StoreBase):
     ) -> int:
         """Persist a risk event (a rejection, a kill-switch change ...); returns its id (increasing)."""
         with self.transaction() as cur:
-            row = cur.execute(
+            cur.execute(
                 "INSERT INTO risk_events (ts_ns, kind, code, message, state_from, state_to, payload) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 [int(ts_ns), kind, code, message, state_from, state_to, to_json(payload)],
-            ).fetchone()
+            )
+            row = first_row(cur)
         assert row is not None
         return int(row[0])
 
     def audit(self, ts_ns: int, actor: str, action: str, detail: Mapping[str, Any] | None = None) -> int:
         """Persist an audit entry (``actor`` did ``action``); returns its id (increasing)."""
         with self.transaction() as cur:
-            row = cur.execute(
+            cur.execute(
                 "INSERT INTO audit_log (ts_ns, actor, action, detail) VALUES (?, ?, ?, ?) RETURNING id",
                 [int(ts_ns), actor, action, to_json(detail)],
-            ).fetchone()
+            )
+            row = first_row(cur)
         assert row is not None
         return int(row[0])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from alphastock.store._base import first_row
 from alphastock.store.schema import TABLES
 
 if TYPE_CHECKING:
@@ -37,11 +38,9 @@ def export_parquet(
     target.parent.mkdir(parents=True, exist_ok=True)
     quoted = str(target).replace("'", "''")  # COPY takes the path as a literal, not a parameter
     order = f" ORDER BY {order_by}" if order_by else ""
-    row = (
-        store.cursor()
-        .execute(
-            f"COPY (SELECT * FROM {table}{order}) TO '{quoted}' (FORMAT parquet, COMPRESSION {compression})"
-        )
-        .fetchone()
+    cur = store.cursor()
+    cur.execute(
+        f"COPY (SELECT * FROM {table}{order}) TO '{quoted}' (FORMAT parquet, COMPRESSION {compression})"
     )
+    row = first_row(cur)
     return 0 if row is None else int(row[0])

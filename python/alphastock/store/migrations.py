@@ -21,6 +21,7 @@ from typing import Final
 
 import duckdb
 
+from alphastock.store._base import first_row
 from alphastock.store.errors import StoreError
 from alphastock.store.schema import INITIAL_DDL, QUERY_INDEXES_DDL
 
@@ -61,13 +62,15 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
     """The highest migration version recorded in ``con``'s database (0 for a new database)."""
-    exists = con.execute(
+    con.execute(
         "SELECT count(*) FROM information_schema.tables "
         "WHERE table_schema = 'main' AND table_name = 'schema_migrations'"
-    ).fetchone()
+    )
+    exists = first_row(con)
     if exists is None or exists[0] == 0:
         return 0
-    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations")
+    row = first_row(con)
     return 0 if row is None else int(row[0])
 
 

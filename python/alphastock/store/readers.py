@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from alphastock.store._base import StoreBase
+from alphastock.store._base import StoreBase, first_row
 from alphastock.store.schema import TABLES
 
 
@@ -59,7 +59,9 @@ class Readers(StoreBase):
         """Rows in one of :data:`~alphastock.store.schema.TABLES` (or ``schema_migrations``)."""
         if table not in TABLES and table != "schema_migrations":
             raise ValueError(f"unknown table {table!r}")
-        row = self.cursor().execute(f"SELECT count(*) FROM {table}").fetchone()
+        cur = self.cursor()
+        cur.execute(f"SELECT count(*) FROM {table}")
+        row = first_row(cur)
         return 0 if row is None else int(row[0])
 
     def ticks(self, token: int, start_ns: int | None = None, end_ns: int | None = None) -> pa.Table:
