@@ -24,6 +24,8 @@ config_app = typer.Typer(help="Inspect the effective configuration.", no_args_is
 options_app = typer.Typer(help="Price options, compute greeks and implied volatility.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.add_typer(options_app, name="options")
+db_app = typer.Typer(help="Inspect and export the DuckDB store.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -139,6 +141,52 @@ def options_iv(
         err_console.print(f"[bold red]no implied volatility:[/] {outcome.name}")
         raise typer.Exit(code=1)
     console.print(f"implied volatility: [bold]{float(vol):.6%}[/]")
+
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="Directory of alphastock.duckdb (default: $ALPHASTOCK_DATA_DIR, else the user data dir).",
+    ),
+]
+
+
+@db_app.command("info")
+def db_info(data_dir: DataDir = None) -> None:
+    """Show the database file, its schema version and the rows in each table (creates it if absent)."""
+    from alphastock.store import TABLES, Store
+
+    try:
+        store = Store.open(data_dir=data_dir)
+    except AlphaStockError as exc:
+        raise _fail(exc) from None
+    with store:
+        console.print(f"database: {store.path}", soft_wrap=True)
+        console.print(f"schema version: {store.schema_version}")
+        table = Table()
+        table.add_column("table")
+        table.add_column("rows", justify="right")
+        for name in TABLES:
+            table.add_row(name, f"{store.count(name):,}")
+        console.print(table)
+
+
+@db_app.command("export")
+def db_export(
+    table: Annotated[str, typer.Argument(help="Table to export (instruments, ticks, bars, orders, ...).")],
+    out: Annotated[Path, typer.Argument(help="Parquet file to write (replaced if it exists).")],
+    data_dir: DataDir = None,
+) -> None:
+    """Export one table of the store to a Parquet file."""
+    from alphastock.store import Store
+
+    try:
+        with Store.open(data_dir=data_dir) as store:
+            rows = store.export_parquet(table, out)
+    except (AlphaStockError, ValueError) as exc:
+        raise _fail(exc) from None
+    console.print(f"exported {rows:,} rows of {table} to {out}")
 
 
 if __name__ == "__main__":  # pragma: no cover

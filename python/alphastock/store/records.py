@@ -1,0 +1,122 @@
+"""Rows of the durable tables, as the writers take them (units as in :mod:`alphastock.store.schema`).
+
+Timestamps are UTC epoch nanoseconds (int), prices and money rupees (float),
+quantities units (int). ``metadata``/``payload``/``detail``/``config`` are
+JSON-serialisable dicts (stored as JSON text).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
+
+SignalAction = Literal["BUY", "SELL"]
+SignalStatus = Literal["NEW", "ACTIVE", "CLOSED", "EXPIRED", "REJECTED"]
+SessionMode = Literal["live", "paper", "sim", "backtest"]
+
+SIGNAL_ACTIONS: Final[frozenset[str]] = frozenset({"BUY", "SELL"})
+SIGNAL_STATUSES: Final[frozenset[str]] = frozenset({"NEW", "ACTIVE", "CLOSED", "EXPIRED", "REJECTED"})
+SESSION_MODES: Final[frozenset[str]] = frozenset({"live", "paper", "sim", "backtest"})
+MAX_KEY_LENGTH: Final[int] = 20
+"""Kite's ``tag`` (which carries the order's idempotency key) holds at most 20 characters."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignalRecord:
+    """A strategy signal: ``price``/``target``/``stop_loss`` in rupees, ``quantity`` in units."""
+
+    id: str
+    ts_ns: int
+    symbol: str
+    strategy: str
+    action: SignalAction
+    status: SignalStatus = "NEW"
+    token: int | None = None
+    asset_type: str | None = None
+    price: float | None = None
+    quantity: int | None = None
+    confidence: float | None = None
+    """0 to 1."""
+    target: float | None = None
+    stop_loss: float | None = None
+    expected_move_pct: float | None = None
+    """Expected move in percent of ``price`` (2.5 means 2.5%)."""
+    metadata: dict[str, Any] = field(default_factory=dict)
+    updated_ns: int | None = None
+    """Defaults to ``ts_ns``."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderRecord:
+    """An order as the OMS creates it, before it is sent (prices in rupees, quantities in units)."""
+
+    idempotency_key: str
+    """The Kite ``tag`` (<= 20 characters), unique per order."""
+    symbol: str
+    exchange: str
+    product: str
+    side: str
+    order_type: str
+    variety: str
+    quantity: int
+    state: str
+    created_ns: int
+    token: int | None = None
+    validity: str | None = None
+    price: float | None = None
+    trigger_price: float | None = None
+    parent_id: str | None = None
+    """The parent order's idempotency key, for a slice of a larger order."""
+    signal_id: str | None = None
+    broker_order_id: str | None = None
+    filled_quantity: int = 0
+    average_price: float | None = None
+    status_message: str | None = None
+    updated_ns: int | None = None
+    """Defaults to ``created_ns``."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FillRecord:
+    """One execution (``quantity`` units at ``price`` rupees; ``charges`` in rupees)."""
+
+    trade_id: str
+    symbol: str
+    side: str
+    quantity: int
+    price: float
+    ts_ns: int
+    order_key: str | None = None
+    broker_order_id: str | None = None
+    token: int | None = None
+    charges: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PositionRecord:
+    """A position at ``ts_ns``: signed ``quantity`` in units, prices and P&L in rupees."""
+
+    ts_ns: int
+    token: int
+    symbol: str
+    product: str
+    quantity: int
+    average_price: float | None = None
+    realised: float | None = None
+    unrealised: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DailyPnlRecord:
+    """One trading date's P&L in rupees (``trades`` is a count)."""
+
+    date: dt.date
+    realised: float
+    unrealised: float
+    charges: float
+    gross: float
+    net: float
+    trades: int
+    peak: float
+    drawdown: float
