@@ -7,6 +7,7 @@
 pub mod options;
 pub mod parallel;
 pub mod strikes;
+pub mod ticks;
 
 #[cfg(feature = "python")]
 mod python;

@@ -8,6 +8,7 @@ mod columns;
 mod errors;
 mod options;
 mod strikes;
+mod ticks;
 
 use pyo3::prelude::*;
 
@@ -17,5 +18,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     options::register(m)?;
     strikes::register(m)?;
+    ticks::register(m)?;
     Ok(())
 }
