@@ -4,6 +4,7 @@
 //! [`store`] writes them straight into [`ring`] buffers without any intermediate object.
 
 pub mod columns;
+pub mod index;
 pub mod kite;
 pub mod ring;
 pub mod store;

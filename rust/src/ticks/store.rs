@@ -10,9 +10,7 @@
 //!
 //! Packets of a Kite frame that cannot be decoded count as `malformed_packet`.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
+use super::index::TokenIndex;
 use super::kite::{for_each_packet, validate, FrameError, Packet, Side};
 use super::ring::{Ring, Tick, Window};
 
@@ -53,38 +51,14 @@ impl Reject {
     }
 }
 
-/// Multiplicative hash for u32 tokens. Kite tokens share their low byte (the segment), so the
-/// product's high half is folded into the low bits the table indexes by.
-#[derive(Clone, Copy, Default)]
-struct TokenHasher(u64);
-
-impl Hasher for TokenHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u32(u32::from(b) ^ (self.0 as u32));
-        }
-    }
-
-    #[inline]
-    fn write_u32(&mut self, n: u32) {
-        let h = (u64::from(n) ^ self.0).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        self.0 = h ^ (h >> 32);
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type TokenMap = HashMap<u32, usize, BuildHasherDefault<TokenHasher>>;
-
 /// Rings per instrument, created on a token's first stored tick, each of the store's capacity.
 #[derive(Clone, Debug)]
 pub struct TickStore {
     capacity: usize,
-    slots: TokenMap,
+    slots: TokenIndex,
     rings: Vec<Ring>,
+    /// Newest stored timestamp per slot, apart from the rings so that the order check stays in cache.
+    last_ts: Vec<i64>,
     tokens: Vec<u32>,
     rejected: [u64; Reject::ALL.len()],
     /// The last (token, slot) looked up: consecutive ticks of one token skip the hash.
@@ -98,8 +72,9 @@ impl TickStore {
     pub fn new(capacity: usize) -> Option<TickStore> {
         (capacity > 0).then(|| TickStore {
             capacity,
-            slots: TokenMap::default(),
+            slots: TokenIndex::default(),
             rings: Vec::new(),
+            last_ts: Vec::new(),
             tokens: Vec::new(),
             rejected: [0; Reject::ALL.len()],
             recent: None,
@@ -120,7 +95,7 @@ impl TickStore {
         match self.recent {
             Some((t, slot)) if t == token => Some(slot),
             _ => {
-                let slot = *self.slots.get(&token)?;
+                let slot = self.slots.get(token)?;
                 self.recent = Some((token, slot));
                 Some(slot)
             }
@@ -129,7 +104,7 @@ impl TickStore {
 
     fn ring(&self, token: i64) -> Option<&Ring> {
         let token = u32::try_from(token).ok()?;
-        self.slots.get(&token).and_then(|&slot| self.rings.get(slot))
+        self.slots.get(token).and_then(|slot| self.rings.get(slot))
     }
 
     /// Ticks stored for `token` (at most the capacity); 0 for an unknown token.
@@ -150,8 +125,8 @@ impl TickStore {
     /// Approximate bytes held: the rings' columns, the token list and the token index.
     pub fn nbytes(&self) -> usize {
         let rings: usize = self.rings.iter().map(Ring::nbytes).sum();
-        let index = self.slots.capacity() * (size_of::<u32>() + size_of::<usize>() + 1);
-        rings + self.tokens.capacity() * size_of::<u32>() + self.rings.capacity() * size_of::<Ring>() + index
+        let per_slot = size_of::<Ring>() + size_of::<i64>() + size_of::<u32>();
+        rings + self.slots.nbytes() + self.rings.capacity() * per_slot
     }
 
     /// Ticks rejected so far, per reason, in the order of [`Reject::ALL`].
@@ -190,18 +165,20 @@ impl TickStore {
         let token = t.token as u32; // checked in content_problem
         match self.slot(token) {
             Some(slot) => {
-                let ring = &mut self.rings[slot];
-                match ring.last_ts() {
-                    Some(last) if t.ts_ns < last => return Err(self.reject(Reject::OutOfOrder, 1)),
-                    Some(last) if t.ts_ns == last => return Err(self.reject(Reject::DuplicateTs, 1)),
-                    _ => ring.push(t),
+                let last = &mut self.last_ts[slot];
+                if t.ts_ns <= *last {
+                    let reason = if t.ts_ns < *last { Reject::OutOfOrder } else { Reject::DuplicateTs };
+                    return Err(self.reject(reason, 1));
                 }
+                *last = t.ts_ns;
+                self.rings[slot].push(t);
             }
             None => {
                 let mut ring = Ring::new(self.capacity);
                 ring.push(t);
                 let slot = self.rings.len();
                 self.rings.push(ring);
+                self.last_ts.push(t.ts_ns);
                 self.tokens.push(token);
                 self.slots.insert(token, slot);
                 self.recent = Some((token, slot));
