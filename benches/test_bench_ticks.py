@@ -84,7 +84,9 @@ def _full_packet(rng: np.random.Generator, token: int) -> bytes:
         dtype=">u4",
     ).tobytes()
     levels = b"".join(
-        np.array([rng.integers(1, 5000), ltp + sign * 5 * (i + 1), rng.integers(1, 50) << 16], dtype=">u4").tobytes()
+        np.array(
+            [rng.integers(1, 5000), ltp + sign * 5 * (i + 1), rng.integers(1, 50) << 16], dtype=">u4"
+        ).tobytes()
         for sign in (-1, 1)
         for i in range(5)
     )
@@ -219,9 +221,8 @@ def test_ingest_kite_throughput(benchmark: Any) -> None:
             for t in ticker._parse_binary(data):
                 bid, ask = t["depth"]["buy"][0], t["depth"]["sell"][0]
                 row = (ts + k, t["last_price"], t["last_traded_quantity"], t["volume_traded"], t["oi"])
-                baseline_store.push(
-                    t["instrument_token"], (*row, bid["price"], ask["price"], bid["quantity"], ask["quantity"])
-                )
+                quotes = (bid["price"], ask["price"], bid["quantity"], ask["quantity"])
+                baseline_store.push(t["instrument_token"], (*row, *quotes))
         baseline_clock["ts"] = ts + len(frames)
 
     core_s, baseline_s = _compare(benchmark, core, baseline, rounds=100, baseline_rounds=6)
@@ -229,7 +230,8 @@ def test_ingest_kite_throughput(benchmark: Any) -> None:
     pps, baseline_pps = packets / core_s, packets / baseline_s
     _report(
         f"TickStore.ingest_kite, {PACKETS_PER_FRAME} full packets/frame: {pps / 1e6:.1f}M packets/s "
-        f"({core_s / N_FRAMES * 1e6:.1f} us/frame); kiteconnect + deque rings {baseline_pps / 1e6:.3f}M packets/s; "
+        f"({core_s / N_FRAMES * 1e6:.1f} us/frame); "
+        f"kiteconnect + deque rings {baseline_pps / 1e6:.3f}M packets/s; "
         f"{pps / baseline_pps:.0f}x faster (target >= {INGEST_TARGET_PPS / 1e6:.0f}M packets/s "
         f"{_verdict(pps >= INGEST_TARGET_PPS)})"
     )
@@ -295,7 +297,8 @@ def test_push_batch_throughput(benchmark: Any) -> None:
     core_s, baseline_s = _compare(benchmark, core, baseline, rounds=20, baseline_rounds=6, setup=setup)
     tps, baseline_tps = BATCH_TICKS / core_s, n_base / baseline_s
     _report(
-        f"TickStore.push_batch, {BATCH_TICKS // 1000}k ticks over {BATCH_TOKENS} tokens: {tps / 1e6:.1f}M ticks/s; "
+        f"TickStore.push_batch, {BATCH_TICKS // 1000}k ticks over {BATCH_TOKENS} tokens: "
+        f"{tps / 1e6:.1f}M ticks/s; "
         f"Python loop into deque rings {baseline_tps / 1e6:.2f}M ticks/s; {tps / baseline_tps:.0f}x faster "
         f"(target >= {PUSH_BATCH_TARGET_TPS / 1e6:.0f}M ticks/s {_verdict(tps >= PUSH_BATCH_TARGET_TPS)})"
     )

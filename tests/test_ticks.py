@@ -7,6 +7,8 @@ import time
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import alphastock
 from alphastock import _core
@@ -229,7 +231,7 @@ def _ingest_via_parse(store: TickStore, data: bytes, ts: int) -> None:
 def test_ingest_kite_equals_parse_frame_then_push() -> None:
     rng = np.random.default_rng(11)
     direct, reference = TickStore(8), TickStore(8)
-    for k in range(300):
+    for k in range(120):
         data = random_frame(rng)
         for ts in (10 * k, 10 * k, 10 * k + 1):  # the same stamp twice: all duplicates the second time
             updated = direct.ingest_kite(data, ts)
@@ -306,3 +308,24 @@ def test_ingest_kite_heartbeats_store_nothing(heartbeat: bytes) -> None:
     assert store.ingest_kite(heartbeat).tolist() == []
     assert store.tokens().tolist() == []
     assert store.rejected_counts() == NO_REJECTS
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=800))
+def test_ingest_kite_on_random_bytes_stores_or_counts_every_packet(data: bytes) -> None:
+    c = parse_frame(data, strict=False)
+    accounted = c["instrument_token"].shape[0] + int(c["skipped"])
+    store = TickStore(3)
+    stored = [store.ingest_kite(data, ts).shape[0] for ts in (10, 10, 5, 20)]
+    assert stored[1] == stored[2] == 0
+    assert stored[0] == stored[3] == store.tokens().shape[0]
+    assert sum(stored) + sum(store.rejected_counts().values()) == 4 * accounted
+    for token in store.tokens().tolist():
+        assert store.window(token, 10)["ts_ns"].tolist() == [10, 20]
+    strict_store = TickStore(3)
+    if int(c["skipped"]):
+        with pytest.raises(alphastock.FrameError):
+            strict_store.ingest_kite(data, 1, strict=True)
+        assert strict_store.tokens().shape == (0,)
+    else:
+        assert strict_store.ingest_kite(data, 1, strict=True).shape == (stored[0],)

@@ -1,6 +1,6 @@
 """Type stubs for the compiled core; the public API is curated in :mod:`alphastock.options`."""
 
-from typing import Any
+from typing import Any, final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -110,6 +110,7 @@ def score_strikes(
 ) -> tuple[NDArray[np.float64], int | None]: ...
 def parse_kite_frame(frame: bytes, strict: bool) -> dict[str, NDArray[Any]]: ...
 
+@final
 class TickStore:
     def __new__(cls, capacity: int) -> TickStore: ...
     @property

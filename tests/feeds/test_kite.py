@@ -302,7 +302,7 @@ def _damaged_frames(draw: st.DrawFn) -> bytes:
     return bytes(data)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_damaged_frames())
 def test_damaged_valid_frames_give_columns_or_a_frame_error(data: bytes) -> None:
     _check_random_bytes(data)
