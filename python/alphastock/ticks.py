@@ -113,6 +113,10 @@ class TickStore:
 
     ``capacity`` is the number of ticks kept per instrument (at least 1). Tokens
     appear on their first stored tick. Reads return copies.
+
+    One store belongs to one thread (the engine's loop). Long calls (``push_batch``,
+    large frames) release the GIL; another thread calling into the same store
+    meanwhile gets a ``RuntimeError`` (already borrowed) rather than a torn read.
     """
 
     __slots__ = ("_store",)

@@ -122,6 +122,9 @@ def test_mode_codes_match_the_core_and_kites_names() -> None:
     for bad in (-1, 3, True):
         with pytest.raises(ValueError, match="unknown Kite mode code"):
             mode_name(bad)
+    with pytest.raises(TypeError):
+        mode_name(1.0)  # type: ignore[arg-type]
+    assert _core.KITE_DEPTH_LEVELS == kite.DEPTH_LEVELS == 5
 
 
 def test_ltp_packets_carry_only_the_last_price() -> None:

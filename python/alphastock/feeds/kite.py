@@ -25,6 +25,7 @@ for LTP packets. The WebSocket client itself is not here yet.
 
 from __future__ import annotations
 
+import operator
 from typing import Any, Final, TypeAlias
 
 from numpy.typing import NDArray
@@ -79,9 +80,10 @@ DEPTH_LEVELS: Final = 5
 
 def mode_name(code: int) -> str:
     """Kite's name ("ltp", "quote" or "full") for a ``mode`` code from :func:`parse_frame`."""
-    if isinstance(code, bool) or not 0 <= int(code) < len(MODE_NAMES):
+    value = -1 if isinstance(code, bool) else operator.index(code)
+    if not 0 <= value < len(MODE_NAMES):
         raise ValueError(f"unknown Kite mode code {code!r}: 0 = ltp, 1 = quote, 2 = full")
-    return MODE_NAMES[int(code)]
+    return MODE_NAMES[value]
 
 
 def parse_frame(frame: bytes | bytearray | memoryview, *, strict: bool = True) -> KiteColumns:
