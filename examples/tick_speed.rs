@@ -1,9 +1,49 @@
-//! Rust-level tick store timing (no Python): `cargo run --release --no-default-features --example tick_speed`.
+//! Rust-level timing of the Kite parser and the tick store (no Python):
+//! `cargo run --release --no-default-features --example tick_speed [parse]`.
 //! For profiling only; published figures come from `make bench`.
-use alphastock_core::ticks::{Tick, TickStore};
+use alphastock_core::ticks::{parse_frame, Tick, TickStore};
 use std::time::Instant;
 
+fn frame_of_full_packets(n: usize, seed: &mut u64) -> Vec<u8> {
+    let mut out = (n as u16).to_be_bytes().to_vec();
+    for i in 0..n {
+        out.extend_from_slice(&184u16.to_be_bytes());
+        out.extend_from_slice(&((((i as u32) + 1) << 8) | 1).to_be_bytes());
+        for _ in 0..45 {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            out.extend_from_slice(&((*seed % 1_000_000) as u32).to_be_bytes());
+        }
+    }
+    out
+}
+
 fn main() {
+    let mut seed = 99u64;
+    let frame = frame_of_full_packets(200, &mut seed);
+    let parse_only = std::env::args().nth(1).as_deref() == Some("parse");
+    let mut best = f64::INFINITY;
+    for _ in 0..if parse_only { 200_000 } else { 2000 } {
+        let start = Instant::now();
+        let columns = parse_frame(&frame, true).unwrap();
+        std::hint::black_box(&columns);
+        best = best.min(start.elapsed().as_secs_f64());
+    }
+    println!("parse_frame, 200 full packets: {:.2} us/frame", best * 1e6);
+    if parse_only {
+        return;
+    }
+    let mut store = TickStore::new(4096).unwrap();
+    let mut best = f64::INFINITY;
+    let mut updated = Vec::new();
+    for k in 0..2000 {
+        updated.clear();
+        let start = Instant::now();
+        store.ingest_kite(&frame, k, true, &mut updated).unwrap();
+        best = best.min(start.elapsed().as_secs_f64());
+    }
+    println!("ingest_kite, 200 full packets: {:.2} us/frame", best * 1e6);
     let n = 1_000_000usize;
     let tokens_n = 500u64;
     let mut seed = 12345u64;

@@ -98,16 +98,16 @@ impl KiteColumns {
         self.oi_day_high.push(i64::from(p.oi_day_high()));
         self.oi_day_low.push(i64::from(p.oi_day_low()));
         self.exchange_timestamp.push(i64::from(p.exchange_timestamp()));
-        for level in 0..DEPTH_LEVELS {
-            let buy = p.depth(Side::Buy, level);
-            self.buy_quantity.push(i64::from(buy.quantity));
-            self.buy_price.push(buy.price);
-            self.buy_orders.push(i64::from(buy.orders));
-            let sell = p.depth(Side::Sell, level);
-            self.sell_quantity.push(i64::from(sell.quantity));
-            self.sell_price.push(sell.price);
-            self.sell_orders.push(i64::from(sell.orders));
-        }
+        let [buy, sell] = [Side::Buy, Side::Sell].map(|side| {
+            let (quantity, price, orders) = p.depth_side(side);
+            (quantity.map(i64::from), price, orders.map(i64::from))
+        });
+        self.buy_quantity.extend_from_slice(&buy.0);
+        self.buy_price.extend_from_slice(&buy.1);
+        self.buy_orders.extend_from_slice(&buy.2);
+        self.sell_quantity.extend_from_slice(&sell.0);
+        self.sell_price.extend_from_slice(&sell.1);
+        self.sell_orders.extend_from_slice(&sell.2);
     }
 }
 

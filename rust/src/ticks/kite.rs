@@ -295,14 +295,34 @@ impl<'a> Packet<'a> {
         }
     }
 
+    /// Byte offset of depth entry `level` on `side`.
+    #[inline]
+    fn depth_offset(side: Side, level: usize) -> usize {
+        let index = level + if side == Side::Sell { DEPTH_LEVELS } else { 0 };
+        DEPTH_START + index * DEPTH_ENTRY
+    }
+
     /// Depth entry `level` (0 = best) on `side`; [`DepthLevel::ABSENT`] unless this is a 184-byte full packet.
     pub fn depth(&self, side: Side, level: usize) -> DepthLevel {
         if self.kind != PacketKind::Full || level >= DEPTH_LEVELS {
             return DepthLevel::ABSENT;
         }
-        let index = level + if side == Side::Sell { DEPTH_LEVELS } else { 0 };
-        let at = DEPTH_START + index * DEPTH_ENTRY;
+        let at = Self::depth_offset(side, level);
         DepthLevel { quantity: self.u32_at(at), price: self.price_at(at + 4), orders: self.u16_at(at + 8) }
+    }
+
+    /// All levels of `side` as (quantities, prices, orders), best first; what [`Packet::depth`] gives
+    /// level by level, with the price divisions done side by side (they dominate decoding time).
+    pub fn depth_side(&self, side: Side) -> ([u32; DEPTH_LEVELS], [f64; DEPTH_LEVELS], [u16; DEPTH_LEVELS]) {
+        if self.kind != PacketKind::Full {
+            return ([0; DEPTH_LEVELS], [f64::NAN; DEPTH_LEVELS], [0; DEPTH_LEVELS]);
+        }
+        let at: [usize; DEPTH_LEVELS] = std::array::from_fn(|level| Self::depth_offset(side, level));
+        let mut prices = at.map(|at| f64::from(self.u32_at(at + 4)));
+        for price in &mut prices {
+            *price /= self.divisor;
+        }
+        (at.map(|at| self.u32_at(at)), prices, at.map(|at| self.u16_at(at + 8)))
     }
 }
 

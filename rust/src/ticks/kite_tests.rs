@@ -238,6 +238,14 @@ fn random_and_damaged_frames_never_panic_and_account_for_every_packet() {
         let declared = if bytes.len() >= 2 { usize::from(u16::from_be_bytes([bytes[0], bytes[1]])) } else { 0 };
         let summary = for_each_packet(&bytes, |p| {
             assert!(PacketKind::SIZES.contains(&p.bytes().len()));
+            for side in [Side::Buy, Side::Sell] {
+                let (quantity, price, orders) = p.depth_side(side);
+                for level in 0..DEPTH_LEVELS {
+                    let d = p.depth(side, level);
+                    assert_eq!((quantity[level], orders[level]), (d.quantity, d.orders));
+                    assert_eq!(price[level].to_bits(), d.price.to_bits());
+                }
+            }
         });
         // Trailing bytes (possibly after other errors) count as one extra skipped packet.
         let extra = (summary.packets + summary.skipped).checked_sub(declared);
