@@ -10,13 +10,17 @@ from typing_extensions import disjoint_base
 
 __all__ = [
     "IV_STATUS",
+    "KITE_DEPTH_LEVELS",
+    "KITE_MODES",
     "PARALLEL_THRESHOLD",
     "RISK_CODES",
+    "TICK_REJECT_REASONS",
     "AlphaStockError",
     "Atr",
     "BarAggregator",
     "Bollinger",
     "Ema",
+    "FrameError",
     "OrderIntent",
     "RiskDecision",
     "RiskEngine",
@@ -25,6 +29,7 @@ __all__ = [
     "RollingMin",
     "Rsi",
     "Sma",
+    "TickStore",
     "Violation",
     "Vwap",
     "__version__",
@@ -35,6 +40,7 @@ __all__ = [
     "greeks",
     "implied_forward",
     "implied_vol",
+    "parse_kite_frame",
     "price",
     "rolling_max",
     "rolling_min",
@@ -49,8 +55,14 @@ __version__: str
 IV_STATUS: list[tuple[int, str]]
 PARALLEL_THRESHOLD: int
 RISK_CODES: list[str]
+KITE_MODES: list[tuple[int, str]]
+KITE_DEPTH_LEVELS: int
+TICK_REJECT_REASONS: list[str]
 
 class AlphaStockError(Exception): ...
+
+class FrameError(AlphaStockError, ValueError):
+    offset: int | None
 
 def price(
     is_call: NDArray[np.bool_],
@@ -432,3 +444,44 @@ class RiskEngine:
     def orders_today(self) -> int: ...
     @property
     def open_positions(self) -> int: ...
+
+def parse_kite_frame(frame: bytes, strict: bool) -> dict[str, NDArray[Any]]: ...
+
+@final
+class TickStore:
+    def __new__(cls, capacity: int) -> TickStore: ...
+    @property
+    def capacity(self) -> int: ...
+    def ingest_kite(self, frame: bytes, recv_ts_ns: int | None, strict: bool) -> NDArray[np.int64]: ...
+    def push(
+        self,
+        token: int,
+        ts_ns: int,
+        last_price: float,
+        last_qty: int,
+        volume: int,
+        oi: int,
+        bid: float,
+        ask: float,
+        bid_qty: int,
+        ask_qty: int,
+    ) -> bool: ...
+    def push_batch(
+        self,
+        tokens: NDArray[np.int64],
+        ts_ns: NDArray[np.int64],
+        last_price: NDArray[np.float64],
+        last_qty: NDArray[np.int64],
+        volume: NDArray[np.int64],
+        oi: NDArray[np.int64],
+        bid: NDArray[np.float64],
+        ask: NDArray[np.float64],
+        bid_qty: NDArray[np.int64],
+        ask_qty: NDArray[np.int64],
+    ) -> int: ...
+    def latest(self, token: int) -> tuple[int, int, float, int, int, int, float, float, int, int] | None: ...
+    def window(self, token: int, n: int) -> dict[str, NDArray[np.int64] | NDArray[np.float64]]: ...
+    def tokens(self) -> NDArray[np.int64]: ...
+    def len(self, token: int) -> int: ...
+    def nbytes(self) -> int: ...
+    def rejected_counts(self) -> dict[str, int]: ...

@@ -12,6 +12,7 @@ pub mod parallel;
 pub mod risk;
 pub mod simd;
 pub mod strikes;
+pub mod ticks;
 
 #[cfg(feature = "python")]
 mod python;

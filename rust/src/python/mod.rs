@@ -12,6 +12,7 @@ mod options;
 mod risk;
 mod risk_types;
 mod strikes;
+mod ticks;
 
 use pyo3::prelude::*;
 
@@ -29,5 +30,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     indicators::register(m)?;
     bars::register(m)?;
     risk::register(m)?;
+    ticks::register(m)?;
     Ok(())
 }
