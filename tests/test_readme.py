@@ -4,10 +4,17 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import alphastock.options as opt
 
 README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+@pytest.fixture(autouse=True)
+def _from_the_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tour reads ``../shared/data`` relative to the checkout, as a user running it there would."""
+    monkeypatch.chdir(README.parent)
 
 
 def test_readme_tour_runs_and_picks_the_top_score_within_the_window() -> None:
@@ -35,6 +42,8 @@ def test_readme_market_data_and_risk_tour_values() -> None:
     bars = namespace["bars"]
     assert bars["start_ns"][0] == namespace["start"]  # type: ignore[index]
     assert bars["ticks"][0] == 60  # type: ignore[index]
+    assert namespace["ticks"]["last_price"][0] == 1573.7  # type: ignore[index]
+    assert namespace["store"].latest(408065).bid == 1573.4  # type: ignore[attr-defined]
     decision = namespace["decision"]
     assert decision.action == "REJECT"  # type: ignore[attr-defined]
     codes = [v.code for v in decision.violations]  # type: ignore[attr-defined]
