@@ -11,6 +11,17 @@
 //! function; the callers validate inputs and route anything outside them to
 //! the scalar path.
 
+/// a·b + c: fused (one rounding, one instruction) in the kernels compiled for FMA
+/// hardware, plain where FMA would be a slow library call.
+#[inline(always)]
+pub(crate) fn madd<const FMA: bool>(a: f64, b: f64, c: f64) -> f64 {
+    if FMA {
+        a.mul_add(b, c)
+    } else {
+        a * b + c
+    }
+}
+
 /// 1.5·2^52: adding it to a double of magnitude < 2^51 rounds to an integer and
 /// leaves that integer in the low mantissa bits.
 const SHIFTER: f64 = 6_755_399_441_055_744.0;
@@ -24,27 +35,27 @@ const EXP_MAX: f64 = 709.0;
 
 /// e^x for x in [-708, 709]; 0 below (the true value is < 3.3e-308), +inf above, NaN for NaN.
 #[inline(always)]
-pub(crate) fn exp(x: f64) -> f64 {
+pub(crate) fn exp<const FMA: bool>(x: f64) -> f64 {
     let xc = x.clamp(EXP_MIN, EXP_MAX);
     let shifted = xc * LOG2_E + SHIFTER;
     let k = shifted - SHIFTER;
     // x = k·ln2 + r with |r| <= ln2/2: Cody-Waite reduction, exact first product.
-    let r = (xc - k * LN2_HI) - k * LN2_LO;
+    let r = madd::<FMA>(-k, LN2_LO, madd::<FMA>(-k, LN2_HI, xc));
     // Taylor to degree 13: the remainder is < 4.2e-18 relative on |r| <= 0.347.
     let mut p = 1.0 / 6_227_020_800.0;
-    p = p * r + 1.0 / 479_001_600.0;
-    p = p * r + 1.0 / 39_916_800.0;
-    p = p * r + 1.0 / 3_628_800.0;
-    p = p * r + 1.0 / 362_880.0;
-    p = p * r + 1.0 / 40_320.0;
-    p = p * r + 1.0 / 5_040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
+    p = madd::<FMA>(p, r, 1.0 / 479_001_600.0);
+    p = madd::<FMA>(p, r, 1.0 / 39_916_800.0);
+    p = madd::<FMA>(p, r, 1.0 / 3_628_800.0);
+    p = madd::<FMA>(p, r, 1.0 / 362_880.0);
+    p = madd::<FMA>(p, r, 1.0 / 40_320.0);
+    p = madd::<FMA>(p, r, 1.0 / 5_040.0);
+    p = madd::<FMA>(p, r, 1.0 / 720.0);
+    p = madd::<FMA>(p, r, 1.0 / 120.0);
+    p = madd::<FMA>(p, r, 1.0 / 24.0);
+    p = madd::<FMA>(p, r, 1.0 / 6.0);
+    p = madd::<FMA>(p, r, 0.5);
+    p = madd::<FMA>(p, r, 1.0);
+    p = madd::<FMA>(p, r, 1.0);
     // 2^k from the integer sitting in the shifted value's low bits.
     let k_bits = shifted.to_bits().wrapping_sub(SHIFTER.to_bits());
     let scale = f64::from_bits(k_bits.wrapping_add(1023) << 52);
@@ -63,7 +74,7 @@ const MANTISSA_MASK: u64 = 0x000f_ffff_ffff_ffff;
 
 /// ln x for positive, normal, finite x (the caller checks); anything else gives an unspecified finite or NaN value.
 #[inline(always)]
-pub(crate) fn ln(x: f64) -> f64 {
+pub(crate) fn ln<const FMA: bool>(x: f64) -> f64 {
     // x = 2^e·m with m in [sqrt(1/2), sqrt(2)), so ln m is small and its series short.
     let biased = x.to_bits().wrapping_add(0x3ff0_0000_0000_0000 - SQRT_HALF_BITS);
     let exponent_field = biased >> 52;
@@ -74,18 +85,18 @@ pub(crate) fn ln(x: f64) -> f64 {
     let s = f / (2.0 + f);
     let z = s * s;
     let mut p = 1.0 / 21.0;
-    p = p * z + 1.0 / 19.0;
-    p = p * z + 1.0 / 17.0;
-    p = p * z + 1.0 / 15.0;
-    p = p * z + 1.0 / 13.0;
-    p = p * z + 1.0 / 11.0;
-    p = p * z + 1.0 / 9.0;
-    p = p * z + 1.0 / 7.0;
-    p = p * z + 1.0 / 5.0;
-    p = p * z + 1.0 / 3.0;
+    p = madd::<FMA>(p, z, 1.0 / 19.0);
+    p = madd::<FMA>(p, z, 1.0 / 17.0);
+    p = madd::<FMA>(p, z, 1.0 / 15.0);
+    p = madd::<FMA>(p, z, 1.0 / 13.0);
+    p = madd::<FMA>(p, z, 1.0 / 11.0);
+    p = madd::<FMA>(p, z, 1.0 / 9.0);
+    p = madd::<FMA>(p, z, 1.0 / 7.0);
+    p = madd::<FMA>(p, z, 1.0 / 5.0);
+    p = madd::<FMA>(p, z, 1.0 / 3.0);
     // 2s + 2s·z·p, keeping the leading term exact-ish: f - s·f = 2s exactly in real arithmetic.
-    let ln_m = 2.0 * s + 2.0 * s * (z * p);
-    e * LN2_HI + (e * LN2_LO + ln_m)
+    let ln_m = madd::<FMA>(2.0 * s, z * p, 2.0 * s);
+    madd::<FMA>(e, LN2_HI, madd::<FMA>(e, LN2_LO, ln_m))
 }
 
 /// Where the Chebyshev variable t = (y − K)/(y + K) is centred on the half line.
@@ -129,13 +140,13 @@ const ERFCX_CHEBYSHEV: [f64; 24] = [
 /// One series on the whole half line — no branches — evaluated by Clenshaw's recurrence.
 #[cfg(test)]
 pub(crate) fn erfcx(y: f64) -> f64 {
-    erfcx_lanes(&[y])[0]
+    erfcx_lanes::<false, 1>(&[y])[0]
 }
 
 /// [`erfcx`] of every lane. The recurrence runs over the coefficients on the
 /// outside and the lanes on the inside, so the lane loop is the one LLVM vectorises.
 #[inline(always)]
-pub(crate) fn erfcx_lanes<const N: usize>(y: &[f64; N]) -> [f64; N] {
+pub(crate) fn erfcx_lanes<const FMA: bool, const N: usize>(y: &[f64; N]) -> [f64; N] {
     // One division serves both t = (y − K)/(y + K) and the final 1/(1 + 2y).
     let mut yc = [0.0; N];
     let mut two_t = [0.0; N];
@@ -148,14 +159,14 @@ pub(crate) fn erfcx_lanes<const N: usize>(y: &[f64; N]) -> [f64; N] {
     let (mut b1, mut b2) = ([0.0; N], [0.0; N]);
     for &c in ERFCX_CHEBYSHEV[1..].iter().rev() {
         for i in 0..N {
-            let b0 = two_t[i] * b1[i] - b2[i] + c;
+            let b0 = madd::<FMA>(two_t[i], b1[i], c - b2[i]);
             b2[i] = b1[i];
             b1[i] = b0;
         }
     }
     let mut out = [0.0; N];
     for i in 0..N {
-        let series = 0.5 * two_t[i] * b1[i] - b2[i] + ERFCX_CHEBYSHEV[0];
+        let series = madd::<FMA>(0.5 * two_t[i], b1[i], ERFCX_CHEBYSHEV[0] - b2[i]);
         out[i] = series * (yc[i] + ERFCX_K) * inv_both[i];
     }
     out
@@ -170,17 +181,17 @@ const SQRT_FRAC_PI_2: f64 = 1.253_314_137_315_500_3;
 /// carries the rounding of z²) plus a few ulps; the upper side is 1 − tail.
 #[cfg(test)]
 pub(crate) fn norm_cdf_with_pdf(z: f64, pdf: f64) -> f64 {
-    norm_cdf_with_pdf_lanes(&[z], &[pdf])[0]
+    norm_cdf_with_pdf_lanes::<false, 1>(&[z], &[pdf])[0]
 }
 
 /// [`norm_cdf_with_pdf`] of every lane.
 #[inline(always)]
-pub(crate) fn norm_cdf_with_pdf_lanes<const N: usize>(z: &[f64; N], pdf: &[f64; N]) -> [f64; N] {
+pub(crate) fn norm_cdf_with_pdf_lanes<const FMA: bool, const N: usize>(z: &[f64; N], pdf: &[f64; N]) -> [f64; N] {
     let mut y = [0.0; N];
     for i in 0..N {
         y[i] = z[i].abs() * std::f64::consts::FRAC_1_SQRT_2;
     }
-    let scaled = erfcx_lanes(&y);
+    let scaled = erfcx_lanes::<FMA, N>(&y);
     let mut out = [0.0; N];
     for i in 0..N {
         let tail = pdf[i] * SQRT_FRAC_PI_2 * scaled[i];
@@ -207,13 +218,13 @@ mod tests {
             if !(EXP_MIN..=EXP_MAX).contains(&x) {
                 continue;
             }
-            worst = worst.max(ulps(exp(x), x.exp()));
+            worst = worst.max(ulps(exp::<false>(x), x.exp())).max(ulps(exp::<true>(x), x.exp()));
         }
         assert!(worst <= 2.0, "worst {worst} ulps");
-        assert_eq!(exp(0.0), 1.0);
-        assert_eq!(exp(-800.0), 0.0);
-        assert_eq!(exp(800.0), f64::INFINITY);
-        assert!(exp(f64::NAN).is_nan());
+        assert_eq!(exp::<false>(0.0), 1.0);
+        assert_eq!(exp::<true>(-800.0), 0.0);
+        assert_eq!(exp::<false>(800.0), f64::INFINITY);
+        assert!(exp::<true>(f64::NAN).is_nan());
     }
 
     #[test]
@@ -221,17 +232,17 @@ mod tests {
         let mut worst: f64 = 0.0;
         let mut x = 1e-300;
         while x < 1e300 {
-            worst = worst.max(ulps(ln(x), x.ln()));
+            worst = worst.max(ulps(ln::<false>(x), x.ln())).max(ulps(ln::<true>(x), x.ln()));
             x *= 1.000_37;
         }
         for i in 1..20_000 {
             let x = 0.5 + f64::from(i) * 0.000_1;
-            let (a, b) = (ln(x), x.ln());
+            let (a, b) = (ln::<true>(x), x.ln());
             // Near 1 compare absolutely: ln x is near 0 there.
             assert!((a - b).abs() <= 2.0 * f64::EPSILON * b.abs().max(f64::EPSILON), "x={x} {a} {b}");
         }
         assert!(worst <= 2.0, "worst {worst} ulps");
-        assert_eq!(ln(1.0), 0.0);
+        assert_eq!(ln::<false>(1.0), 0.0);
     }
 
     #[test]
