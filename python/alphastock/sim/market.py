@@ -126,7 +126,20 @@ class MarketModel:
         self._bar = np.zeros((n, 4), dtype=np.float32)
         self._bar_volume0 = np.zeros(n, dtype=np.int64)
         self._bar_minute = -1
-        self._quote(self._open_mask())
+        if replay is not None:  # the session may start inside the recording: open where it was
+            for i, name in enumerate(self.und_names):
+                at_start = replay.price_at(name, self.now_ns)
+                if at_start is not None:
+                    self.spot[i] = at_start
+            self.mid = self._theoretical(np.zeros(n))
+            self.ltp = np.where(
+                self.kind == KIND_INDEX, np.round(self.mid, 2), _round_to(self.mid, self.tick)
+            )
+        open_mask = self._open_mask()
+        moved = open_mask & (self.ltp > 0)
+        for arr in (self.open, self.high, self.low):
+            arr[moved] = self.ltp[moved]
+        self._quote(open_mask)
 
     # -- clock -------------------------------------------------------------------------------
     def minute_of_day(self, now_ns: int | None = None) -> float:
