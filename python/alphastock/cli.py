@@ -23,9 +23,11 @@ app = typer.Typer(
 config_app = typer.Typer(help="Inspect the effective configuration.", no_args_is_help=True)
 options_app = typer.Typer(help="Price options, compute greeks and implied volatility.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+sim_app = typer.Typer(help="The Kite-compatible exchange simulator.", no_args_is_help=True)
 app.add_typer(options_app, name="options")
 db_app = typer.Typer(help="Inspect and export the DuckDB store.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(sim_app, name="sim")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -187,6 +189,59 @@ def db_export(
     except (AlphaStockError, ValueError) as exc:
         raise _fail(exc) from None
     console.print(f"exported {rows:,} rows of {table} to {out}")
+
+
+@sim_app.command("serve")
+def sim_serve(
+    port: Annotated[
+        int, typer.Option("--port", "-p", help="TCP port (REST and WebSocket); 0 = any free.")
+    ] = 8765,
+    host: Annotated[
+        str, typer.Option("--host", help="Bind address (loopback unless you mean it).")
+    ] = "127.0.0.1",
+    seed: Annotated[int, typer.Option("--seed", help="Market model seed.")] = 42,
+    speed: Annotated[float, typer.Option("--speed", help="Simulated seconds per wall second.")] = 1.0,
+    api_key: Annotated[str, typer.Option("--api-key", help="Key of the pre-issued session.")] = "sim_api_key",
+    api_secret: Annotated[
+        str | None, typer.Option("--api-secret", help="Only --api-key may log in, checksum verified.")
+    ] = None,
+    replay: Annotated[Path | None, typer.Option("--replay", help="Directory or CSV of minute bars.")] = None,
+    duration: Annotated[
+        float | None, typer.Option("--duration", help="Stop after this many wall seconds (default: Ctrl-C).")
+    ] = None,
+) -> None:
+    """Serve Kite Connect v3 (REST + tick WebSocket) from the simulated market until Ctrl-C."""
+    import asyncio
+    import contextlib
+
+    from alphastock.sim import SimConfig, SimExchange
+
+    try:
+        config = SimConfig(
+            host=host,
+            port=port,
+            seed=seed,
+            speed=speed,
+            api_key=api_key,
+            api_secret=api_secret,
+            replay=replay,
+        )
+
+        async def serve() -> None:
+            async with SimExchange(config) as sim:
+                console.print(f"alphastock sim: REST {sim.rest_url}  WebSocket {sim.ws_url}")
+                console.print(f"host {sim.host}  port {sim.port}  api_key {sim.api_key}")
+                console.print(f"access_token {sim.access_token}", soft_wrap=True)
+                console.print(
+                    f"trading date {sim.state.model.day}, speed {config.speed:g}x, seed {config.seed}"
+                )
+                await asyncio.sleep(duration if duration is not None else float("inf"))
+
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve())
+    except (ValueError, OSError) as exc:
+        raise _fail(exc) from None
+    console.print("alphastock sim: stopped")
 
 
 if __name__ == "__main__":  # pragma: no cover

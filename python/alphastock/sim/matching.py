@@ -1,0 +1,493 @@
+"""Order matching against the market model's depth, with Kite's order statuses and RMS rejections.
+
+Orders go through Kite's statuses: ``PUT ORDER REQ RECEIVED`` -> ``VALIDATION
+PENDING`` -> ``OPEN PENDING`` -> ``OPEN`` / ``TRIGGER PENDING`` / ``AMO REQ
+RECEIVED`` -> ``COMPLETE`` / ``CANCELLED`` / ``REJECTED`` (modifications pass
+``MODIFY VALIDATION PENDING``, ``MODIFY PENDING``, ``MODIFIED``; cancellations
+``CANCEL PENDING``). Marketable quantity fills level by level against the
+model's five-level depth (one trade per level, so a large order slips); what is
+left rests and fills on later steps when the book crosses its limit. MARKET
+orders carry a protection limit (``market_protection`` percent, default 3%)
+beyond which they rest instead of filling. Our fills do not deplete the model's
+book and queue position is ignored: a resting limit fills once the opposite
+best price reaches it.
+
+RMS rejections (status REJECTED with a status_message): price not a multiple
+of the tick, quantity above the freeze quantity, limit price outside NSE's
+price protection band (options +-Rs 20 when the reference is <= Rs 50, else
++-40%; futures +-3%; stocks +-10%), insufficient margin, market closed, SL-M
+on options, and faults. Missing or malformed parameters raise InputException.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from alphastock.sim.account import Account, Trade, margin_parts, segment_of
+from alphastock.sim.config import IST
+from alphastock.sim.errors import KiteError, input_error
+from alphastock.sim.faults import Faults
+from alphastock.sim.instruments import Instrument
+from alphastock.sim.market import LEVELS, NS, SESSIONS, MarketModel
+
+ORDER_TYPES = ("MARKET", "LIMIT", "SL", "SL-M")
+VARIETIES = ("regular", "amo")
+PRODUCTS = {"NSE": ("CNC", "MIS"), "NFO": ("NRML", "MIS"), "MCX": ("NRML", "MIS")}
+LIVE = ("OPEN", "TRIGGER PENDING", "AMO REQ RECEIVED")
+DEFAULT_PROTECTION = 3.0  # percent, when market_protection is absent or -1 (auto)
+HOLD_STEPS = 30
+
+
+def ist_text(ns: int) -> str:
+    """IST ``YYYY-MM-DD HH:MM:SS`` of UTC epoch nanoseconds."""
+    return dt.datetime.fromtimestamp(ns // NS, IST).strftime("%Y-%m-%d %H:%M:%S")
+
+
+@dataclass(slots=True)
+class SimOrder:
+    """One order and its status history."""
+
+    order_id: str
+    variety: str
+    instrument: Instrument
+    transaction_type: str
+    order_type: str
+    product: str
+    validity: str
+    quantity: int
+    price: float
+    trigger_price: float
+    disclosed_quantity: int
+    tag: str | None
+    market_protection: float
+    placed_by: str
+    order_ns: int
+    status: str = "PUT ORDER REQ RECEIVED"
+    status_message: str | None = None
+    exchange_order_id: str | None = None
+    exchange_ns: int | None = None
+    update_ns: int | None = None
+    filled_quantity: int = 0
+    fill_value: float = 0.0
+    cancelled_quantity: int = 0
+    modified: bool = False
+    hold_until_step: int = 0
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def pending_quantity(self) -> int:
+        """Units neither filled nor cancelled."""
+        return self.quantity - self.filled_quantity - self.cancelled_quantity
+
+    @property
+    def average_price(self) -> float:
+        """Average fill price, rupees (0 before a fill)."""
+        return round(self.fill_value / self.filled_quantity, 4) if self.filled_quantity else 0.0
+
+    def to_kite(self) -> dict[str, Any]:
+        """The order as ``GET /orders`` returns it."""
+        inst = self.instrument
+        return {
+            "placed_by": self.placed_by,
+            "order_id": self.order_id,
+            "exchange_order_id": self.exchange_order_id,
+            "parent_order_id": None,
+            "status": self.status,
+            "status_message": self.status_message,
+            "status_message_raw": self.status_message,
+            "order_timestamp": ist_text(self.order_ns),
+            "exchange_update_timestamp": ist_text(self.update_ns) if self.update_ns else None,
+            "exchange_timestamp": ist_text(self.exchange_ns) if self.exchange_ns else None,
+            "variety": self.variety,
+            "modified": self.modified,
+            "exchange": inst.exchange,
+            "tradingsymbol": inst.tradingsymbol,
+            "instrument_token": inst.instrument_token,
+            "order_type": self.order_type,
+            "transaction_type": self.transaction_type,
+            "validity": self.validity,
+            "validity_ttl": 0,
+            "product": self.product,
+            "quantity": self.quantity,
+            "disclosed_quantity": self.disclosed_quantity,
+            "price": self.price,
+            "trigger_price": self.trigger_price,
+            "average_price": self.average_price,
+            "filled_quantity": self.filled_quantity,
+            "pending_quantity": self.pending_quantity if self.status in LIVE else 0,
+            "cancelled_quantity": self.cancelled_quantity,
+            "market_protection": self.market_protection,
+            "meta": {},
+            "tag": self.tag,
+            "tags": [self.tag] if self.tag else [],
+            "guid": f"sim-{self.order_id}",
+        }
+
+
+def _number(params: dict[str, str], name: str, default: float = 0.0) -> float:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise input_error(f"Invalid `{name}`.") from None
+    if not math.isfinite(value) or value < 0:
+        raise input_error(f"Invalid `{name}`.")
+    return value
+
+
+def _on_tick(price: float, tick: float) -> bool:
+    steps = price / tick
+    return abs(steps - round(steps)) < 1e-6
+
+
+class MatchingEngine:
+    """Orders of one account, matched against a :class:`MarketModel`."""
+
+    def __init__(self, model: MarketModel, account: Account, faults: Faults, user_id: str,
+                 by_key: dict[str, Instrument]) -> None:  # fmt: skip
+        self.model = model
+        self.account = account
+        self.faults = faults
+        self.user_id = user_id
+        self.by_key = by_key
+        self.orders: dict[str, SimOrder] = {}
+        self.listeners: list[Callable[[SimOrder], None]] = []
+        self._seq = 0
+        self._trade_seq = 0
+        self._live: list[SimOrder] = []
+
+    # -- bookkeeping -------------------------------------------------------------------------
+    def _set_status(
+        self, order: SimOrder, status: str, message: str | None = None, notify: bool = True
+    ) -> None:
+        order.status = status
+        if message is not None:
+            order.status_message = message
+        order.update_ns = self.model.now_ns
+        order.history.append(order.to_kite())
+        if notify:
+            for listener in self.listeners:
+                listener(order)
+
+    def _reject(self, order: SimOrder, message: str) -> SimOrder:
+        order.cancelled_quantity = order.pending_quantity
+        self._set_status(order, "REJECTED", message)
+        return order
+
+    # -- placing -----------------------------------------------------------------------------
+    def place(self, variety: str, params: dict[str, str]) -> SimOrder:
+        """Place an order from Kite's form fields; raises KiteError for invalid input."""
+        if variety not in VARIETIES:
+            raise input_error(f"Invalid `variety` ({variety}); the simulator supports regular and amo.")
+        for name in ("exchange", "tradingsymbol", "transaction_type", "quantity", "product", "order_type"):
+            if not params.get(name):
+                raise input_error(f"Missing `{name}`.")
+        inst = self.by_key.get(f"{params['exchange']}:{params['tradingsymbol']}")
+        if inst is None or inst.is_index:
+            raise input_error("Invalid `tradingsymbol`." if inst is None else "Indices are not tradable.")
+        side, order_type, product = params["transaction_type"], params["order_type"], params["product"]
+        if side not in ("BUY", "SELL"):
+            raise input_error("Invalid `transaction_type`.")
+        if order_type not in ORDER_TYPES:
+            raise input_error("Invalid `order_type`.")
+        if product not in PRODUCTS[inst.exchange]:
+            raise input_error(f"Invalid `product` ({product}) for {inst.exchange}.")
+        try:
+            quantity = int(params["quantity"])
+        except ValueError:
+            raise input_error("Invalid `quantity`.") from None
+        if quantity <= 0:
+            raise input_error("Invalid `quantity`.")
+        if inst.lot_size > 1 and quantity % inst.lot_size:
+            raise input_error(f"Quantity should be a multiple of the lot size ({inst.lot_size}).")
+        validity = params.get("validity") or "DAY"
+        if validity not in ("DAY", "IOC"):
+            raise input_error("Invalid `validity`.")
+        price = _number(params, "price")
+        trigger = _number(params, "trigger_price")
+        if order_type in ("LIMIT", "SL") and price <= 0:
+            raise input_error("Invalid `price`.")
+        if order_type in ("SL", "SL-M") and trigger <= 0:
+            raise input_error("Invalid `trigger_price`.")
+        protection = -1.0 if params.get("market_protection") == "-1" else _number(params, "market_protection")
+        tag = params.get("tag") or None
+        if tag is not None and len(tag) > 20:
+            raise input_error("Invalid `tag`: at most 20 characters.")
+        self._seq += 1
+        order = SimOrder(
+            order_id=f"{self.model.day:%y%m%d}{self._seq:09d}", variety=variety, instrument=inst,
+            transaction_type=side, order_type=order_type, product=product, validity=validity,
+            quantity=quantity, price=price if order_type in ("LIMIT", "SL") else 0.0,
+            trigger_price=trigger if order_type in ("SL", "SL-M") else 0.0,
+            disclosed_quantity=int(_number(params, "disclosed_quantity")), tag=tag,
+            market_protection=protection, placed_by=self.user_id, order_ns=self.model.now_ns,
+        )  # fmt: skip
+        self.orders[order.order_id] = order
+        self._set_status(order, "PUT ORDER REQ RECEIVED", notify=False)
+        self._set_status(order, "VALIDATION PENDING", notify=False)
+        problem = self._rms(order)
+        if problem is None:
+            problem = self.faults.take_rejection()
+        if problem is not None:
+            return self._reject(order, problem)
+        self._set_status(order, "OPEN PENDING", notify=False)
+        order.exchange_order_id = f"1{self._seq:015d}"
+        order.exchange_ns = self.model.now_ns
+        if variety == "amo":
+            self._set_status(order, "AMO REQ RECEIVED")
+        else:
+            self._set_status(order, "TRIGGER PENDING" if order_type in ("SL", "SL-M") else "OPEN")
+        self._live.append(order)
+        self._process(order)
+        return order
+
+    def _market_open(self, inst: Instrument) -> bool:
+        return self.model.is_open(inst.exchange)
+
+    def _rms(self, order: SimOrder) -> str | None:
+        inst, i = order.instrument, order.instrument.index
+        if order.variety == "regular" and not self._market_open(inst):
+            return "Markets are closed right now. Use GTT for placing long standing orders instead."
+        if order.variety == "amo" and self._market_open(inst):
+            return "AMO orders can only be placed outside market hours."
+        if order.order_type == "SL-M" and inst.is_option:
+            return "SL-M orders are not allowed for options. Use SL (stoploss-limit) orders instead."
+        for name, value in (("price", order.price), ("trigger price", order.trigger_price)):
+            if value and not _on_tick(value, inst.tick_size):
+                return (f"Tick size for this script is {inst.tick_size:g}. Kindly enter {name} in the "
+                        "multiple of tick size for this script")  # fmt: skip
+        if inst.freeze_quantity and order.quantity > inst.freeze_quantity:
+            return (f"Quantity exceeds the freeze limit of {inst.freeze_quantity} for {inst.name}; "
+                    "slice the order or use autoslice.")  # fmt: skip
+        if order.order_type == "SL":
+            if order.transaction_type == "BUY" and order.trigger_price > order.price:
+                return "Trigger price for stoploss buy orders should be lower than the order price."
+            if order.transaction_type == "SELL" and order.trigger_price < order.price:
+                return "Trigger price for stoploss sell orders should be higher than the order price."
+        reference = float(self.model.ltp[i])
+        if order.price and reference > 0:
+            low, high = self.protection_band(inst, reference)
+            if not low <= order.price <= high:
+                return (f"Your order price {order.price:g} is outside the price protection range "
+                        f"{low:.2f} - {high:.2f}.")  # fmt: skip
+        required = self.order_margin(order)
+        available = self.available_margin(segment_of(inst))
+        if required > available + 1e-6:
+            return (f"Insufficient funds. Required margin is {required:.2f} but available margin is "
+                    f"{available:.2f}. Check the orderbook for open orders.")  # fmt: skip
+        return None
+
+    @staticmethod
+    def protection_band(inst: Instrument, reference: float) -> tuple[float, float]:
+        """NSE limit price protection around ``reference``: (lowest, highest) accepted price, rupees."""
+        if inst.is_option:
+            width = 20.0 if reference <= 50 else 0.4 * reference
+        elif inst.instrument_type == "FUT":
+            width = 0.03 * reference
+        else:
+            width = 0.10 * reference
+        return max(reference - width, inst.tick_size), reference + width
+
+    # -- margin ------------------------------------------------------------------------------
+    def order_margin(self, order: SimOrder, quantity: int | None = None) -> float:
+        """Margin an order blocks for its unfilled exposure, rupees."""
+        inst = order.instrument
+        qty = order.pending_quantity if quantity is None else quantity
+        qty = self.account.exposure_quantity(inst, order.product, order.transaction_type, qty)
+        if qty <= 0:
+            return 0.0
+        price = order.price or float(self.model.ltp[inst.index])
+        und = self.model.futures_price(inst)
+        return sum(margin_parts(inst, order.product, order.transaction_type, qty, price, und).values())
+
+    def utilised(self, segment: str) -> dict[str, float]:
+        """Margin used by open positions and blocked by open orders in ``segment``, by Kite's heads."""
+        heads = {"span": 0.0, "exposure": 0.0, "option_premium": 0.0, "delivery": 0.0, "m2m_realised": 0.0,
+                 "m2m_unrealised": 0.0}  # fmt: skip
+        for pos in self.account.positions.values():
+            inst = pos.instrument
+            if segment_of(inst) != segment:
+                continue
+            ltp = float(self.model.ltp[inst.index])
+            heads["m2m_realised"] += pos.realised()
+            heads["m2m_unrealised"] += (pos.sell_value - pos.buy_value + pos.quantity * ltp) - pos.realised()
+            q = pos.quantity
+            if q:
+                side = "BUY" if q > 0 else "SELL"
+                parts = margin_parts(
+                    inst, pos.product, side, abs(q), pos.average_price(), self.model.futures_price(inst)
+                )
+                self._add(heads, parts, pos.product)
+        for order in self._live:
+            if segment_of(order.instrument) == segment:
+                inst = order.instrument
+                qty = self.account.exposure_quantity(
+                    inst, order.product, order.transaction_type, order.pending_quantity
+                )
+                if qty > 0:
+                    price = order.price or float(self.model.ltp[inst.index])
+                    parts = margin_parts(inst, order.product, order.transaction_type, qty, price,
+                                         self.model.futures_price(inst))  # fmt: skip
+                    self._add(heads, parts, order.product)
+        return heads
+
+    @staticmethod
+    def _add(heads: dict[str, float], parts: dict[str, float], product: str) -> None:
+        heads["span"] += parts["span"]
+        heads["exposure"] += parts["exposure"]
+        heads["option_premium"] += parts["option_premium"]
+        heads["delivery" if product == "CNC" else "exposure"] += parts["var"]
+
+    def available_margin(self, segment: str) -> float:
+        """Cash plus booked and open P&L minus used margin (``net`` of ``GET /user/margins``), rupees."""
+        u = self.utilised(segment)
+        debits = u["span"] + u["exposure"] + u["option_premium"] + u["delivery"]
+        return self.account.opening_cash + u["m2m_realised"] + min(u["m2m_unrealised"], 0.0) - debits
+
+    # -- matching ----------------------------------------------------------------------------
+    def _process(self, order: SimOrder) -> None:
+        if order.status == "AMO REQ RECEIVED":
+            if not self._market_open(order.instrument):
+                return
+            self._set_status(order, "TRIGGER PENDING" if order.order_type in ("SL", "SL-M") else "OPEN")
+        if order.status == "TRIGGER PENDING":
+            ltp = float(self.model.ltp[order.instrument.index])
+            hit = (
+                ltp >= order.trigger_price if order.transaction_type == "BUY" else ltp <= order.trigger_price
+            )
+            if not hit or not self._market_open(order.instrument):
+                return
+            self._set_status(order, "OPEN")
+        if order.status != "OPEN" or order.hold_until_step > self.model.steps:
+            return
+        if not self._market_open(order.instrument):
+            return
+        self._match(order)
+        if order.status == "OPEN" and order.validity == "IOC":
+            order.cancelled_quantity = order.pending_quantity
+            self._set_status(order, "CANCELLED")
+        if order.status not in LIVE and order in self._live:
+            self._live.remove(order)
+
+    def _limit(self, order: SimOrder) -> float:
+        if order.order_type in ("LIMIT", "SL"):
+            return order.price
+        ref = float(self.model.ltp[order.instrument.index])
+        pct = DEFAULT_PROTECTION if order.market_protection <= 0 else order.market_protection
+        return ref * (1 + pct / 100) if order.transaction_type == "BUY" else ref * (1 - pct / 100)
+
+    def _match(self, order: SimOrder) -> None:
+        m, i = self.model, order.instrument.index
+        buy = order.transaction_type == "BUY"
+        prices, sizes = (m.ask_px[i], m.ask_qty[i]) if buy else (m.bid_px[i], m.bid_qty[i])
+        limit = self._limit(order)
+        want = order.pending_quantity
+        share = self.faults.take_partial()
+        if share is not None:
+            lot = max(order.instrument.lot_size, 1)
+            want = min(want, max(lot, int(want * share) // lot * lot))
+            order.hold_until_step = m.steps + HOLD_STEPS
+        for level in range(LEVELS):
+            px, size = float(prices[level]), int(sizes[level])
+            if want <= 0 or px <= 0 or size <= 0 or (px > limit + 1e-9 if buy else px < limit - 1e-9):
+                break
+            qty = min(want, size)
+            want -= qty
+            self._fill(order, qty, px)
+
+    def _fill(self, order: SimOrder, quantity: int, price: float) -> None:
+        self._trade_seq += 1
+        trade = Trade(
+            trade_id=str(10_000_000 + self._trade_seq), order_id=order.order_id,
+            exchange_order_id=order.exchange_order_id or "", instrument=order.instrument,
+            product=order.product, transaction_type=order.transaction_type, quantity=quantity,
+            price=price, timestamp=ist_text(self.model.now_ns),
+        )  # fmt: skip
+        self.account.book(trade)
+        order.filled_quantity += quantity
+        order.fill_value += quantity * price
+        self._set_status(order, "COMPLETE" if order.pending_quantity == 0 else "OPEN")
+
+    def on_step(self) -> None:
+        """Trigger, match and expire live orders after the model moved."""
+        for order in list(self._live):
+            self._process(order)
+            if (
+                order.status in LIVE
+                and order.status != "AMO REQ RECEIVED"
+                and self._session_over(order.instrument)
+            ):
+                order.cancelled_quantity = order.pending_quantity
+                self._set_status(
+                    order, "CANCELLED", "Order cancelled by the exchange at the end of the session."
+                )
+            if order.status not in LIVE and order in self._live:
+                self._live.remove(order)
+
+    def _session_over(self, inst: Instrument) -> bool:
+        return self.model.minute_of_day() >= SESSIONS[inst.exchange][1]
+
+    # -- modify and cancel -------------------------------------------------------------------
+    def _live_order(self, variety: str, order_id: str, action: str) -> SimOrder:
+        order = self.orders.get(order_id)
+        if order is None or order.variety != variety:
+            raise input_error("Invalid `order_id`." if order is None else "Invalid `variety`.")
+        if order.status not in LIVE:
+            raise KiteError(
+                f"Order cannot be {action} as it is {order.status.lower()}.", "InputException", 400
+            )
+        return order
+
+    def modify(self, variety: str, order_id: str, params: dict[str, str]) -> SimOrder:
+        """Modify a live order's quantity, price, trigger price, order type or validity."""
+        order = self._live_order(variety, order_id, "modified")
+        previous_status, previous_type = order.status, order.order_type
+        new_type = params.get("order_type") or order.order_type
+        if new_type not in ORDER_TYPES:
+            raise input_error("Invalid `order_type`.")
+        quantity = int(_number(params, "quantity", order.quantity))
+        lot = max(order.instrument.lot_size, 1)
+        if quantity <= order.filled_quantity or quantity % lot:
+            raise input_error("Invalid `quantity`.")
+        price = _number(params, "price", order.price)
+        trigger = _number(params, "trigger_price", order.trigger_price)
+        tick = order.instrument.tick_size
+        for name, value in (("price", price), ("trigger_price", trigger)):
+            if value and not _on_tick(value, tick):
+                raise input_error(f"Tick size for this script is {tick:g}. Invalid `{name}`.")
+        self._set_status(order, "MODIFY VALIDATION PENDING", notify=False)
+        self._set_status(order, "MODIFY PENDING", notify=False)
+        order.order_type, order.quantity = new_type, quantity
+        order.price = price if new_type in ("LIMIT", "SL") else 0.0
+        order.trigger_price = trigger if new_type in ("SL", "SL-M") else 0.0
+        order.validity = params.get("validity") or order.validity
+        order.modified = True
+        order.order_ns = self.model.now_ns
+        self._set_status(order, "MODIFIED")
+        if previous_status == "AMO REQ RECEIVED":
+            self._set_status(order, "AMO REQ RECEIVED")
+        else:
+            untriggered = previous_status == "TRIGGER PENDING" or previous_type not in ("SL", "SL-M")
+            pending_trigger = new_type in ("SL", "SL-M") and untriggered
+            self._set_status(order, "TRIGGER PENDING" if pending_trigger else "OPEN")
+        self._process(order)
+        return order
+
+    def cancel(self, variety: str, order_id: str) -> SimOrder:
+        """Cancel the unfilled part of a live order."""
+        order = self._live_order(variety, order_id, "cancelled")
+        self._set_status(order, "CANCEL PENDING", notify=False)
+        order.cancelled_quantity = order.pending_quantity
+        self._set_status(order, "CANCELLED")
+        if order in self._live:
+            self._live.remove(order)
+        return order
+
+
+__all__ = ["LIVE", "MatchingEngine", "SimOrder", "ist_text"]
