@@ -10,6 +10,8 @@ import pytest
 from kiteconnect import KiteConnect
 from kiteconnect import exceptions as kex
 
+from alphastock.brokers.charges import compute_charges
+from alphastock.models.charges import ChargeOrder
 from alphastock.sim import SimServer
 from tests.sim.conftest import DAY, make_config
 
@@ -325,9 +327,32 @@ def test_holdings_margins_and_order_margins(kite: KiteConnect) -> None:
     assert rows[1]["total"] == pytest.approx(0.2 * 10 * 1500, abs=0.01)
 
 
-def test_contract_note_is_not_available_yet(kite: KiteConnect) -> None:
-    with pytest.raises(kex.InputException, match="not available in the simulator"):
-        kite.get_virtual_contract_note([{"order_id": "1"}])
+def test_contract_note_equals_the_paper_brokers_charges(kite: KiteConnect) -> None:
+    """The simulator's /charges/orders and the PaperBroker price trades with one module and one rate table."""
+    order_id = kite.place_order("regular", "NSE", "SBIN", "BUY", 10, "MIS", "MARKET", market_protection=-1)
+    fill = kite.order_history(order_id)[-1]
+    trades = [
+        {"order_id": order_id, "exchange": "NSE", "tradingsymbol": "SBIN", "transaction_type": "BUY",
+         "variety": "regular", "product": "MIS", "order_type": "MARKET", "quantity": 10,
+         "average_price": fill["average_price"]},
+        {"order_id": "2", "exchange": "NFO", "tradingsymbol": NIFTY_FUT, "transaction_type": "SELL",
+         "variety": "regular", "product": "NRML", "order_type": "LIMIT", "quantity": 65,
+         "average_price": 22_500.0},
+    ]  # fmt: skip
+    notes = kite.get_virtual_contract_note(trades)
+    expected = [compute_charges(ChargeOrder.from_kite(trade)) for trade in trades]
+    assert [n["charges"]["total"] for n in notes] == pytest.approx([e.total for e in expected], rel=1e-12)
+    assert notes[0]["charges"]["transaction_tax_type"] == "stt"
+    # Intraday equity buy: no STT on the buy side, brokerage min(20, 0.03%), stamp 0.003%.
+    turnover = 10 * fill["average_price"]
+    assert notes[0]["charges"]["transaction_tax"] == 0.0
+    assert notes[0]["charges"]["brokerage"] == pytest.approx(min(20.0, 0.0003 * turnover))
+    assert notes[0]["charges"]["stamp_duty"] == pytest.approx(0.00003 * turnover)
+    # Futures sell: STT 0.05% of turnover (2026), no stamp duty on the sell side.
+    assert notes[1]["charges"]["transaction_tax"] == pytest.approx(0.0005 * 65 * 22_500.0)
+    assert notes[1]["charges"]["stamp_duty"] == 0.0
+    with pytest.raises(kex.InputException, match="tradingsymbol"):
+        kite.get_virtual_contract_note([{**trades[0], "tradingsymbol": "NOPE"}])
 
 
 def test_day_is_the_configured_date(kite: KiteConnect) -> None:

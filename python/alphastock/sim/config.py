@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from alphastock.brokers.charges import ChargeRates
+
 IST = dt.timezone(dt.timedelta(hours=5, minutes=30), "IST")
 
 
@@ -119,6 +121,9 @@ class SimConfig(BaseModel):
         None, description="with it, only api_key is accepted and the session checksum is verified"
     )
     user_id: str = "SIM001"
+    charge_rates: ChargeRates = Field(
+        default_factory=ChargeRates, description="rates of /charges/orders (the PaperBroker's defaults)"
+    )
     seed: int = Field(42, description="seed of the market model: same seed, same prices")
     speed: float = Field(1.0, gt=0, description="simulated seconds per wall second")
     step_seconds: float = Field(1.0, gt=0, description="simulated seconds per model step")

@@ -14,7 +14,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from pydantic import ValidationError
 
+from alphastock.brokers.charges import compute_charges
+from alphastock.models.charges import ChargeOrder
 from alphastock.sim.account import margin_parts, segment_of
 from alphastock.sim.errors import KiteError, input_error
 from alphastock.sim.history import candles
@@ -255,7 +258,37 @@ async def order_margins(request: web.Request) -> web.Response:
 
 
 async def contract_note(request: web.Request) -> web.Response:
-    raise input_error("Virtual contract notes (/charges/orders) are not available in the simulator yet.")
+    """Kite's virtual contract note: each executed order's charges, by :mod:`alphastock.brokers.charges`.
+
+    The PaperBroker prices its fills with the same module and default rates, so
+    paper and simulator charges agree by construction.
+    """
+    state = request.app[STATE]
+    try:
+        body = json.loads(await request.text())
+    except ValueError:
+        raise input_error("Invalid JSON body.") from None
+    if not isinstance(body, list):
+        raise input_error("Expected a JSON list of orders.")
+    notes = []
+    for item in body:
+        if not isinstance(item, dict):
+            raise input_error("Each order must be a JSON object.")
+        inst = state.by_key.get(f"{item.get('exchange')}:{item.get('tradingsymbol')}")
+        if inst is None or inst.is_index:
+            raise input_error("Invalid `tradingsymbol`.")
+        try:
+            order = ChargeOrder.from_kite({**item, "instrument_type": inst.instrument_type})
+        except ValidationError as exc:
+            raise input_error(f"Invalid order: {exc.errors(include_url=False)[0]['msg']}.") from None
+        charges = compute_charges(order, state.config.charge_rates)
+        notes.append({
+            "transaction_type": order.transaction_type.value, "tradingsymbol": order.tradingsymbol,
+            "exchange": order.exchange.value, "variety": order.variety.value, "product": order.product.value,
+            "order_type": order.order_type.value, "quantity": order.quantity, "price": order.average_price,
+            "charges": charges.model_dump(mode="json"),
+        })  # fmt: skip
+    return ok(notes)
 
 
 def add_routes(app: web.Application) -> None:
