@@ -244,5 +244,112 @@ def sim_serve(
     console.print("alphastock sim: stopped")
 
 
+@app.command()
+def login(
+    api_key: Annotated[
+        str | None,
+        typer.Option("--api-key", envvar="ALPHASTOCK_KITE_API_KEY", help="Kite Connect app key."),
+    ] = None,
+    api_secret: Annotated[
+        str | None,
+        typer.Option(
+            "--api-secret",
+            envvar="ALPHASTOCK_KITE_API_SECRET",
+            help="Kite Connect app secret (prefer the environment variable).",
+            show_default=False,
+        ),
+    ] = None,
+    port: Annotated[
+        int, typer.Option("--port", help="Loopback port of the redirect URL http://127.0.0.1:PORT/.")
+    ] = 5123,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Print the URL, do not open it.")] = False,
+    request_token: Annotated[
+        str | None,
+        typer.Option("--request-token", help="The request_token (or the redirected URL), skipping the wait."),
+    ] = None,
+    root: Annotated[
+        str | None, typer.Option("--root", help="Kite API root (e.g. the simulator's http://127.0.0.1:8765).")
+    ] = None,
+    login_base: Annotated[
+        str, typer.Option("--login-base", help="Where Kite's login page lives.")
+    ] = "https://kite.zerodha.com",
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for the redirect.")] = 300.0,
+    session_file: Annotated[
+        Path | None, typer.Option("--session-file", help="Where to store the session (default: user config).")
+    ] = None,
+    status: Annotated[
+        bool, typer.Option("--status", help="Only report the stored session's expiry.")
+    ] = False,
+) -> None:
+    """Log in to Kite Connect and store the session (0600); Kite tokens die daily at 06:00 IST."""
+    from alphastock import auth
+
+    if status:
+        stored = None
+        if session_file is not None:
+            try:
+                stored = auth.load_session(session_file, allow_expired=True)
+            except auth.AuthError as exc:
+                raise _fail(exc) from None
+        console.print(auth.session_warning(session=stored))
+        return
+    if not api_key or not api_secret:
+        err_console.print(
+            "[bold red]error:[/] --api-key and --api-secret (or ALPHASTOCK_KITE_API_KEY / "
+            "ALPHASTOCK_KITE_API_SECRET) are required"
+        )
+        raise typer.Exit(code=2)
+    auth.install_redaction(api_secret)
+    try:
+        if request_token is not None:
+            token = auth.parse_request_token(request_token)
+        else:
+            token = _wait_for_request_token(auth.login_url(api_key, login_base), port, no_browser, timeout)
+        session = auth.exchange_request_token(api_key, api_secret, token, root=root)
+        path = auth.save_session(session, session_file)
+    except (auth.AuthError, OSError) as exc:
+        raise _fail(exc) from None
+    console.print(f"Logged in as {session.user_id or api_key}; session saved to {path} (mode 0600).")
+    console.print(
+        f"The access token expires at {session.expiry:%Y-%m-%d %H:%M} IST "
+        "(Kite tokens die daily at 06:00 IST): run `alphastock login` again after that."
+    )
+
+
+def _wait_for_request_token(url: str, port: int, no_browser: bool, timeout: float) -> str:
+    """Print/open the login URL; return the request_token from the loopback redirect or a paste."""
+    import sys
+    import threading
+    import time
+    import webbrowser
+
+    from alphastock import auth
+
+    pasted: list[str] = []
+
+    def read_paste() -> None:
+        line = sys.stdin.readline()
+        if line.strip():
+            pasted.append(line)
+
+    with auth.RedirectListener(port) as listener:
+        console.print(f"Open this URL and log in:\n{url}", soft_wrap=True)
+        console.print(
+            f"Waiting for Kite's redirect to {listener.redirect_url} "
+            "(or paste the request_token or the redirected URL and press Enter) ..."
+        )
+        if not no_browser:
+            webbrowser.open(url)
+        threading.Thread(target=read_paste, daemon=True).start()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if listener.finished:
+                return listener.wait(0)  # the token, or the failed login's error
+            if pasted:
+                return auth.parse_request_token(pasted[0])
+            time.sleep(0.05)
+        raise auth.AuthError(f"no login redirect or pasted request_token within {timeout:g} s")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()
