@@ -20,7 +20,8 @@ Prices are divided by the segment's divisor (segment = ``token & 0xff``: CDS
 result equals ``kiteconnect.KiteTicker._parse_binary`` field by field, except
 that timestamps are epoch seconds instead of local datetimes, packets of
 unknown size raise instead of vanishing, and ``change`` is NaN (not absent)
-for LTP packets. The WebSocket client itself is not here yet.
+for LTP packets. The WebSocket client is :class:`KiteFeed`
+(:mod:`alphastock.feeds.kite_ws`), re-exported here.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import Any, Final, TypeAlias
 from numpy.typing import NDArray
 
 from alphastock import _core
+from alphastock.feeds.kite_ws import FeedError, FeedEvent, FeedLimitError, KiteFeed
 
 KiteColumns: TypeAlias = dict[str, NDArray[Any]]
 
@@ -133,7 +135,11 @@ __all__ = [
     "MODE_LTP",
     "MODE_NAMES",
     "MODE_QUOTE",
+    "FeedError",
+    "FeedEvent",
+    "FeedLimitError",
     "KiteColumns",
+    "KiteFeed",
     "mode_name",
     "parse_frame",
 ]
