@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
@@ -279,6 +280,20 @@ def test_rejected_credentials_raise(sim: SimServer) -> None:
 
     run(scenario())
     assert [e.data for e in rec.kinds("error")] == ["HTTP 403"]
+
+
+def test_handshake_debug_log_never_shows_the_token(
+    sim: SimServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def scenario() -> None:
+        feed = make_feed(sim, TickStore(4), Recorder())
+        await feed.start()
+        await feed.stop()
+
+    with caplog.at_level(logging.DEBUG, logger="alphastock.feeds.kite_ws"):
+        run(scenario())
+    assert "GET /?api_key=sim_api_key&access_token=*** HTTP/1.1" in caplog.text
+    assert sim.access_token not in caplog.text
 
 
 def test_backoff_schedule_by_value() -> None:

@@ -117,8 +117,6 @@ class RedactionFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Redact ``record`` in place; always True."""
-        if getattr(record, "_alphastock_redacted", False):
-            return True
         try:
             message = record.getMessage()
         except Exception:  # a bad format string: keep logging's own error path
@@ -131,7 +129,6 @@ class RedactionFilter(logging.Filter):
             record.exc_text = self.redact(record.exc_text)
         if record.stack_info:
             record.stack_info = self.redact(record.stack_info)
-        record._alphastock_redacted = True
         return True
 
 

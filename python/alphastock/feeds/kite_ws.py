@@ -52,7 +52,14 @@ EventKind = Literal[
     "ticks", "order_update", "error", "message", "connected", "disconnected", "stale", "fresh"
 ]
 log = logging.getLogger(__name__)
+# websockets logs the handshake request line (with the query credentials) at debug level: its
+# logger and ours carry a filter knowing every feed's secrets, installed or not process-wide.
+_wire_log = logging.getLogger(f"{__name__}.wire")
+_secrets_filter = RedactionFilter()
+log.addFilter(_secrets_filter)
+_wire_log.addFilter(_secrets_filter)
 _EMPTY: Final = np.zeros(0, dtype=np.int64)
+_EMPTY.flags.writeable = False
 
 
 class FeedError(AlphaStockError):
@@ -115,7 +122,9 @@ class KiteFeed:
     rejected (an ``error`` event instead of ``order_update``). ``stale_after_s``:
     seconds without a frame before the watchdog reconnects; ``backoff``: ``(base,
     cap)`` seconds. ``clock`` (monotonic seconds), ``time_ns`` (UTC epoch ns) and
-    ``random`` (uniform [0, 1)) are injectable for tests.
+    ``random`` (uniform [0, 1)) are injectable for tests. ``connect_timeout_s`` bounds
+    the opening handshake, ``close_timeout_s`` the closing one (a busy or dead server
+    must not hold :meth:`stop` or a reconnect).
     """
 
     def __init__(
@@ -132,6 +141,7 @@ class KiteFeed:
         max_connections: int = MAX_CONNECTIONS,
         backoff: tuple[float, float] = (0.5, 30.0),
         connect_timeout_s: float = 10.0,
+        close_timeout_s: float = 1.0,
         watchdog_interval_s: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         time_ns: Callable[[], int] = time.time_ns,
@@ -154,6 +164,7 @@ class KiteFeed:
         self.max_connections = max_connections
         self.backoff = (float(backoff[0]), float(backoff[1]))
         self.connect_timeout_s = connect_timeout_s
+        self.close_timeout_s = close_timeout_s
         self.watchdog_interval_s = watchdog_interval_s or min(1.0, self.stale_after_s / 4)
         self._clock = clock
         self._time_ns = time_ns
@@ -165,10 +176,7 @@ class KiteFeed:
         self._last_stamp = 0
         self.stale = False
         """True from a watchdog timeout until frames flow again on every connection."""
-        # websockets logs the handshake request line (with the query credentials) at debug level.
-        self._wire_log = logging.getLogger(f"{__name__}.wire")
-        self._wire_filter = RedactionFilter([access_token, *([api_secret] if api_secret else [])])
-        self._wire_log.addFilter(self._wire_filter)
+        _secrets_filter.add(access_token, api_secret)
 
     def __repr__(self) -> str:
         return f"KiteFeed(api_key={self.api_key!r}, url={self.url!r}, subscribed={len(self._modes)})"
@@ -198,6 +206,8 @@ class KiteFeed:
         if self._running:
             return
         self._running = True
+        for conn in self._conns:
+            conn.failure = None
         for conn in self._conns:
             if conn.index == 0 or conn.tokens:
                 self._launch(conn)
@@ -462,8 +472,9 @@ class KiteFeed:
                 async with connect(
                     self._ws_url(),
                     open_timeout=self.connect_timeout_s,
+                    close_timeout=self.close_timeout_s,
                     max_size=1 << 24,
-                    logger=self._wire_log,
+                    logger=_wire_log,
                     compression=None,
                 ) as ws:
                     conn.ws = ws
@@ -488,6 +499,9 @@ class KiteFeed:
                     return
             except (OSError, TimeoutError, InvalidHandshake, WebSocketException) as exc:
                 reason = type(exc).__name__
+            except Exception as exc:  # a bug must not end the feed: log it (redacted) and reconnect
+                reason = type(exc).__name__
+                log.exception("Kite connection %d failed unexpectedly", conn.index)
             finally:
                 conn.ws = None
                 if conn.failure is None:
