@@ -156,6 +156,29 @@ def test_order_update_becomes_a_verified_event(sim: SimServer) -> None:
     assert rec.kinds("error") == []
 
 
+def test_order_updates_arrive_once_with_several_connections(sim: SimServer) -> None:
+    store, rec = TickStore(4), Recorder()
+    kite = KiteConnect(sim.api_key, sim.access_token, root=sim.rest_url)
+
+    async def scenario() -> None:
+        feed = make_feed(sim, store, rec, api_secret=SECRET, max_per_connection=2)
+        await feed.start()
+        await feed.subscribe([SBIN, INFY, RELIANCE, NIFTY, 2953217], "ltp")  # TCS last
+        await feed.wait_connected()
+        assert sim.call(lambda ex: len(ex.connections)) == 3
+        await asyncio.to_thread(kite.place_order, "regular", "NSE", "SBIN", "BUY", 2, "CNC", "MARKET")
+        await until(lambda: any(e.order and e.order.status == "COMPLETE" for e in rec.kinds("order_update")))
+        await until(lambda: len({e.connection for e in rec.kinds("ticks")}) == 3)
+        await asyncio.sleep(0.2)  # the copies on the other connections
+        await feed.stop()
+
+    run(scenario())
+    statuses = [e.order.status for e in rec.kinds("order_update") if e.order]
+    assert statuses.count("COMPLETE") == 1
+    assert len(statuses) == len(set(statuses))
+    assert len({e.connection for e in rec.kinds("ticks")}) == 3
+
+
 def test_order_update_with_a_bad_checksum_is_rejected(sim: SimServer) -> None:
     store, rec = TickStore(16), Recorder()
     kite = KiteConnect(sim.api_key, sim.access_token, root=sim.rest_url)
@@ -243,6 +266,50 @@ def test_watchdog_marks_stale_reconnects_then_fresh(sim: SimServer) -> None:
     assert [e.kind for e in rec.events if e.kind in ("stale", "fresh")] == ["stale", "fresh"]
 
 
+def test_watchdog_task_fires_on_its_own(sim: SimServer) -> None:
+    store, rec = TickStore(256), Recorder()
+    now = [50.0]
+
+    async def scenario() -> None:
+        feed = make_feed(sim, store, rec, clock=lambda: now[0], stale_after_s=5.0, watchdog_interval_s=0.01)
+        await feed.start()
+        await feed.subscribe([SBIN], "ltp")
+        await until(lambda: store.len(SBIN) >= 1)
+        now[0] += 10.0
+        await until(lambda: len(rec.kinds("fresh")) == 1)
+        assert feed.status()["reconnects"] >= 1
+        await feed.stop()
+
+    run(scenario())
+    assert [e.kind for e in rec.events if e.kind in ("stale", "fresh")][:2] == ["stale", "fresh"]
+
+
+def test_a_feed_that_stays_down_is_stale(sim: SimServer) -> None:
+    store, rec = TickStore(16), Recorder()
+    now = [0.0]
+
+    async def scenario() -> None:
+        feed = make_feed(
+            sim, store, rec, clock=lambda: now[0], stale_after_s=5.0, watchdog_interval_s=3600,
+            backoff=(30.0, 30.0), random=lambda: 1.0,
+        )  # fmt: skip
+        await feed.start()
+        await feed.subscribe([SBIN], "full")
+        await until(lambda: store.len(SBIN) >= 1)
+        sim.faults.drop_websockets()
+        await until(lambda: bool(rec.kinds("disconnected")))
+        assert not feed.stale  # not yet: a drop is stale only once it lasts
+        now[0] += 6.0
+        assert await feed.check_stale()
+        assert feed.stale
+        assert feed.status()["connected"] == 0
+        assert feed.status()["connections"][0]["stale"]
+        await feed.stop()
+
+    run(scenario())
+    assert [e.kind for e in rec.events if e.kind in ("stale", "fresh")] == ["stale"]
+
+
 def test_tokens_spread_over_connections_and_the_limit(sim: SimServer) -> None:
     store, rec = TickStore(4), Recorder()
     fake = list(range(10_000_001, 10_000_001 + 3500))  # tokens the exchange does not list: no ticks
@@ -282,9 +349,7 @@ def test_rejected_credentials_raise(sim: SimServer) -> None:
     assert [e.data for e in rec.kinds("error")] == ["HTTP 403"]
 
 
-def test_handshake_debug_log_never_shows_the_token(
-    sim: SimServer, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_handshake_debug_log_never_shows_the_token(sim: SimServer, caplog: pytest.LogCaptureFixture) -> None:
     async def scenario() -> None:
         feed = make_feed(sim, TickStore(4), Recorder())
         await feed.start()

@@ -24,6 +24,7 @@ import logging
 import random as _random
 import time
 import urllib.parse
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
@@ -60,6 +61,21 @@ log.addFilter(_secrets_filter)
 _wire_log.addFilter(_secrets_filter)
 _EMPTY: Final = np.zeros(0, dtype=np.int64)
 _EMPTY.flags.writeable = False
+# What identifies one order update (Kite pushes it on every connection of the key).
+_UPDATE_KEY: Final = (
+    "order_id",
+    "status",
+    "exchange_update_timestamp",
+    "filled_quantity",
+    "pending_quantity",
+    "cancelled_quantity",
+    "average_price",
+    "quantity",
+    "price",
+    "trigger_price",
+    "checksum",
+)
+_SEEN_UPDATES: Final = 4096
 
 
 class FeedError(AlphaStockError):
@@ -174,6 +190,7 @@ class KiteFeed:
         self._running = False
         self._watchdog: asyncio.Task[None] | None = None
         self._last_stamp = 0
+        self._seen_updates: OrderedDict[tuple[str, ...], None] = OrderedDict()
         self.stale = False
         """True from a watchdog timeout until frames flow again on every connection."""
         _secrets_filter.add(access_token, api_secret)
@@ -257,7 +274,8 @@ class KiteFeed:
             conn = next(c for c in self._conns if len(c.tokens) < self.max_per_connection)
             conn.tokens.add(token)
             touched.setdefault(conn.index, []).append(token)
-        old = [t for t in dict.fromkeys(wanted) if t in self._modes and t not in new]
+        fresh = set(new)
+        old = [t for t in dict.fromkeys(wanted) if t in self._modes and t not in fresh]
         for token in wanted:
             self._modes[token] = mode
         for token in old:
@@ -330,25 +348,33 @@ class KiteFeed:
                     await conn.connected.wait()
 
     async def check_stale(self) -> bool:
-        """One watchdog pass (the watchdog task runs it every ``watchdog_interval_s``): True if it fired."""
+        """One watchdog pass (the watchdog task runs it every ``watchdog_interval_s``): True if it fired.
+
+        A connection that received no frame for ``stale_after_s`` seconds is stale: if
+        it is open its socket is cut (the receive loop then reconnects); if it is
+        down (reconnecting) it stays stale until it is back and a frame arrives.
+        """
         now = self._clock()
         fired = False
         for conn in self._conns:
-            ws = conn.ws
-            if ws is None or now - conn.last_frame <= self.stale_after_s:
+            if conn.task is None or conn.connects == 0 or now - conn.last_frame <= self.stale_after_s:
                 continue
             fired = True
-            conn.stale = True
-            log.warning(
-                "Kite connection %d: no frame for %.1f s; forcing a reconnect",
-                conn.index,
-                now - conn.last_frame,
-            )
+            if not conn.stale:
+                conn.stale = True
+                log.warning(
+                    "Kite connection %d: no frame for %.1f s; data is stale",
+                    conn.index,
+                    now - conn.last_frame,
+                )
             if not self.stale:
                 self.stale = True
                 self._emit(FeedEvent("stale", self._time_ns(), conn.index, data="no frame or heartbeat"))
-            # A stale socket may never finish a closing handshake: cut it.
-            ws.transport.abort()
+            ws = conn.ws
+            if ws is not None:
+                # Force a reconnect; a stale socket may never finish a closing handshake: cut it.
+                ws.transport.abort()
+                conn.last_frame = now  # the next forced reconnect only after another silent period
         return fired
 
     # -- internals ---------------------------------------------------------------------------
@@ -452,6 +478,12 @@ class KiteFeed:
                     )
                 )
                 return
+            key = tuple(str(data.get(k)) for k in _UPDATE_KEY)
+            if key in self._seen_updates:
+                return  # every connection receives each order update: emit it once
+            self._seen_updates[key] = None
+            if len(self._seen_updates) > _SEEN_UPDATES:
+                self._seen_updates.popitem(last=False)
             try:
                 order = OrderUpdate.from_kite(data)
             except ValueError as exc:
