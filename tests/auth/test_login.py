@@ -19,11 +19,13 @@ from typer.testing import CliRunner
 from alphastock.auth import (
     IST,
     AuthError,
+    KiteSession,
     RedirectListener,
     exchange_request_token,
     load_session,
     login_url,
     parse_request_token,
+    save_session,
 )
 from alphastock.cli import app
 from alphastock.sim import SimServer
@@ -193,3 +195,13 @@ def test_cli_login_status(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "no Kite session" in result.output
+
+
+def test_cli_login_status_of_a_stored_session(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    save_session(KiteSession.create("k1", "t" * 32, "AB1234", dt.datetime.now(IST)), path)
+    result = CliRunner().invoke(app, ["login", "--status", "--session-file", str(path)], env=ENV)
+    assert result.exit_code == 0, result.output
+    assert "Kite session of AB1234 valid until" in result.output
+    assert "06:00 IST" in result.output
+    assert "t" * 32 not in result.output

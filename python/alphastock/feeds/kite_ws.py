@@ -525,7 +525,10 @@ class KiteFeed:
                 status = exc.response.status_code
                 reason = f"HTTP {status}"
                 if status == 403:  # a dead or wrong token: retrying cannot help
-                    conn.failure = FeedError(f"HTTP 403 for api_key {self.api_key!r} (token invalid/expired)")
+                    conn.failure = FeedError(
+                        f"HTTP 403 for api_key {self.api_key!r}: the access token is invalid or expired "
+                        "(Kite tokens die daily at 06:00 IST; run `alphastock login`)"
+                    )
                     conn.connected.set()
                     self._emit(FeedEvent("error", self._time_ns(), conn.index, data=reason))
                     return
