@@ -385,3 +385,40 @@ def test_bad_arguments_raise() -> None:
     feed = KiteFeed("k", "tokentoken", TickStore(1))
     with pytest.raises(ValueError, match="positive 32-bit"):
         run(feed.subscribe([-5]))
+
+
+def test_text_frames_become_events() -> None:
+    rec = Recorder()
+    feed = KiteFeed("key", "tokentoken", TickStore(1), on_event=rec, time_ns=lambda: 123)
+    conn = feed._conns[0]
+    feed._on_text(conn, '{"type": "message", "data": "Market closed"}')
+    feed._on_text(conn, '{"type": "error", "data": "Invalid token"}')
+    feed._on_text(conn, "not json at all")
+    feed._on_text(conn, '{"type": "order", "data": {"order_id": "1"}}')  # no fields to parse
+    feed._on_text(conn, '{"type": "instruments_meta", "data": {"count": 3}}')
+    assert [(e.kind, e.ts_ns, e.connection) for e in rec.events] == [
+        ("message", 123, 0),
+        ("error", 123, 0),
+        ("message", 123, 0),
+        ("error", 123, 0),
+        ("message", 123, 0),
+    ]
+    assert rec.events[0].data == "Market closed"
+    assert rec.events[1].data == "Invalid token"
+    assert rec.events[2].data == "not json at all"
+    assert rec.events[3].data.startswith("unparseable order update")
+    assert rec.events[4].data == {"type": "instruments_meta", "data": {"count": 3}}
+
+
+def test_heartbeats_count_and_keep_the_feed_fresh() -> None:
+    rec, store = Recorder(), TickStore(1)
+    now = [0.0]
+    feed = KiteFeed("key", "tokentoken", store, on_event=rec, clock=lambda: now[0])
+    conn = feed._conns[0]
+    now[0] = 7.0
+    feed._on_binary(conn, b"\x00")
+    assert conn.heartbeats == 1
+    assert conn.last_frame == 7.0
+    assert conn.frames == 0
+    assert rec.events == []
+    assert store.tokens().size == 0
