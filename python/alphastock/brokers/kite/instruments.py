@@ -91,12 +91,13 @@ class InstrumentStore:
 
     def has_dump(self, dump_date: dt.date) -> bool:
         """True when the store holds a dump of ``dump_date``."""
-        row = (
+        # fetchall, never fetchone: an unfinished result would block this thread's connection.
+        rows = (
             self.store.cursor()
             .execute("SELECT count(*) FROM instruments WHERE dump_date = ?", [dump_date])
-            .fetchone()
+            .fetchall()
         )
-        return bool(row and row[0])
+        return bool(rows and rows[0][0])
 
     async def refresh(
         self, source: InstrumentSource, *, today: dt.date | None = None, force: bool = False
@@ -115,10 +116,10 @@ class InstrumentStore:
     def _date(self, dump_date: dt.date | None) -> dt.date:
         if dump_date is not None:
             return dump_date
-        row = self.store.cursor().execute("SELECT max(dump_date) FROM instruments").fetchone()
-        if row is None or row[0] is None:
+        rows = self.store.cursor().execute("SELECT max(dump_date) FROM instruments").fetchall()
+        if not rows or rows[0][0] is None:
             raise InvalidInput("no instruments dump stored: run a refresh first")
-        value: dt.date = row[0]
+        value: dt.date = rows[0][0]
         return value
 
     def _rows(
