@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import requests
 from kiteconnect import KiteConnect
+from kiteconnect import exceptions as kex
 
 from alphastock.brokers.base import Broker
 from alphastock.brokers.errors import (
@@ -21,7 +22,7 @@ from alphastock.brokers.errors import (
     RateLimited,
     TokenExpired,
 )
-from alphastock.brokers.kite import KiteBroker
+from alphastock.brokers.kite import KiteBroker, RateLimiter
 from alphastock.models import (
     Exchange,
     Margins,
@@ -34,6 +35,7 @@ from alphastock.models import (
     TransactionType,
 )
 from alphastock.sim import SimServer
+from tests.brokers._kite_clock import FakeClock
 
 MOCKS = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "kite-mocks"
 
@@ -44,6 +46,7 @@ def broker(kite_sim: SimServer) -> Iterator[KiteBroker]:
         kite_sim.api_key,
         kite_sim.access_token,
         root=kite_sim.rest_url,
+        limiter=RateLimiter(clock=FakeClock()),  # Kite's limits on a fake clock: no wall-clock waits
         backoff_s=0.01,
         lookup_attempts=2,
         lookup_interval_s=0.05,
@@ -156,12 +159,24 @@ def test_read_429_backs_off_and_succeeds(broker: KiteBroker, kite_sim: SimServer
     ltp = asyncio.run(broker.ltp(["NSE:SBIN"]))
     assert ltp["NSE:SBIN"].last_price == pytest.approx(850.0)
     assert broker.limiter.acquired["quote"] == 3  # two refused, the third answered
+    clock = broker.limiter.clock
+    assert isinstance(clock, FakeClock)
+    # Backoffs of 0.01 then 0.02 s (plus up to 50% jitter), each retry also waiting for the 1/s quote window.
+    backoffs = clock.sleeps[0::2]
+    assert 0.01 <= backoffs[0] <= 0.015
+    assert 0.02 <= backoffs[1] <= 0.03
+    assert clock.now == pytest.approx(2.0)
 
 
 def test_read_429_gives_up_after_the_retries(kite_sim: SimServer) -> None:
     kite_sim.faults.fail_route("/quote/ltp", status=429, count=5)
     kb = KiteBroker(
-        kite_sim.api_key, kite_sim.access_token, root=kite_sim.rest_url, read_retries=2, backoff_s=0.01
+        kite_sim.api_key,
+        kite_sim.access_token,
+        root=kite_sim.rest_url,
+        limiter=RateLimiter(clock=FakeClock()),
+        read_retries=2,
+        backoff_s=0.01,
     )
     with pytest.raises(RateLimited) as info:
         asyncio.run(kb.ltp(["NSE:SBIN"]))
@@ -285,8 +300,6 @@ def test_order_updates_fan_out() -> None:
 
 
 def test_order_rejected_error_maps() -> None:
-    from kiteconnect import exceptions as kex
-
     from alphastock.brokers.kite import map_kite_error
 
     error = map_kite_error(kex.OrderException("nope", code=500))
@@ -294,3 +307,54 @@ def test_order_rejected_error_maps() -> None:
     assert (error.error_type, error.status, error.message) == ("OrderException", 500, "nope")
     assert isinstance(map_kite_error(kex.NetworkException("slow", code=429)), RateLimited)
     _ = dt
+
+
+class _RefusingClient:
+    """A kiteconnect stand-in refusing every placement with a definite Kite error."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        self.placed = 0
+        self.looked_up = 0
+
+    def place_order(self, **params: Any) -> str:
+        self.placed += 1
+        raise self.error
+
+    def orders(self) -> list[dict[str, Any]]:
+        self.looked_up += 1
+        return []
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (kex.OrderException("Order refused", code=500), OrderRejected),
+        (kex.InputException("Bad tag", code=400), InvalidInput),
+        (kex.NetworkException("Too many requests", code=429), RateLimited),
+    ],
+)
+def test_definite_refusals_are_raised_without_lookup(error: Exception, expected: type[Exception]) -> None:
+    client = _RefusingClient(error)
+    kb = KiteBroker("key", client=client)
+    with pytest.raises(expected):
+        asyncio.run(kb.place_order(sbin("oms-no")))
+    kb.close()
+    assert (client.placed, client.looked_up) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        kex.NetworkException("Gateway", code=502),
+        kex.DataException("garbled", code=502),
+        kex.GeneralException("?"),
+    ],
+)
+def test_gateway_failures_are_looked_up(error: Exception) -> None:
+    client = _RefusingClient(error)
+    kb = KiteBroker("key", client=client, lookup_attempts=2, lookup_interval_s=0.0)
+    with pytest.raises(AmbiguousOrderOutcome):
+        asyncio.run(kb.place_order(sbin("oms-maybe")))
+    kb.close()
+    assert (client.placed, client.looked_up) == (1, 2)

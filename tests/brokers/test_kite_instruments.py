@@ -154,3 +154,39 @@ def test_order_above_freeze_is_sliced_into_tagged_children(
     ]
     assert kb.placements == 3
     kb.close()
+
+
+def test_cancelling_a_sliced_parent_cancels_its_open_children(
+    kite_sim: SimServer, instruments: InstrumentStore
+) -> None:
+    kb = KiteBroker(
+        kite_sim.api_key,
+        kite_sim.access_token,
+        root=kite_sim.rest_url,
+        freeze_lookup=instruments.freeze_lookup,
+    )
+    symbol = "NIFTY2611325500CE"
+
+    async def run() -> tuple[str, list[OrderStatus]]:
+        ltp = (await kb.ltp([f"NFO:{symbol}"]))[f"NFO:{symbol}"].last_price
+        price = round(round(ltp * 0.7 / 0.05) * 0.05, 2)  # inside the 40% band, below the market: stays open
+        parent_id = await kb.place_order(
+            OrderRequest(
+                tag="oms-rest",
+                exchange=Exchange.NFO,
+                tradingsymbol=symbol,
+                instrument_token=instruments.instrument("NFO", symbol).instrument_token,
+                transaction_type=TransactionType.BUY,
+                quantity=65 * 30,
+                product=Product.NRML,
+                order_type=OrderType.LIMIT,
+                price=price,
+            )
+        )
+        assert await kb.cancel_order(parent_id) == parent_id
+        return parent_id, [o.status for o in await kb.orders()]
+
+    parent_id, statuses = asyncio.run(run())
+    assert [c.quantity for c in kb.sliced[parent_id].children] == [1755, 195]
+    assert statuses == [OrderStatus.CANCELLED, OrderStatus.CANCELLED]
+    kb.close()

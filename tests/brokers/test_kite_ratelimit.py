@@ -7,22 +7,7 @@ import asyncio
 import pytest
 
 from alphastock.brokers.kite.ratelimit import KITE_LIMITS, RateLimiter, Window
-
-
-class FakeClock:
-    """Time that moves only when someone sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-        await asyncio.sleep(0)
+from tests.brokers._kite_clock import FakeClock
 
 
 async def _times(limiter: RateLimiter, clock: FakeClock, category: str, count: int) -> list[float]:

@@ -96,6 +96,24 @@ def _status(exc: kite_ex.KiteException) -> int | None:
     return int(code) if isinstance(code, int) else None
 
 
+# Kite's answer to these is definite: the order was refused, whatever the HTTP status.
+_DEFINITE_TYPES = (
+    kite_ex.InputException,
+    kite_ex.OrderException,
+    kite_ex.PermissionException,
+    kite_ex.TokenException,
+)
+
+
+def _ambiguous(exc: kite_ex.KiteException) -> bool:
+    """A placement failure that may hide a placed order: 5xx (or no status) from the network/gateway
+    side (NetworkException, DataException, GeneralException), never a 429 or a 4xx."""
+    if isinstance(exc, _DEFINITE_TYPES) or type(exc).__name__ == "MarginException":
+        return False
+    status = _status(exc)
+    return status is None or status >= 500
+
+
 def map_kite_error(exc: kite_ex.KiteException) -> BrokerError:
     """The project's :class:`BrokerError` for a kiteconnect exception (error_type and status kept)."""
     return from_kite_error(str(exc), type(exc).__name__, _status(exc))
@@ -309,7 +327,7 @@ class KiteBroker:
             raise self._token_failure(exc) from None
         except kite_ex.KiteException as exc:
             status = _status(exc)
-            if status == 429 or (status is not None and status < 500):
+            if not _ambiguous(exc):
                 raise map_kite_error(exc) from None
             reason = f"HTTP {status} {type(exc).__name__}"
         except requests.RequestException as exc:
