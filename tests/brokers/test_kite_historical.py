@@ -118,3 +118,34 @@ def test_cli_data_fetch_needs_credentials(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, args, env=env)
     assert result.exit_code == 2
     assert "alphastock login" in result.output
+
+
+class _HistoryClient:
+    """A kiteconnect stand-in recording historical_data requests."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[dt.datetime, dt.datetime, str]] = []
+
+    def historical_data(
+        self, token: int, lo: dt.datetime, hi: dt.datetime, interval: str, **kw: Any
+    ) -> list[Any]:
+        self.calls.append((lo, hi, interval))
+        return [{"date": lo.replace(tzinfo=IST), "open": 1, "high": 2, "low": 1, "close": 2, "volume": 5}]
+
+
+def test_broker_historical_chunks_long_ranges_and_sends_ist() -> None:
+    client = _HistoryClient()
+    broker = KiteBroker("key", client=client)
+    start = dt.datetime(2025, 9, 1, 3, 45, tzinfo=dt.UTC)  # 09:15 IST
+    end = dt.datetime(2025, 12, 31, 10, 0, tzinfo=dt.UTC)
+    candles = asyncio.run(broker.historical(408065, start, end, "5minute"))
+    broker.close()
+    assert [(lo, hi) for lo, hi, _ in client.calls] == [
+        (dt.datetime(2025, 9, 1, 9, 15), dt.datetime(2025, 12, 10, 9, 14, 59)),
+        (dt.datetime(2025, 12, 10, 9, 15), dt.datetime(2025, 12, 31, 15, 30)),
+    ]
+    assert broker.limiter.acquired["historical"] == 2
+    assert [c.ts for c in candles] == [
+        datetime_to_ns(start),
+        datetime_to_ns(dt.datetime(2025, 12, 10, 9, 15)),
+    ]

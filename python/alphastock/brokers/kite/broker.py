@@ -49,6 +49,7 @@ from alphastock.brokers.errors import (
     TokenExpired,
     from_kite_error,
 )
+from alphastock.brokers.kite.historical import chunk_range
 from alphastock.brokers.kite.orders import (
     SLICED_PREFIX,
     ChildOrder,
@@ -487,19 +488,25 @@ class KiteBroker:
         continuous: bool = False,
         oi: bool = False,
     ) -> list[Candle]:
-        """Candles of one request (Kite ``historical_data``; 3 requests/s). The range must fit Kite's
-        per-request span; :func:`~alphastock.brokers.kite.historical.fetch_candles` chunks longer ones."""
-        rows = await self._read(
-            "historical",
-            self._kite.historical_data,
-            instrument_token,
-            _ist_naive(from_date),
-            _ist_naive(to_date),
-            interval,
-            continuous=continuous,
-            oi=oi,
-        )
-        return [Candle.from_kite(row) for row in rows]
+        """Candles of ``[from_date, to_date]`` (Kite ``historical_data``; 3 requests/s), oldest first.
+
+        A range longer than Kite's span for ``interval`` is cut into consecutive requests
+        (:func:`~alphastock.brokers.kite.historical.chunk_range`); naive datetimes are IST.
+        """
+        candles: list[Candle] = []
+        for lo, hi in chunk_range(from_date, to_date, interval):
+            rows = await self._read(
+                "historical",
+                self._kite.historical_data,
+                instrument_token,
+                _ist_naive(lo),
+                _ist_naive(hi),
+                interval,
+                continuous=continuous,
+                oi=oi,
+            )
+            candles.extend(Candle.from_kite(row) for row in rows)
+        return candles
 
     # ----- order updates ---------------------------------------------------------------------------
 
