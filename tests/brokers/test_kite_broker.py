@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,8 +33,9 @@ from alphastock.models import (
     SegmentMargin,
     TransactionType,
 )
-from alphastock.sim import SimServer
+from alphastock.sim import RateLimits, SimServer
 from tests.brokers._kite_clock import FakeClock
+from tests.sim.conftest import make_config
 
 MOCKS = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "kite-mocks"
 
@@ -306,7 +306,6 @@ def test_order_rejected_error_maps() -> None:
     assert isinstance(error, OrderRejected)
     assert (error.error_type, error.status, error.message) == ("OrderException", 500, "nope")
     assert isinstance(map_kite_error(kex.NetworkException("slow", code=429)), RateLimited)
-    _ = dt
 
 
 class _RefusingClient:
@@ -358,3 +357,21 @@ def test_gateway_failures_are_looked_up(error: Exception) -> None:
         asyncio.run(kb.place_order(sbin("oms-maybe")))
     kb.close()
     assert (client.placed, client.looked_up) == (1, 2)
+
+
+@pytest.mark.slow
+def test_client_limiter_keeps_the_sim_limits() -> None:
+    """With the sim enforcing Kite's limits, the broker's own limiter never lets a 429 through."""
+    strict = SimServer(make_config(rate_limits=RateLimits())).start_in_thread()
+    try:
+        kb = KiteBroker(strict.api_key, strict.access_token, root=strict.rest_url, read_retries=0)
+
+        async def run() -> list[float]:
+            return [(await kb.ltp(["NSE:SBIN"]))["NSE:SBIN"].last_price for _ in range(3)]
+
+        assert asyncio.run(run()) == [pytest.approx(850.0)] * 3
+        kb.close()
+        assert kb.limiter.acquired["quote"] == 3
+        assert kb.limiter.waited_s["quote"] > 1.5
+    finally:
+        strict.stop()

@@ -153,6 +153,17 @@ def test_order_above_freeze_is_sliced_into_tagged_children(
         ("oms-big-3", 390, OrderStatus.COMPLETE),
     ]
     assert kb.placements == 3
+
+    async def parent_views() -> tuple[list[int], list[str]]:
+        trades = await kb.order_trades(parent_id)
+        history = await kb.order_history(parent_id)
+        return [t.quantity for t in trades], [o.order_id for o in history if o.status == OrderStatus.COMPLETE]
+
+    trade_quantities, completed = asyncio.run(parent_views())
+    assert sum(trade_quantities) == 3900
+    assert completed == parent.order_ids
+    with pytest.raises(InvalidInput, match="unknown sliced parent"):
+        asyncio.run(kb.order_history(SLICED_PREFIX + "nope"))
     kb.close()
 
 

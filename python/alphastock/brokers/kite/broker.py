@@ -409,8 +409,20 @@ class KiteBroker:
         """Today's orders (Kite ``orders()``)."""
         return [Order.from_kite(row) for row in await self._read("other", self._kite.orders)]
 
+    def _children(self, order_id: str) -> list[str] | None:
+        if not order_id.startswith(SLICED_PREFIX):
+            return None
+        parent = self.sliced.get(order_id)
+        if parent is None:
+            raise InvalidInput(f"unknown sliced parent {order_id!r}")
+        return parent.order_ids
+
     async def order_history(self, order_id: str) -> list[Order]:
-        """Every state of one order (Kite ``order_history``)."""
+        """Every state of one order (Kite ``order_history``); for a sliced parent id, every child's
+        history, child after child."""
+        children = self._children(order_id)
+        if children is not None:
+            return [state for child in children for state in await self.order_history(child)]
         rows = await self._read("other", self._kite.order_history, order_id)
         return [Order.from_kite(row) for row in rows]
 
@@ -419,7 +431,10 @@ class KiteBroker:
         return [Trade.from_kite(row) for row in await self._read("other", self._kite.trades)]
 
     async def order_trades(self, order_id: str) -> list[Trade]:
-        """Executions of one order (Kite ``order_trades``)."""
+        """Executions of one order (Kite ``order_trades``); for a sliced parent id, its children's."""
+        children = self._children(order_id)
+        if children is not None:
+            return [trade for child in children for trade in await self.order_trades(child)]
         rows = await self._read("other", self._kite.order_trades, order_id)
         return [Trade.from_kite(row) for row in rows]
 
