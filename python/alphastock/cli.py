@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from alphastock import __version__
+from alphastock.cli_data import data_app
 from alphastock.config import as_plain_data, load_config
 from alphastock.errors import AlphaStockError
 
@@ -28,6 +29,7 @@ app.add_typer(options_app, name="options")
 db_app = typer.Typer(help="Inspect and export the DuckDB store.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(sim_app, name="sim")
+app.add_typer(data_app, name="data")
 
 console = Console()
 err_console = Console(stderr=True)

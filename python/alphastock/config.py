@@ -38,6 +38,21 @@ class OptionsConfig(BaseModel):
     strike_filters: StrikeFilters = StrikeFilters()
 
 
+def _default_freeze_quantities() -> dict[str, int]:
+    return {"NIFTY": 1800, "BANKNIFTY": 900, "FINNIFTY": 1800, "MIDCPNIFTY": 2800}
+
+
+class InstrumentsConfig(BaseModel):
+    """Instrument facts the Kite dump lacks."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    freeze_quantities: dict[str, int] = Field(
+        default_factory=_default_freeze_quantities,
+        description="exchange freeze quantity (max units per order) of F&O contracts, by underlying name",
+    )
+
+
 class AlphaStockConfig(BaseModel):
     """The whole configuration tree."""
 
@@ -46,6 +61,7 @@ class AlphaStockConfig(BaseModel):
     options: OptionsConfig = OptionsConfig()
     risk: Limits = Limits()
     charges: ChargeRates = ChargeRates()
+    instruments: InstrumentsConfig = InstrumentsConfig()
 
 
 def _deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -133,4 +149,11 @@ def load_config(
         raise ConfigError(f"invalid configuration: {problems}") from None
 
 
-__all__ = ["ENV_PREFIX", "AlphaStockConfig", "OptionsConfig", "as_plain_data", "load_config"]
+__all__ = [
+    "ENV_PREFIX",
+    "AlphaStockConfig",
+    "InstrumentsConfig",
+    "OptionsConfig",
+    "as_plain_data",
+    "load_config",
+]

@@ -26,8 +26,10 @@ class Instrument(KiteModel):
     last_price: float = 0.0
     expiry: dt.date | None = None
     strike: float = 0.0
-    tick_size: float = Field(gt=0.0)
-    lot_size: int = Field(ge=1)
+    tick_size: float = Field(
+        ge=0.0, description="rupees; 0 on index rows (segment INDICES), as Kite lists them"
+    )
+    lot_size: int = Field(ge=0, description="units; 0 on index rows (segment INDICES), as Kite lists them")
     instrument_type: str
     segment: str
     exchange: str
