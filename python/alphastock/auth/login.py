@@ -20,7 +20,7 @@ import threading
 import urllib.parse
 from typing import Any, Final
 
-from kiteconnect import KiteConnect  # type: ignore[import-untyped]
+from kiteconnect import KiteConnect
 from kiteconnect import exceptions as kite_exceptions
 
 from alphastock.auth.redact import Secret
