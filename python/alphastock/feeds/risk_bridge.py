@@ -1,0 +1,81 @@
+"""Feed -> risk engine: live ticks refresh the engine's data ages; the watchdog's flag is kept.
+
+:class:`FeedRiskBridge` is a :class:`~alphastock.feeds.kite_ws.KiteFeed` ``on_event``
+callback. On every ``ticks`` event it calls ``RiskEngine.on_tick(token, ts_ns)`` for
+each token just stored, so the engine's per-instrument data-age rule
+(``max_data_age_s``, code ``STALE_MARKET_DATA``) sees live data. On a ``stale``
+event it sets :attr:`FeedRiskBridge.stale` (and :attr:`FeedRiskBridge.stale_since_ns`)
+until the ``fresh`` event.
+
+The engine itself has no feed-wide "stale" switch (adding one needs a Rust change),
+so orders are stopped by the per-instrument ages: once no tick arrived for
+``max_data_age_s`` seconds (the feed's watchdog fires after ``stale_after_s``, 10 s
+by default, as does the default limit) every exposure-increasing order on those
+instruments gets ``STALE_MARKET_DATA``; when ticks resume they pass again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Protocol
+
+from alphastock.feeds.kite_ws import FeedEvent
+from alphastock.risk.engine import RiskEngine
+
+log = logging.getLogger(__name__)
+
+
+class _EventSource(Protocol):
+    on_event: Callable[[FeedEvent], object] | None
+
+
+class FeedRiskBridge:
+    """Forward a feed's ticks to ``risk`` and track the stale-data flag.
+
+    ``feed``: when given, the bridge installs itself as ``feed.on_event`` and passes
+    every event on to the callback that was there before (also after a failure of
+    its own work, which is logged). Call the bridge directly with events otherwise.
+    """
+
+    def __init__(self, feed: _EventSource | None, risk: RiskEngine) -> None:
+        self.risk = risk
+        self.stale = False
+        """True between a ``stale`` and the next ``fresh`` event."""
+        self.stale_since_ns: int | None = None
+        """UTC epoch ns of the ``stale`` event while :attr:`stale`, else None."""
+        self.stale_events = 0
+        """How many ``stale`` events were seen."""
+        self.ticks_forwarded = 0
+        """``on_tick`` calls made (one per token per ``ticks`` event)."""
+        self._next: Callable[[FeedEvent], object] | None = None
+        if feed is not None:
+            self._next = feed.on_event
+            feed.on_event = self
+
+    def __call__(self, event: FeedEvent) -> None:
+        """Handle one feed event (see the class doc), then pass it on."""
+        try:
+            self._handle(event)
+        finally:
+            if self._next is not None:
+                self._next(event)
+
+    def _handle(self, event: FeedEvent) -> None:
+        if event.kind == "ticks":
+            for token in set(event.tokens.tolist()):
+                self.risk.on_tick(int(token), event.ts_ns)
+                self.ticks_forwarded += 1
+        elif event.kind == "stale":
+            if not self.stale:
+                self.stale = True
+                self.stale_since_ns = event.ts_ns
+                self.stale_events += 1
+                log.warning("market data is stale: orders on instruments without fresh ticks are rejected")
+        elif event.kind == "fresh" and self.stale:
+            self.stale = False
+            self.stale_since_ns = None
+            log.info("market data is fresh again")
+
+
+__all__ = ["FeedRiskBridge"]

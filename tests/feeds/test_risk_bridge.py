@@ -1,0 +1,67 @@
+"""FeedRiskBridge: ticks refresh the risk engine's data ages; stale/fresh set and clear the flag."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from alphastock.feeds.kite_ws import FeedEvent
+from alphastock.feeds.risk_bridge import FeedRiskBridge
+from alphastock.risk import RiskEngine
+from tests.risk._intents import INFY, NIFTY_CE, SECOND, T0, limits, option
+
+
+def _ticks(ts_ns: int, *tokens: int) -> FeedEvent:
+    return FeedEvent("ticks", ts_ns, 0, tokens=np.array(tokens, dtype=np.int64))
+
+
+class _Feed:
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+        self.on_event: Callable[[FeedEvent], object] | None = lambda event: self.seen.append(event.kind)
+
+
+def test_ticks_stale_and_fresh_drive_the_engine() -> None:
+    risk = RiskEngine(limits(max_data_age_s=10.0))
+    bridge = FeedRiskBridge(None, risk)
+    never = risk.check(option(), T0)
+    assert never.codes == ["STALE_MARKET_DATA"]  # no tick yet
+    bridge(_ticks(T0, NIFTY_CE, INFY, NIFTY_CE))
+    assert bridge.ticks_forwarded == 2  # duplicates in one event count once
+    assert risk.check(option(), T0 + 5 * SECOND).action == "APPROVE"
+    assert (bridge.stale, bridge.stale_since_ns) == (False, None)
+
+    bridge(FeedEvent("stale", T0 + 11 * SECOND, 0, data="no frame or heartbeat"))
+    assert (bridge.stale, bridge.stale_since_ns, bridge.stale_events) == (True, T0 + 11 * SECOND, 1)
+    stale = risk.check(option(), T0 + 12 * SECOND)
+    assert (stale.action, stale.approved, stale.codes) == ("REJECT", False, ["STALE_MARKET_DATA"])
+    bridge(FeedEvent("stale", T0 + 13 * SECOND, 1))  # a second connection: still one episode
+    assert (bridge.stale_since_ns, bridge.stale_events) == (T0 + 11 * SECOND, 1)
+
+    bridge(FeedEvent("fresh", T0 + 20 * SECOND, 0))
+    bridge(_ticks(T0 + 20 * SECOND, NIFTY_CE))
+    assert (bridge.stale, bridge.stale_since_ns) == (False, None)
+    resumed = risk.check(option(), T0 + 21 * SECOND)
+    assert (resumed.action, resumed.codes) == ("APPROVE", [])
+    # INFY did not tick again: still stale on its own.
+    assert risk.check(option(token=INFY), T0 + 21 * SECOND).codes == ["STALE_MARKET_DATA"]
+
+
+def test_installs_itself_and_chains_the_previous_callback(caplog: pytest.LogCaptureFixture) -> None:
+    feed = _Feed()
+    risk = RiskEngine(limits(max_data_age_s=10.0))
+    bridge = FeedRiskBridge(feed, risk)
+    assert feed.on_event is bridge
+    assert callable(feed.on_event)
+    with caplog.at_level(logging.INFO, logger="alphastock.feeds.risk_bridge"):
+        feed.on_event(_ticks(T0, NIFTY_CE))
+        feed.on_event(FeedEvent("stale", T0 + 11 * SECOND))
+        feed.on_event(FeedEvent("fresh", T0 + 12 * SECOND))
+        feed.on_event(FeedEvent("connected", T0 + 12 * SECOND, 0, data="open"))
+    assert feed.seen == ["ticks", "stale", "fresh", "connected"]
+    assert [r.levelname for r in caplog.records] == ["WARNING", "INFO"]
+    assert "stale" in caplog.records[0].getMessage()
+    assert risk.check(option(), T0 + 5 * SECOND).action == "APPROVE"
