@@ -170,3 +170,31 @@ def test_config_is_frozen() -> None:
     config = load_config(environ={})
     with pytest.raises(ValueError, match="frozen"):
         config.options.threads = 2  # type: ignore[misc]
+
+
+def test_paper_section_defaults_layering_and_charges(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from alphastock.brokers.charges import ChargeRates
+    from alphastock.brokers.paper import PaperSettings
+
+    default = load_config(environ={})
+    assert default.paper == PaperSettings()
+    assert default.paper.square_off_equity == dt.time(15, 20)
+    assert as_plain_data(default)["paper"]["square_off_commodity"] == "23:25"
+    file = tmp_path / "paper.yaml"
+    file.write_text("paper:\n  starting_cash: 250000\n  square_off_equity: '15:10'\n", encoding="utf-8")
+    env = {"ALPHASTOCK__PAPER__SLIPPAGE_BPS": "2.5", "ALPHASTOCK__CHARGES__GST_PCT": "12"}
+    config = load_config([file], environ=env)
+    paper = config.paper_settings()
+    assert (paper.starting_cash, paper.slippage_bps, paper.square_off_equity) == (
+        250000.0,
+        2.5,
+        dt.time(15, 10),
+    )
+    assert paper.charge_rates.gst_pct == 12.0  # the charges section is filled in
+    assert default.paper.charge_rates == ChargeRates()
+    own = load_config(overrides={"paper": {"charges": {"gst_pct": 5}}}, environ=env).paper_settings()
+    assert own.charge_rates.gst_pct == 5.0
+    with pytest.raises(ConfigError, match=r"paper\.futures_pct"):
+        load_config(environ={"ALPHASTOCK__PAPER__FUTURES_PCT": "150"})

@@ -10,6 +10,7 @@ Values from the environment are parsed as YAML scalars (``2``, ``0.5``,
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import os
 from collections.abc import Mapping
@@ -20,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from alphastock.brokers.charges import ChargeRates
+from alphastock.brokers.paper.settings import PaperSettings
 from alphastock.errors import ConfigError
 from alphastock.options.strikes import StrikeFilters, StrikeWeights
 from alphastock.risk.limits import Limits
@@ -62,6 +64,14 @@ class AlphaStockConfig(BaseModel):
     risk: Limits = Limits()
     charges: ChargeRates = ChargeRates()
     instruments: InstrumentsConfig = InstrumentsConfig()
+    paper: PaperSettings = PaperSettings()
+
+    def paper_settings(self) -> PaperSettings:
+        """The ``paper`` section for a PaperBroker, with the ``charges`` section filled in when
+        ``paper.charges`` is null (the default)."""
+        if self.paper.charges is not None:
+            return self.paper
+        return self.paper.model_copy(update={"charges": self.charges})
 
 
 def _deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -115,11 +125,14 @@ def _plain(value: Any) -> Any:
         return [_plain(item) for item in value]
     if isinstance(value, enum.Enum):
         return value.value
+    if isinstance(value, dt.time):
+        return value.isoformat(timespec="seconds" if value.second else "minutes")
     return value
 
 
 def as_plain_data(config: BaseModel) -> dict[str, Any]:
-    """The configuration as YAML-safe builtins: enums as their values, sets as sorted lists, inf kept."""
+    """The configuration as YAML-safe builtins: enums as their values, sets as sorted lists, times of
+    day as ``"HH:MM"`` strings, inf kept."""
     plain: dict[str, Any] = _plain(config.model_dump(mode="python"))
     return plain
 

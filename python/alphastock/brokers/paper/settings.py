@@ -45,7 +45,15 @@ class PaperSettings(BaseModel):
     square_off_equity: dt.time = Field(dt.time(15, 20), description="IST; MIS NSE/BSE square-off")
     square_off_derivatives: dt.time = Field(dt.time(15, 25), description="IST; MIS NFO/BFO/CDS/BCD")
     square_off_commodity: dt.time = Field(dt.time(23, 25), description="IST; MIS MCX/NCO square-off")
-    charges: ChargeRates = ChargeRates()
+    charges: ChargeRates | None = Field(
+        None,
+        description="charge rates; None = built-in rates (the config fills in its charges section)",
+    )
+
+    @property
+    def charge_rates(self) -> ChargeRates:
+        """The charge rates fills are booked with: ``charges``, else the built-in 2026 rates."""
+        return self.charges if self.charges is not None else ChargeRates()
 
 
 def margin_required(
