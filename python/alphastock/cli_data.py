@@ -6,7 +6,8 @@ the candles in Kite's per-request spans under the historical rate limit (3 reque
 progress bar, and stores them as bars (re-fetching a range replaces its bars).
 
 Credentials come from ``--api-key`` / ``--access-token`` or ``ALPHASTOCK_KITE_API_KEY`` /
-``ALPHASTOCK_KITE_ACCESS_TOKEN``; the token is never printed.
+``ALPHASTOCK_KITE_ACCESS_TOKEN``; the token is never printed. At start the command says when the
+token dies (06:00 IST), from the stored session when the token is the stored one.
 """
 
 from __future__ import annotations
@@ -77,6 +78,9 @@ def fetch(
             f"{API_KEY_ENV}/{ACCESS_TOKEN_ENV} (run `alphastock login`)"
         )
         raise typer.Exit(code=2)
+    from alphastock.auth.session import startup_message
+
+    err_console.print(startup_message(access_token), markup=False, highlight=False)
     try:
         count, requests, token = asyncio.run(
             _fetch(

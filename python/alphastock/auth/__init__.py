@@ -24,9 +24,11 @@ from alphastock.auth.session import (
     SessionExpiredError,
     default_session_path,
     load_session,
+    load_session_for_startup,
     next_expiry,
     save_session,
     session_warning,
+    startup_message,
 )
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "exchange_request_token",
     "install_redaction",
     "load_session",
+    "load_session_for_startup",
     "login_url",
     "next_expiry",
     "parse_postback",
@@ -53,6 +56,7 @@ __all__ = [
     "redact",
     "save_session",
     "session_warning",
+    "startup_message",
     "uninstall_redaction",
     "verify_postback",
 ]

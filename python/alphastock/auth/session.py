@@ -196,6 +196,64 @@ def session_warning(now: dt.datetime | None = None, session: KiteSession | None 
     )
 
 
+def _now() -> dt.datetime:
+    return dt.datetime.now(IST)
+
+
+def _startup_level(session: KiteSession | None, now: dt.datetime) -> int:
+    if session is None or session.remaining(now) < dt.timedelta(hours=1):
+        return logging.WARNING
+    return logging.INFO
+
+
+def startup_message(
+    access_token: str | None = None, *, now: dt.datetime | None = None, path: Path | None = None
+) -> str:
+    """The start-up line of a command using Kite credentials, logged (WARNING when the token is
+    missing, expired or has under an hour left, else INFO) and returned.
+
+    With no ``access_token``, or the stored session's token, it is :func:`session_warning` of the
+    stored session. A token given directly (flag or environment) that is not the stored one gets
+    the line naming its latest possible death: the next 06:00 IST after ``now``.
+    """
+    current = now or _now()
+    session: KiteSession | None
+    try:
+        session = load_session(path, now=current, allow_expired=True)
+    except NoSessionError:
+        session = None
+    if access_token is not None and (
+        session is None or session.access_token.get_secret_value() != access_token
+    ):
+        expiry = next_expiry(current)
+        message = (
+            f"Kite access token given directly: it dies at {expiry:%Y-%m-%d %H:%M} IST at the latest "
+            f"(tokens die daily at 06:00 IST; run `alphastock login` each morning)."
+        )
+        level = logging.WARNING if expiry - current < dt.timedelta(hours=1) else logging.INFO
+    else:
+        message = session_warning(current, session)
+        level = _startup_level(session, current)
+    log.log(level, "%s", message)
+    return message
+
+
+def load_session_for_startup(path: Path | None = None, *, now: dt.datetime | None = None) -> KiteSession:
+    """The stored session for a ``KiteBroker`` / ``KiteFeed`` about to start, with its expiry logged.
+
+    Logs :func:`session_warning` (the expiry in IST) at INFO, or WARNING when under an hour is
+    left; use ``KiteBroker(s.api_key, s.access_token.get_secret_value())``.
+
+    Raises:
+        NoSessionError: no stored session (run ``alphastock login``).
+        SessionExpiredError: it died at 06:00 IST.
+    """
+    current = now or _now()
+    session = load_session(path, now=current)
+    log.log(_startup_level(session, current), "%s", session_warning(current, session))
+    return session
+
+
 __all__ = [
     "EXPIRY_TIME_IST",
     "IST",
@@ -205,7 +263,9 @@ __all__ = [
     "SessionExpiredError",
     "default_session_path",
     "load_session",
+    "load_session_for_startup",
     "next_expiry",
     "save_session",
     "session_warning",
+    "startup_message",
 ]
