@@ -14,6 +14,14 @@ as it can. Measured on the same server, in the same run:
 - Bare receive: the same client loop doing nothing with the frame (the
   transport's ceiling).
 
+A second benchmark runs end to end from the exchange simulator: a
+:class:`~alphastock.sim.SimServer` on a fast wall clock (``SIM_SPEED`` simulated
+seconds per wall second, a frame every millisecond at most) serving 1,000+
+instruments in full mode. KiteFeed's rate (ticks stored in the TickStore per
+second over a fixed window) is compared with the simulator's own serving rate,
+measured in the same run by a bare aiohttp client that subscribes the same
+instruments and only counts the packets it receives.
+
 Nothing asserts on time; the figures are printed and kept in ``extra_info``.
 """
 
@@ -27,6 +35,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import aiohttp
 import numpy as np
 from aiohttp import web
 from kiteconnect import KiteTicker
@@ -34,7 +43,7 @@ from websockets.asyncio.client import connect
 
 from alphastock import TickStore
 from alphastock.feeds.kite import FeedEvent, KiteFeed
-from alphastock.sim import RateLimits, SimConfig
+from alphastock.sim import RateLimits, SimConfig, SimServer
 from alphastock.sim.frames import encode_frame
 from alphastock.sim.state import SimState
 
@@ -170,4 +179,89 @@ def test_feed_ticks_per_second(benchmark: Any) -> None:
         f"({feed_rate / TOKENS:,.0f} frames/s); same client with KiteTicker._parse_binary "
         f"{parsed_rate:,.0f} ticks/s ({feed_rate / parsed_rate:.1f}x slower than KiteFeed); "
         f"bare receive {bare_rate:,.0f} ticks/s (KiteFeed at {feed_rate / bare_rate:.0%} of it)"
+    )
+
+
+SIM_TOKENS = 1200
+SIM_SPEED = 60.0  # simulated seconds per wall second: a wall second is a minute of market
+SIM_WINDOW_S = 2.0  # wall seconds counted per round, after a warm-up
+
+
+async def _sim_feed_rate(ws_url: str, api_key: str, access_token: str, tokens: list[int]) -> float:
+    """Ticks/s KiteFeed stores from the simulator over SIM_WINDOW_S (once full frames flow)."""
+    ticks = [0]
+    flowing = asyncio.Event()
+
+    def on_event(event: FeedEvent) -> None:
+        if event.kind == "ticks":
+            ticks[0] += len(event.tokens)
+            if len(event.tokens) >= len(tokens):
+                flowing.set()
+
+    store = TickStore(64)
+    feed = KiteFeed(api_key, access_token, store, url=ws_url, on_event=on_event, stale_after_s=60)
+    await feed.start()
+    await feed.subscribe(tokens, "full")
+    await asyncio.wait_for(flowing.wait(), 60)
+    start_ticks, start = ticks[0], time.perf_counter()
+    await asyncio.sleep(SIM_WINDOW_S)
+    got, elapsed = ticks[0] - start_ticks, time.perf_counter() - start
+    await feed.stop()
+    assert all(store.len(t) > 0 for t in tokens[:: max(1, len(tokens) // 50)])  # they did land in the store
+    return got / elapsed
+
+
+async def _sim_serving_rate(url: str, tokens: list[int]) -> float:
+    """Ticks/s the simulator sends to a bare client (subscribe, count packets) over SIM_WINDOW_S."""
+    full = 2 + 186 * len(tokens)
+    async with aiohttp.ClientSession() as http, http.ws_connect(url, max_msg_size=1 << 24) as ws:
+        await ws.send_json({"a": "subscribe", "v": tokens})
+        await ws.send_json({"a": "mode", "v": ["full", tokens]})
+        while len(await ws.receive_bytes(timeout=30)) < full:  # heartbeats, frames before the mode
+            pass
+        got, start = 0, time.perf_counter()
+        while (now := time.perf_counter()) - start < SIM_WINDOW_S:
+            data = await ws.receive_bytes(timeout=30)
+            if len(data) >= 2:
+                got += int.from_bytes(data[:2], "big")
+        return got / (now - start)
+
+
+def test_feed_from_simulator_ticks_per_second(benchmark: Any) -> None:
+    config = CONFIG.model_copy(update={"clock": "wall", "speed": SIM_SPEED, "frame_interval": 0.001})
+    server = SimServer(config).start_in_thread()
+    try:
+        tokens = server.call(
+            lambda ex: [r.instrument_token for r in ex.state.instruments if not r.is_index][:SIM_TOKENS]
+        )
+        raw_url = f"{server.ws_url}/?api_key={server.api_key}&access_token={server.access_token}"
+        feed: list[float] = []
+        served: list[float] = []
+        for _ in range(ROUNDS):  # interleaved, so both see the same market hours and machine load
+            served.append(asyncio.run(_sim_serving_rate(raw_url, tokens)))
+            if not feed:
+                benchmark.pedantic(
+                    lambda: feed.append(
+                        asyncio.run(
+                            _sim_feed_rate(server.ws_url, server.api_key, server.access_token, tokens)
+                        )
+                    ),
+                    rounds=1,
+                    iterations=1,
+                )
+            else:
+                feed.append(
+                    asyncio.run(_sim_feed_rate(server.ws_url, server.api_key, server.access_token, tokens))
+                )
+    finally:
+        server.stop()
+    feed_rate, sim_rate = statistics.median(feed), statistics.median(served)
+    benchmark.extra_info.update(
+        instruments=len(tokens), sim_feed_ticks_per_s=feed_rate, sim_serving_ticks_per_s=sim_rate
+    )
+    _say(
+        f"KiteFeed from the simulator, {len(tokens)} instruments in full mode, speed {SIM_SPEED:g}x: "
+        f"{feed_rate:,.0f} ticks/s stored ({feed_rate / len(tokens):,.1f} frames/s); the simulator "
+        f"serving a bare counting client {sim_rate:,.0f} ticks/s; ratio {feed_rate / sim_rate:.2f} "
+        f"(medians of {ROUNDS} windows of {SIM_WINDOW_S:g} s)"
     )

@@ -207,7 +207,10 @@ def sim_serve(
     api_secret: Annotated[
         str | None, typer.Option("--api-secret", help="Only --api-key may log in, checksum verified.")
     ] = None,
-    replay: Annotated[Path | None, typer.Option("--replay", help="Directory or CSV of minute bars.")] = None,
+    replay: Annotated[
+        Path | None,
+        typer.Option("--replay", help="Minute bars: CSV/Parquet file or directory, or a DuckDB store."),
+    ] = None,
     duration: Annotated[
         float | None, typer.Option("--duration", help="Stop after this many wall seconds (default: Ctrl-C).")
     ] = None,

@@ -136,7 +136,9 @@ class SimConfig(BaseModel):
     rate: float = Field(0.065, description="risk-free rate for futures carry and option pricing")
     strikes_each_side: int = Field(15, ge=1, description="option strikes listed above and below spot")
     underlyings: tuple[UnderlyingSpec, ...] = Field(default_factory=_default_underlyings)
-    replay: Path | None = Field(None, description="directory or CSV of minute bars to replay")
+    replay: Path | None = Field(
+        None, description="minute bars to replay: CSV/Parquet file or directory, or a DuckDB store (.duckdb)"
+    )
     opening_cash: float = Field(1_000_000.0, ge=0, description="equity and commodity cash, rupees")
     holdings: tuple[tuple[str, int, float], ...] = Field(
         (), description="opening demat holdings: (NSE tradingsymbol, quantity, average price)"

@@ -16,7 +16,9 @@ RMS rejections (status REJECTED with a status_message): price not a multiple
 of the tick, quantity above the freeze quantity, limit price outside NSE's
 price protection band (options +-Rs 20 when the reference is <= Rs 50, else
 +-40%; futures +-3%; stocks +-10%), insufficient margin, market closed, SL-M
-on options, and faults. Missing or malformed parameters raise InputException.
+on options, and faults. Missing or malformed parameters raise InputException. With
+Kite's ``autoslice=true`` an order above the freeze quantity is split into children
+(:meth:`MatchingEngine.place_autoslice`).
 """
 
 from __future__ import annotations
@@ -246,6 +248,44 @@ class MatchingEngine:
         self._live.append(order)
         self._process(order)
         return order
+
+    def place_autoslice(self, variety: str, params: dict[str, str]) -> dict[str, Any]:
+        """Place an order with Kite's ``autoslice=true``: above the instrument's freeze quantity it
+        is split into child orders of at most the freeze quantity (whole lots, full ones first).
+
+        Returns Kite's answer: ``{"order_id": parent id, "children": [{"order_id": ...} or
+        {"error": {"code", "error_type", "message", "data"}}, ...]}``. The parent id only groups the
+        children (it is not an order of the book). A malformed request raises KiteError as for
+        :meth:`place`; a child that RMS rejects is a REJECTED order, as when placed alone.
+        """
+        inst = self.by_key.get(f"{params.get('exchange')}:{params.get('tradingsymbol')}")
+        try:
+            quantity = int(params.get("quantity") or "0")
+        except ValueError:
+            quantity = 0
+        freeze = (inst.freeze_quantity or 0) if inst is not None else 0
+        per_child = freeze // inst.lot_size * inst.lot_size if inst is not None else 0
+        if inst is None or per_child <= 0 or quantity <= freeze:  # nothing to slice: one order
+            order = self.place(variety, params)
+            return {"order_id": order.order_id, "children": [{"order_id": order.order_id}]}
+        if quantity % inst.lot_size:  # checked before any child is sent
+            raise input_error(f"Quantity should be a multiple of the lot size ({inst.lot_size}).")
+        full, rest = divmod(quantity, per_child)
+        children: list[dict[str, Any]] = []
+        first_error: KiteError | None = None
+        for child_qty in [per_child] * full + ([rest] if rest else []):
+            try:
+                child = self.place(variety, {**params, "quantity": str(child_qty)})
+            except KiteError as exc:
+                first_error = first_error or exc
+                children.append({"error": {"code": exc.status, "error_type": exc.error_type,
+                                           "message": exc.message, "data": None}})  # fmt: skip
+            else:
+                children.append({"order_id": child.order_id})
+        if first_error is not None and all("error" in c for c in children):
+            raise first_error
+        self._seq += 1
+        return {"order_id": f"{self.model.day:%y%m%d}{self._seq:09d}", "children": children}
 
     def _market_open(self, inst: Instrument) -> bool:
         return self.model.is_open(inst.exchange)

@@ -170,7 +170,10 @@ async def historical(request: web.Request) -> web.Response:
 # -- orders ---------------------------------------------------------------------------------------
 async def place_order(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    order = state.engine.place(request.match_info["variety"], await _form(request))
+    form = await _form(request)
+    if form.pop("autoslice", "").lower() in ("true", "1"):  # Kite's autoslice: a parent and children
+        return ok(state.engine.place_autoslice(request.match_info["variety"], form))
+    order = state.engine.place(request.match_info["variety"], form)
     return ok({"order_id": order.order_id})
 
 

@@ -89,7 +89,14 @@ class SimState:
     def __init__(self, config: SimConfig) -> None:
         replay = None
         if config.replay is not None:
-            replay = ReplaySource.load(config.replay, [u.name for u in config.underlyings], config.date)
+            tokens = {
+                u.name: token
+                for u in config.underlyings
+                if (token := u.index_token or u.equity_token) is not None
+            }
+            replay = ReplaySource.load(
+                config.replay, [u.name for u in config.underlyings], config.date, tokens
+            )
             config = config.model_copy(update={"date": replay.day})
         self.config = config
         spots = (
