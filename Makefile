@@ -48,8 +48,8 @@ bench: dev
 		--benchmark-sort=name -s
 
 lint: dev
-	$(BIN)/ruff check python tests benches
-	$(BIN)/ruff format --check python tests benches
+	$(BIN)/ruff check python tests benches tools
+	$(BIN)/ruff format --check python tests benches tools
 	$(BIN)/mypy
 	$(BIN)/python -m mypy.stubtest alphastock._core --allowlist .stubtest-allowlist
 	cargo clippy --all-targets --all-features -- -D warnings
@@ -57,8 +57,8 @@ lint: dev
 	cargo fmt --check
 
 fmt: dev
-	$(BIN)/ruff format python tests benches
-	$(BIN)/ruff check --fix python tests benches
+	$(BIN)/ruff format python tests benches tools
+	$(BIN)/ruff check --fix python tests benches tools
 	cargo fmt
 
 wheel: $(STAMPS)/deps

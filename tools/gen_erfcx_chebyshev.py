@@ -45,7 +45,7 @@ for i in range(2001):
     exact = (1 + 2 * y) * exp(y * y) * erfc(y)
     worst = max(worst, abs(series(t) / exact - 1))
 print(f"// K = {K}, {TERMS} terms, max relative truncation error {mp.nstr(worst, 3)}")
-print("const ERFCX_CHEBYSHEV: [f64; %d] = [" % TERMS)
+print(f"const ERFCX_CHEBYSHEV: [f64; {TERMS}] = [")
 for c in coeffs:
     print(f"    {float(c)!r},")
 print("];")
