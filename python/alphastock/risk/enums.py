@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from alphastock.models.enums import TransactionType
 
-class Side(StrEnum):
-    """Direction of an order or a fill."""
+Side = TransactionType
+"""Direction of an order or a fill: the models' :class:`~alphastock.models.TransactionType`.
 
-    BUY = "BUY"
-    SELL = "SELL"
+Product and Exchange below stay separate on purpose: they list only what the
+Rust engine accepts, a subset of Kite's vocabulary in :mod:`alphastock.models`.
+"""
 
 
 class Product(StrEnum):
