@@ -1,0 +1,44 @@
+"""The ``live:`` configuration section: the account ``--live`` may trade, the embedded simulator, the view."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AccountConfig(BaseModel):
+    """The Kite account ``alphastock live --live`` sends real orders for (no secrets here)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    user_id: str | None = Field(None, description="Kite user id (e.g. AB1234); required for --live")
+    api_key: str | None = Field(None, description="Kite Connect app key; the session must be for this key")
+
+
+class EmbeddedSimConfig(BaseModel):
+    """The simulator ``alphastock live`` starts when it has no credentials."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    speed: float = Field(1.0, gt=0, le=3600, description="simulated seconds per wall second")
+    seed: int = Field(42, description="market model seed: same seed, same prices")
+    frame_interval_s: float = Field(0.1, gt=0, description="wall seconds between tick frames")
+
+
+class LiveConfig(BaseModel):
+    """How ``alphastock live`` runs."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    account: AccountConfig = AccountConfig()
+    sim: EmbeddedSimConfig = EmbeddedSimConfig()
+    view_refresh_per_s: float = Field(4.0, gt=0, le=10, description="live view frames per second (at most)")
+    view_rows: int = Field(8, ge=1, le=50, description="recent signals/orders shown")
+    stats_interval_s: float = Field(10.0, gt=0, description="headless: seconds between status lines")
+    shutdown_timeout_s: float = Field(20.0, gt=0, description="wall seconds a clean shutdown may take")
+    square_off_wait_s: float = Field(5.0, ge=0, description="wall seconds to wait for square-off fills")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+__all__ = ["AccountConfig", "EmbeddedSimConfig", "LiveConfig"]
