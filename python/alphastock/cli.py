@@ -12,6 +12,7 @@ from rich.table import Table
 
 from alphastock import __version__
 from alphastock.cli_data import data_app
+from alphastock.cli_live import live as live_command
 from alphastock.config import as_plain_data, load_config
 from alphastock.errors import AlphaStockError
 
@@ -30,6 +31,7 @@ db_app = typer.Typer(help="Inspect and export the DuckDB store.", no_args_is_hel
 app.add_typer(db_app, name="db")
 app.add_typer(sim_app, name="sim")
 app.add_typer(data_app, name="data")
+app.command("live")(live_command)
 
 console = Console()
 err_console = Console(stderr=True)
@@ -57,16 +59,6 @@ def main(
     ] = False,
 ) -> None:
     """AlphaStock: a Rust-cored trading system for Indian markets."""
-
-
-@app.command()
-def live() -> None:
-    """Run the trading engine (the embedded exchange simulator when no credentials are configured)."""
-    err_console.print(
-        "[bold red]alphastock live is not yet available[/]: this build has the options-math core; "
-        "the engine, broker adapter and exchange simulator land in later releases."
-    )
-    raise typer.Exit(code=2)
 
 
 @config_app.command("show")
