@@ -94,7 +94,10 @@ class FeedEvent:
     ``order_update`` (``order``: the parsed, verified update; ``data``: the raw dict),
     ``error`` / ``message`` (``data``: Kite's text, or a description of a rejected
     order update), ``connected`` / ``disconnected`` (``data``: the reason),
-    ``stale`` / ``fresh`` (the watchdog). ``ts_ns``: UTC epoch ns at receipt;
+    ``stale`` / ``fresh`` (the watchdog). ``ts_ns``: UTC epoch ns at receipt on the feed's
+    ``time_ns`` clock (the stamp the ticks were stored with; simulated time when the feed is
+    given a simulated clock); ``wall_ns``: ``time.time_ns()`` when a binary frame arrived,
+    before it was parsed (for latency tracing; 0 for other events);
     ``connection``: the connection index (-1 for feed-wide events).
     """
 
@@ -104,6 +107,7 @@ class FeedEvent:
     tokens: NDArray[np.int64] = field(default_factory=lambda: _EMPTY)
     order: OrderUpdate | None = None
     data: Any = None
+    wall_ns: int = 0
 
 
 @dataclass
@@ -447,6 +451,7 @@ class KiteFeed:
                 self._emit(FeedEvent("fresh", self._time_ns(), conn.index))
 
     def _on_binary(self, conn: _Connection, frame: bytes) -> None:
+        wall = time.time_ns()
         self._on_frame(conn)
         if len(frame) < 2:
             conn.heartbeats += 1
@@ -456,7 +461,7 @@ class KiteFeed:
         conn.frames += 1
         conn.ticks += len(tokens)
         conn.last_frame_ns = ts
-        self._emit(FeedEvent("ticks", ts, conn.index, tokens=tokens))
+        self._emit(FeedEvent("ticks", ts, conn.index, tokens=tokens, wall_ns=wall))
 
     def _on_text(self, conn: _Connection, text: str) -> None:
         ts = self._time_ns()

@@ -37,6 +37,9 @@ class SimEndpoint:
     """Simulated trading date (ISO)."""
     speed: float
     seed: int
+    clock_origin_wall_ns: int
+    """Wall time (UTC ns) at which the simulated clock read :attr:`clock_origin_sim_ns`."""
+    clock_origin_sim_ns: int
 
     def __repr__(self) -> str:
         return f"SimEndpoint(rest_url={self.rest_url!r}, date={self.date!r}, speed={self.speed:g})"
@@ -79,6 +82,8 @@ class EmbeddedSimulator:
                 date=str(hello["date"]),
                 speed=float(hello["speed"]),
                 seed=int(hello["seed"]),
+                clock_origin_wall_ns=int(hello["clock_origin_wall_ns"]),
+                clock_origin_sim_ns=int(hello["clock_origin_sim_ns"]),
             )
         except (TimeoutError, ValueError, KeyError) as exc:
             detail = await self._stderr_tail()

@@ -47,7 +47,11 @@ async def serve(args: argparse.Namespace) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     async with SimExchange(config) as sim:
+        while sim.clock_origin is None:  # the clock task records it on its first run
+            await asyncio.sleep(0)
         hello = {
+            "clock_origin_wall_ns": sim.clock_origin[0],
+            "clock_origin_sim_ns": sim.clock_origin[1],
             "rest_url": sim.rest_url,
             "ws_url": sim.ws_url,
             "api_key": sim.api_key,

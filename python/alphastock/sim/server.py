@@ -42,6 +42,9 @@ class SimExchange:
         self.port = 0
         self._runner: web.AppRunner | None = None
         self._clock: asyncio.Task[None] | None = None
+        self.clock_origin: tuple[int, int] | None = None
+        """``(wall UTC ns, simulated UTC ns)`` when the wall clock started driving the market: the
+        simulated time is ``sim + (time.time_ns() - wall) * speed`` (to a frame's step)."""
         self._loop: asyncio.AbstractEventLoop | None = None
         self.state.engine.listeners.append(self._on_order)
         self.state.faults.drop_hook = self._drop_threadsafe
@@ -139,6 +142,7 @@ class SimExchange:
     async def _run_clock(self) -> None:
         cfg = self.config
         started = time.monotonic()
+        self.clock_origin = (time.time_ns(), self.state.model.now_ns)
         done = 0
         while True:
             await asyncio.sleep(cfg.frame_interval)
