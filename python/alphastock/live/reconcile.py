@@ -1,0 +1,110 @@
+"""End-of-session reconciliation: our store's orders, fills and positions against the broker's own book.
+
+Compared, by value: every broker order carrying one of our tags has a row in
+``orders`` with the same broker order id, quantity, filled quantity and average
+price (to a paisa) and a state consistent with the broker's status; every
+broker trade of those orders is a row in ``fills`` (trade id, quantity, price);
+the net quantity per instrument from our fills equals the broker's net
+position. Orders placed outside AlphaStock (no tag of ours) are ignored.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from alphastock.live.summary import Reconciliation
+from alphastock.models import Order, Position, Trade
+
+PRICE_TOLERANCE = 0.005
+"""Rupees: half a paisa."""
+
+# Broker status -> the OMS states it is consistent with.
+_STATES: Mapping[str, frozenset[str]] = {
+    "COMPLETE": frozenset({"FILLED"}),
+    "CANCELLED": frozenset({"CANCELLED"}),
+    "REJECTED": frozenset({"REJECTED"}),
+    "OPEN": frozenset({"OPEN", "PARTIALLY_FILLED", "CANCEL_PENDING", "SUBMITTED"}),
+    "TRIGGER PENDING": frozenset({"TRIGGER_PENDING", "OPEN", "CANCEL_PENDING", "SUBMITTED"}),
+}
+
+
+def reconcile(
+    orders: Sequence[Mapping[str, Any]],
+    fills: Sequence[Mapping[str, Any]],
+    broker_orders: Iterable[Order],
+    broker_trades: Iterable[Trade],
+    broker_positions: Iterable[Position],
+) -> Reconciliation:
+    """Compare store rows (``orders``/``fills`` tables as dicts) with the broker's book."""
+    by_key = {str(row["idempotency_key"]): row for row in orders}
+    by_broker_id = {str(row["broker_order_id"]): row for row in orders if row.get("broker_order_id")}
+    ours = [o for o in broker_orders if o.tag and o.tag in by_key]
+    differences: list[str] = []
+    matched_orders = 0
+    for order in ours:
+        row = by_key[str(order.tag)]
+        problems = []
+        if row.get("broker_order_id") != order.order_id:
+            problems.append(f"broker id {row.get('broker_order_id')} != {order.order_id}")
+        if int(row["quantity"]) != order.quantity:
+            problems.append(f"quantity {row['quantity']} != {order.quantity}")
+        if int(row["filled_quantity"]) != order.filled_quantity:
+            problems.append(f"filled {row['filled_quantity']} != {order.filled_quantity}")
+        if (
+            order.filled_quantity
+            and abs(float(row["average_price"] or 0.0) - order.average_price) > PRICE_TOLERANCE
+        ):
+            problems.append(f"average price {row['average_price']} != {order.average_price}")
+        allowed = _STATES.get(str(order.status))
+        if allowed is not None and row["state"] not in allowed:
+            problems.append(f"state {row['state']} vs broker {order.status}")
+        if problems:
+            differences.append(f"order {order.tag} ({order.tradingsymbol}): " + "; ".join(problems))
+        else:
+            matched_orders += 1
+    our_ids = {o.order_id for o in ours}
+    fills_by_trade = {str(row["trade_id"]): row for row in fills}
+    trades = [t for t in broker_trades if t.order_id in our_ids]
+    matched_trades = 0
+    for trade in trades:
+        fill = fills_by_trade.get(trade.trade_id)
+        if fill is None:
+            differences.append(f"trade {trade.trade_id} of order {trade.order_id} is not in fills")
+        elif (
+            int(fill["quantity"]) != trade.quantity
+            or abs(float(fill["price"]) - trade.average_price) > PRICE_TOLERANCE
+        ):
+            differences.append(
+                f"trade {trade.trade_id}: ours {fill['quantity']} @ {fill['price']}, "
+                f"broker {trade.quantity} @ {trade.average_price}"
+            )
+        else:
+            matched_trades += 1
+    broker_trade_ids = {t.trade_id for t in trades}
+    for trade_id, fill in fills_by_trade.items():
+        if trade_id not in broker_trade_ids and str(fill.get("broker_order_id")) in by_broker_id:
+            differences.append(f"fill {trade_id} is not a broker trade")
+    net: dict[str, int] = defaultdict(int)
+    for fill in fills:
+        sign = 1 if fill["side"] == "BUY" else -1
+        net[str(fill["symbol"])] += sign * int(fill["quantity"])
+    broker_net: dict[str, int] = defaultdict(int)
+    for position in broker_positions:
+        broker_net[position.tradingsymbol] += position.quantity
+    for symbol in sorted(set(net) | {s for s, q in broker_net.items() if q}):
+        if net.get(symbol, 0) != broker_net.get(symbol, 0):
+            differences.append(
+                f"net position {symbol}: ours {net.get(symbol, 0)}, broker {broker_net.get(symbol, 0)}"
+            )
+    return Reconciliation(
+        broker_orders=len(ours),
+        broker_trades=len(trades),
+        matched_orders=matched_orders,
+        matched_trades=matched_trades,
+        differences=tuple(differences),
+    )
+
+
+__all__ = ["PRICE_TOLERANCE", "reconcile"]

@@ -1,0 +1,74 @@
+"""Reconciliation of our book with the broker's, by value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alphastock.live.reconcile import reconcile
+from alphastock.models import Order, Position, Trade
+
+
+def _order(order_id: str, tag: str, status: str, qty: int, filled: int, avg: float) -> Order:
+    return Order.model_validate({
+        "order_id": order_id, "status": status, "variety": "regular", "exchange": "NSE",
+        "tradingsymbol": "SBIN", "instrument_token": 779521, "order_type": "MARKET",
+        "transaction_type": "BUY", "validity": "DAY", "product": "MIS", "quantity": qty,
+        "filled_quantity": filled, "average_price": avg, "tag": tag,
+    })  # fmt: skip
+
+
+def _trade(trade_id: str, order_id: str, qty: int, price: float, side: str = "BUY") -> Trade:
+    return Trade.model_validate({
+        "trade_id": trade_id, "order_id": order_id, "exchange": "NSE", "tradingsymbol": "SBIN",
+        "instrument_token": 779521, "product": "MIS", "transaction_type": side, "average_price": price,
+        "quantity": qty,
+    })  # fmt: skip
+
+
+def _position(qty: int) -> Position:
+    return Position.model_validate({
+        "tradingsymbol": "SBIN", "exchange": "NSE", "instrument_token": 779521, "product": "MIS",
+        "quantity": qty,
+    })  # fmt: skip
+
+
+ORDERS: list[dict[str, Any]] = [
+    {"idempotency_key": "AS1", "broker_order_id": "1001", "quantity": 10, "filled_quantity": 10,
+     "average_price": 850.125, "state": "FILLED"},
+]  # fmt: skip
+FILLS: list[dict[str, Any]] = [
+    {"trade_id": "T1", "broker_order_id": "1001", "symbol": "SBIN", "side": "BUY", "quantity": 4,
+     "price": 850.0},
+    {"trade_id": "T2", "broker_order_id": "1001", "symbol": "SBIN", "side": "BUY", "quantity": 6,
+     "price": 850.2},
+]  # fmt: skip
+
+
+def test_matching_books() -> None:
+    result = reconcile(
+        ORDERS,
+        FILLS,
+        [_order("1001", "AS1", "COMPLETE", 10, 10, 850.12), _order("9", "manual", "COMPLETE", 1, 1, 1.0)],
+        [_trade("T1", "1001", 4, 850.0), _trade("T2", "1001", 6, 850.2), _trade("T9", "9", 1, 1.0)],
+        [_position(10)],
+    )
+    assert result.ok, result.differences
+    assert (result.broker_orders, result.matched_orders) == (1, 1)
+    assert (result.broker_trades, result.matched_trades) == (2, 2)
+
+
+def test_every_difference_is_named() -> None:
+    result = reconcile(
+        ORDERS,
+        FILLS[:1],
+        [_order("1001", "AS1", "OPEN", 10, 6, 850.2)],
+        [_trade("T1", "1001", 4, 850.0), _trade("T2", "1001", 6, 850.2)],
+        [_position(7)],
+    )
+    text = "\n".join(result.differences)
+    assert "filled 10 != 6" in text
+    assert "state FILLED vs broker OPEN" in text
+    assert "trade T2 of order 1001 is not in fills" in text
+    assert "net position SBIN: ours 4, broker 7" in text
+    assert result.matched_orders == 0
+    assert result.matched_trades == 1
