@@ -1,0 +1,94 @@
+"""SessionWatcher on a SimulatedClock: the phases of a whole day, in order, at their IST times."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+from alphastock.bus import EventBus
+from alphastock.calendar import MarketCalendar
+from alphastock.clock import SimulatedClock, ist, ist_ns
+from alphastock.events import Event, EventType, SessionPhase, SessionPhaseChange
+from alphastock.session import SessionWatcher
+
+DAY = dt.date(2026, 1, 12)  # a Monday
+
+
+async def settle() -> None:
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+def test_whole_day_of_phases_in_order() -> None:
+    async def main() -> list[SessionPhaseChange]:
+        clock = SimulatedClock(ist_ns(DAY, dt.time(6, 0)))
+        bus = EventBus()
+        got: list[SessionPhaseChange] = []
+
+        def on_session(event: Event[Any]) -> None:
+            assert event.ts_event == event.payload.ts_ns
+            got.append(event.payload)
+
+        bus.subscribe(EventType.SESSION, on_session)
+        await bus.start()
+        watcher = SessionWatcher(clock, MarketCalendar(), bus, exchanges=("NSE", "MCX"))
+        await watcher.start()
+        await settle()
+        clock.advance_to(ist_ns(DAY, dt.time(9, 16)))  # one step across two NSE boundaries and MCX's open
+        await settle()
+        assert watcher.phase("NSE") is SessionPhase.OPEN
+        # then minute by minute to the next morning, as a feed would drive it
+        t = clock.now_ns()
+        end = ist_ns(DAY + dt.timedelta(days=1), dt.time(1, 0))
+        while t < end:
+            t += 60_000_000_000
+            clock.advance_to(t)
+            await settle()
+        await watcher.stop()
+        await bus.stop()
+        return got
+
+    got = asyncio.run(asyncio.wait_for(main(), 20))
+    nse = [(c.phase, ist(c.ts_ns).strftime("%d %H:%M"), c.previous) for c in got if c.exchange == "NSE"]
+    assert nse == [
+        (SessionPhase.CLOSED, "12 06:00", None),
+        (SessionPhase.PRE_OPEN, "12 09:00", SessionPhase.CLOSED),
+        (SessionPhase.OPEN, "12 09:15", SessionPhase.PRE_OPEN),
+        (SessionPhase.SQUARE_OFF, "12 15:20", SessionPhase.OPEN),
+        (SessionPhase.POST_CLOSE, "12 15:30", SessionPhase.SQUARE_OFF),
+        (SessionPhase.CLOSED, "13 00:00", SessionPhase.POST_CLOSE),
+    ]
+    mcx = [(c.phase, ist(c.ts_ns).strftime("%d %H:%M")) for c in got if c.exchange == "MCX"]
+    assert mcx == [
+        (SessionPhase.CLOSED, "12 06:00"),
+        (SessionPhase.OPEN, "12 09:00"),
+        (SessionPhase.SQUARE_OFF, "12 23:25"),
+        (SessionPhase.POST_CLOSE, "12 23:30"),
+        (SessionPhase.CLOSED, "13 00:00"),
+    ]
+
+
+def test_start_mid_session_on_a_holiday_and_jump() -> None:
+    async def main() -> list[tuple[str, str]]:
+        holiday = dt.date(2026, 1, 26)
+        clock = SimulatedClock(ist_ns(holiday, dt.time(11, 0)))
+        bus = EventBus()
+        got: list[SessionPhaseChange] = []
+        bus.subscribe(EventType.SESSION, lambda e: got.append(e.payload))
+        await bus.start()
+        watcher = SessionWatcher(clock, MarketCalendar(), bus, exchanges=["NSE"])
+        await watcher.start()
+        await settle()
+        clock.advance_to(ist_ns(holiday + dt.timedelta(days=1), dt.time(10, 0)))  # one jump
+        await settle()
+        await watcher.stop()
+        await bus.stop()
+        assert watcher.published == 3
+        return [(c.phase.value, ist(c.ts_ns).strftime("%d %H:%M")) for c in got]
+
+    assert asyncio.run(asyncio.wait_for(main(), 10)) == [
+        ("CLOSED", "26 11:00"),
+        ("PRE_OPEN", "27 09:00"),
+        ("OPEN", "27 09:15"),
+    ]
