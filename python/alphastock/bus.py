@@ -251,7 +251,7 @@ class EventBus:
         self._stopped = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self.published = 0
-        """Events accepted by publish/publish_nowait (delivered to at least the queue)."""
+        """Events queued (or conflated) for at least one subscriber."""
         self.unrouted = 0
         """Events published with no subscriber for their type."""
         self.refused = 0
@@ -327,7 +327,7 @@ class EventBus:
         if not subs:
             self.unrouted += 1
             return True
-        ok = True
+        refused = 0
         for sub in subs:
             queue = sub._queue
             if len(queue) < sub.maxsize:
@@ -337,9 +337,10 @@ class EventBus:
                 sub.conflated += 1
             else:
                 sub.rejected += 1
-                ok = False
-        self.published += 1
-        return ok
+                refused += 1
+        if refused < len(subs):
+            self.published += 1
+        return refused == 0
 
     async def publish(self, event: Event[Any]) -> None:
         """Queue ``event`` for every subscriber of its type, waiting while a queue is full."""
