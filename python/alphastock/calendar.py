@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from alphastock.clock import ist, ist_ns
@@ -85,7 +86,8 @@ class CalendarConfig(BaseModel):
         default_factory=dict, description="extra closed days by exchange, or ALL"
     )
     holidays_remove: dict[str, list[dt.date]] = Field(
-        default_factory=dict, description="library holidays that are trading days after all, by exchange or ALL"
+        default_factory=dict,
+        description="library holidays that are trading days after all, by exchange or ALL",
     )
     special_sessions: list[SpecialSession] = Field(default_factory=list)
     sessions: dict[str, SessionHours] = Field(default_factory=_default_sessions)
@@ -116,22 +118,32 @@ class SessionTimes:
         return out
 
 
+def _to_date(value: Any) -> dt.date:
+    """A date from the library's values: numpy datetime64, pandas Timestamp or an ISO string."""
+    if isinstance(value, np.datetime64):
+        return dt.date.fromisoformat(str(value.astype("datetime64[D]")))
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
 @lru_cache(maxsize=4)
 def _library_calendar(name: str) -> tuple[frozenset[dt.date], tuple[tuple[dt.date, dt.time, dt.time], ...]]:
     """Holidays and special sessions (date, open, close) of a pandas_market_calendars calendar."""
-    import pandas as pd  # imported lazily: pandas is slow to import and only needed here
-    import pandas_market_calendars as mcal
+    import pandas_market_calendars as mcal  # lazily: it imports pandas (~0.5 s) and is needed once
 
     cal: Any = mcal.get_calendar(name)
-    holidays = frozenset(pd.Timestamp(d).date() for d in cal.holidays().holidays)
+    holidays = frozenset(_to_date(d) for d in cal.holidays().holidays)
     opens: dict[dt.date, dt.time] = {}
     closes: dict[dt.date, dt.time] = {}
     for at, days in cal.special_opens_adhoc:
         for day in days:
-            opens[pd.Timestamp(day).date()] = at
+            opens[_to_date(day)] = at
     for at, days in cal.special_closes_adhoc:
         for day in days:
-            closes[pd.Timestamp(day).date()] = at
+            closes[_to_date(day)] = at
     # Muhurat-style sessions only: a special open with its own close (the 1990s odd closes are history)
     specials = tuple(sorted((day, opens[day], closes[day]) for day in opens if day in closes))
     return holidays, specials

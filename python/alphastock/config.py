@@ -21,8 +21,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from alphastock.brokers.charges import ChargeRates
-from alphastock.calendar import CalendarConfig
 from alphastock.brokers.paper.settings import PaperSettings
+from alphastock.calendar import CalendarConfig
 from alphastock.errors import ConfigError
 from alphastock.options.strikes import StrikeFilters, StrikeWeights
 from alphastock.risk.limits import Limits

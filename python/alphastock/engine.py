@@ -41,7 +41,12 @@ class Health:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly form."""
-        return {"state": self.state, "detail": self.detail, "metrics": dict(self.metrics), "errors": self.errors}
+        return {
+            "state": self.state,
+            "detail": self.detail,
+            "metrics": dict(self.metrics),
+            "errors": self.errors,
+        }
 
 
 @runtime_checkable
@@ -396,6 +401,7 @@ class Engine:
             latency=self.latency.summary(),
             stop_reason=self._stop_reason,
         )
+
 
 __all__ = [
     "BaseComponent",

@@ -147,7 +147,7 @@ class Scheduler(BaseComponent):
         raise ValueError(f"job {spec.name!r} has no due day within 400 days")
 
     async def on_start(self) -> None:
-        """Start one task per job (it runs the job at once first when its ``run_at_start`` or catch-up says so)."""
+        """Start one task per job (which first runs the job at once if ``run_at_start``/catch-up say so)."""
         self._running = True
         for spec in self._specs.values():
             self._spawn(spec)

@@ -60,7 +60,8 @@ class SessionWatcher(BaseComponent):
             await self._publish(exchange, phase, None, now)
         loop = asyncio.get_running_loop()
         self._tasks = [
-            loop.create_task(self._watch(exchange, now), name=f"session:{exchange}") for exchange in self.exchanges
+            loop.create_task(self._watch(exchange, now), name=f"session:{exchange}")
+            for exchange in self.exchanges
         ]
 
     async def on_stop(self) -> None:

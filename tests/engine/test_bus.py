@@ -157,7 +157,9 @@ def test_publish_nowait_conflates_tick_batches() -> None:
         sub = bus.subscribe(EventType.TICK_BATCH, got.append, queue_size=1, conflate=conflate_tick_batches)
 
         def batch(tokens: list[int], recv: int) -> Event[TickBatch]:
-            return Event(EventType.TICK_BATCH, TickBatch(np.array(tokens, dtype=np.int64), recv), ts_event=recv)
+            return Event(
+                EventType.TICK_BATCH, TickBatch(np.array(tokens, dtype=np.int64), recv), ts_event=recv
+            )
 
         assert bus.publish_nowait(batch([5, 3], 100))
         assert bus.publish_nowait(batch([3, 7], 90))

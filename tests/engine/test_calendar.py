@@ -58,9 +58,11 @@ def test_regular_session_times_in_ist() -> None:
     assert ist(nse.square_off or 0).time() == T(15, 20)
     assert ist(nse.close).time() == T(15, 30)
     nfo = CAL.session(D(2026, 1, 12), "nfo")
-    assert nfo is not None and ist(nfo.square_off or 0).time() == T(15, 25)
+    assert nfo is not None
+    assert ist(nfo.square_off or 0).time() == T(15, 25)
     mcx = CAL.session(D(2026, 1, 12), "MCX")
-    assert mcx is not None and mcx.pre_open is None
+    assert mcx is not None
+    assert mcx.pre_open is None
     assert (ist(mcx.open).time(), ist(mcx.close).time()) == (T(9, 0), T(23, 30))
 
 
@@ -99,7 +101,8 @@ def test_mcx_evening_and_next_phase_change() -> None:
 def test_library_muhurat_session_2025() -> None:
     # NSE's Muhurat trading 2025-10-21 (a weekday holiday otherwise): 13:45-14:45 IST
     session = CAL.session(D(2025, 10, 21), "NSE")
-    assert session is not None and session.special
+    assert session is not None
+    assert session.special
     assert (ist(session.open).time(), ist(session.close).time()) == (T(13, 45), T(14, 45))
     assert ist(session.pre_open or 0).time() == T(13, 30)
     assert CAL.phase_at(ist_ns(D(2025, 10, 21), T(10, 0))) is SessionPhase.CLOSED
@@ -128,11 +131,13 @@ def test_overrides_and_special_sessions_from_config() -> None:
     assert cal.is_trading_day(D(2026, 3, 3), "NSE")
     assert not cal.is_trading_day(D(2026, 3, 3), "MCX")
     sunday = cal.session(D(2026, 11, 8), "NSE")
-    assert sunday is not None and sunday.special == "muhurat"
+    assert sunday is not None
+    assert sunday.special == "muhurat"
     assert cal.phase_at(ist_ns(D(2026, 11, 8), T(18, 30))) is SessionPhase.OPEN
     assert cal.phase_at(ist_ns(D(2026, 11, 8), T(19, 0))) is SessionPhase.POST_CLOSE
     mcx = cal.session(D(2026, 1, 12), "MCX")
-    assert mcx is not None and ist(mcx.close).time() == T(23, 55)
+    assert mcx is not None
+    assert ist(mcx.close).time() == T(23, 55)
     with pytest.raises(KeyError, match="NFO"):
         cal.session(D(2026, 1, 12), "NFO")
 

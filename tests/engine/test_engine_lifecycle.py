@@ -19,7 +19,9 @@ from alphastock.latency import OrderTrace
 
 
 class Recorder(BaseComponent):
-    def __init__(self, name: str, log: list[str], *, fail: str | None = None, hang_stop: bool = False) -> None:
+    def __init__(
+        self, name: str, log: list[str], *, fail: str | None = None, hang_stop: bool = False
+    ) -> None:
         super().__init__(name)
         self.log = log
         self.fail = fail
@@ -56,7 +58,17 @@ def test_start_and_stop_order() -> None:
         return log, engine
 
     log, engine = asyncio.run(main())
-    assert log == ["init a", "init b", "init c", "start a", "start b", "start c", "stop c", "stop b", "stop a"]
+    assert log == [
+        "init a",
+        "init b",
+        "init c",
+        "start a",
+        "start b",
+        "start c",
+        "stop c",
+        "stop b",
+        "stop a",
+    ]
     assert engine.state == "stopped"
     assert engine.status().components["a"].state == "stopped"
 

@@ -60,11 +60,17 @@ def test_daily_jobs_run_at_due_times_on_trading_days_and_failures_are_isolated()
 
         scheduler.add(instruments_refresh_job(refresh))
         scheduler.add(end_of_day_report_job(report))
-        scheduler.daily("heartbeat", dt.time(12, 0), lambda: calls.append("heartbeat"), trading_days_only=False)
+        scheduler.daily(
+            "heartbeat", dt.time(12, 0), lambda: calls.append("heartbeat"), trading_days_only=False
+        )
         await scheduler.start()
         await settle()
         nexts = {j.name: ist(j.next_due_ns or 0).strftime("%d %H:%M") for j in scheduler.jobs()}
-        assert nexts == {"instruments_refresh": "23 08:30", "end_of_day_report": "23 15:45", "heartbeat": "23 12:00"}
+        assert nexts == {
+            "instruments_refresh": "23 08:30",
+            "end_of_day_report": "23 15:45",
+            "heartbeat": "23 12:00",
+        }
         await walk(clock, ist_ns(dt.date(2026, 1, 27), dt.time(16, 0)), step_s=300)
         await scheduler.stop()
         await bus.stop()
