@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from typing import Any
 
+import pytest
+
 from alphastock.bus import EventBus
-from alphastock.calendar import MarketCalendar
-from alphastock.clock import SimulatedClock, ist, ist_ns
+from alphastock.calendar import CalendarConfig, MarketCalendar, SpecialSession
+from alphastock.clock import LiveClock, SimulatedClock, ist, ist_ns
 from alphastock.events import Event, EventType, SessionPhase, SessionPhaseChange
 from alphastock.session import SessionWatcher
 
@@ -92,3 +95,35 @@ def test_start_mid_session_on_a_holiday_and_jump() -> None:
         ("PRE_OPEN", "27 09:00"),
         ("OPEN", "27 09:15"),
     ]
+
+
+def test_live_clock_boundaries_from_a_special_session_starting_now() -> None:
+    now = ist(time.time_ns())
+    if now.time() > dt.time(23, 59):  # the session below must not cross midnight IST
+        pytest.skip("too close to midnight IST")
+    opens, closes = now + dt.timedelta(milliseconds=60), now + dt.timedelta(milliseconds=120)
+    # a holiday for every exchange today, except the short special session
+    cfg = CalendarConfig(
+        holidays_add={"ALL": [now.date()]},
+        special_sessions=[
+            SpecialSession(date=now.date(), open=opens.time(), close=closes.time(), name="trial")
+        ],
+    )
+
+    async def main() -> list[tuple[SessionPhase, int]]:
+        bus = EventBus()
+        got: list[SessionPhaseChange] = []
+        bus.subscribe(EventType.SESSION, lambda e: got.append(e.payload))
+        await bus.start()
+        watcher = SessionWatcher(LiveClock(), MarketCalendar(cfg), bus, exchanges=["NSE"])
+        await watcher.start()
+        while len(got) < 3:
+            await asyncio.sleep(0.01)
+        await watcher.stop()
+        await bus.stop()
+        return [(c.phase, c.ts_ns) for c in got]
+
+    got = asyncio.run(asyncio.wait_for(main(), 5))
+    assert [p for p, _ in got] == [SessionPhase.CLOSED, SessionPhase.OPEN, SessionPhase.POST_CLOSE]
+    assert got[1][1] == ist_ns(now.date(), opens.time())
+    assert got[2][1] == ist_ns(now.date(), closes.time())
