@@ -34,8 +34,11 @@ def check_common(sigs: dict[int, Signal], series: Series, name: str) -> None:
     for i, s in sigs.items():
         bar = series.bars[i]
         assert s.ts_ns == bar.start_ns + NS_MIN
-        assert s.symbol == bar.symbol and s.exchange == "NFO" and s.token == bar.token
-        assert s.strategy == name and s.timeframe == "1m"
+        assert s.symbol == bar.symbol
+        assert s.exchange == "NFO"
+        assert s.token == bar.token
+        assert s.strategy == name
+        assert s.timeframe == "1m"
         assert 0.0 <= s.confidence <= 1.0
         assert s.expected_move_pct == pytest.approx(abs(s.target - s.entry) / s.entry * 100)
         for level in (s.entry, s.stop_loss, s.target):

@@ -25,8 +25,18 @@ T0 = 1_617_248_700_000_000_000  # 2021-04-01 09:15 IST
 
 
 def bar(symbol: str = "INFY", close: float = 100.0, i: int = 0, exchange: str = "NSE") -> Bar:
-    return Bar(1, symbol, "1m", T0 + i * 60_000_000_000, close, close + 1, close - 1, close, 1000.0,
-               exchange=exchange)
+    return Bar(
+        1,
+        symbol,
+        "1m",
+        T0 + i * 60_000_000_000,
+        close,
+        close + 1,
+        close - 1,
+        close,
+        1000.0,
+        exchange=exchange,
+    )
 
 
 class FixedParams(StrategyParams):
@@ -46,8 +56,14 @@ class Fixed(Strategy[FixedParams]):
 
     def on_bar(self, bar: Bar) -> Signal:
         side = 1 if self.params.action == "BUY" else -1
-        return self.make_signal(bar, self.params.action, entry=bar.close, stop_loss=bar.close - side,
-                                target=bar.close + 2 * side, confidence=self.params.confidence)
+        return self.make_signal(
+            bar,
+            self.params.action,
+            entry=bar.close,
+            stop_loss=bar.close - side,
+            target=bar.close + 2 * side,
+            confidence=self.params.confidence,
+        )
 
     def on_fill(self, fill: FillInfo) -> None:
         self.fills.append(fill)
@@ -65,8 +81,11 @@ class Emitter(Strategy[StrategyParams]):
     name = "emitter"
 
     def on_bar(self, bar: Bar) -> None:
-        self.emit(self.make_signal(bar, "SELL", entry=bar.close, stop_loss=bar.close + 1,
-                                   target=bar.close - 3, confidence=0.9))
+        self.emit(
+            self.make_signal(
+                bar, "SELL", entry=bar.close, stop_loss=bar.close + 1, target=bar.close - 3, confidence=0.9
+            )
+        )
 
 
 REGISTRY: dict[str, type[Strategy[Any]]] = {"fixed": Fixed, "boom": Boom, "emitter": Emitter}
@@ -80,15 +99,20 @@ def manager(specs: list[dict[str, Any]], **cfg: Any) -> StrategyManager:
 
 
 def fixed(name: str, action: str, conf: float, symbols: list[str] | None = None) -> dict[str, Any]:
-    return {"strategy": "fixed", "name": name, "symbols": symbols or ["NSE:INFY"],
-            "params": {"action": action, "confidence": conf}}
+    return {
+        "strategy": "fixed",
+        "name": name,
+        "symbols": symbols or ["NSE:INFY"],
+        "params": {"action": action, "confidence": conf},
+    }
 
 
 def test_default_config_builds_from_the_registry() -> None:
     m = StrategyManager.from_config(StrategiesConfig())
     assert set(m.strategies) == {"ma_crossover", "mean_reversion", "breakout"}
     subs = m.subscriptions()
-    assert ("NSE", "RELIANCE", "1m") in subs and ("NSE", "TCS", "1m") in subs
+    assert ("NSE", "RELIANCE", "1m") in subs
+    assert ("NSE", "TCS", "1m") in subs
     assert len(subs) == 5
 
 
@@ -105,8 +129,11 @@ def test_bad_params_name_the_strategy_and_field() -> None:
         MaCrossover({"fast": 30})
     with pytest.raises(ConfigError, match=r"bogus: Extra inputs are not permitted"):
         MaCrossover({"bogus": 1})
-    config = StrategiesConfig(instances=[StrategyInstanceConfig(strategy="ma_crossover", name="mac",
-                                                                symbols=["X"], params={"fast": 0})])
+    config = StrategiesConfig(
+        instances=[
+            StrategyInstanceConfig(strategy="ma_crossover", name="mac", symbols=["X"], params={"fast": 0})
+        ]
+    )
     with pytest.raises(ConfigError, match=r"instances\[0\] \(mac\).*fast: Input should be greater"):
         StrategyManager.from_config(config, registry=load_strategies())
     with pytest.raises(ValueError, match="interval"):
@@ -131,8 +158,9 @@ def test_first_takes_config_order() -> None:
 
 
 def test_majority_votes_and_tie() -> None:
-    m = manager([fixed("a", "SELL", 0.9), fixed("b", "BUY", 0.2), fixed("c", "BUY", 0.3)],
-                aggregation="majority")
+    m = manager(
+        [fixed("a", "SELL", 0.9), fixed("b", "BUY", 0.2), fixed("c", "BUY", 0.3)], aggregation="majority"
+    )
     (s,) = m.on_bar(bar())
     assert (s.strategy, s.action, s.confidence) == ("b", SignalAction.BUY, 0.2)
     tie = manager([fixed("a", "SELL", 0.9), fixed("b", "BUY", 0.2)], aggregation="majority")
@@ -144,7 +172,8 @@ def test_weighted_share_and_margin() -> None:
     m = manager([fixed("a", "SELL", 0.2), fixed("b", "BUY", 0.6), fixed("c", "BUY", 0.4)])
     (s,) = m.on_bar(bar())
     # share = 1.0 / 1.2; mean BUY confidence 0.5; the best BUY is b.
-    assert s.strategy == "b" and s.action is SignalAction.BUY
+    assert s.strategy == "b"
+    assert s.action is SignalAction.BUY
     assert s.confidence == pytest.approx((1.0 / 1.2) * 0.5)
     assert s.metadata["aggregation"] == "weighted"
     close = manager([fixed("a", "SELL", 0.45), fixed("b", "BUY", 0.55)])  # share 0.55 < 0.6
@@ -155,7 +184,9 @@ def test_weighted_share_and_margin() -> None:
 def test_min_confidence_drops_and_counts() -> None:
     m = manager([fixed("a", "BUY", 0.05), fixed("b", "BUY", 0.5)], min_confidence=0.1)
     (s,) = m.on_bar(bar())
-    assert s.strategy == "b" and s.confidence == 0.5 and "aggregation" not in s.metadata
+    assert s.strategy == "b"
+    assert s.confidence == 0.5
+    assert "aggregation" not in s.metadata
     assert m.stats()["dropped_low_confidence"] == 1
 
 
@@ -171,20 +202,24 @@ def test_raising_strategy_is_isolated_then_disabled() -> None:
         (s,) = m.on_bar(bar(i=i))
         assert s.strategy == "a"
     st = m.stats()["instances"]
-    assert st["boom"]["errors"] == 3 and st["boom"]["disabled"] is True
+    assert st["boom"]["errors"] == 3
+    assert st["boom"]["disabled"] is True
     assert st["boom"]["last_error"] == "RuntimeError: strategy bug"
-    assert st["a"]["signals"] == 5 and st["a"]["errors"] == 0
+    assert st["a"]["signals"] == 5
+    assert st["a"]["errors"] == 0
 
 
 def test_emit_joins_the_hook_output_and_fills_route_to_the_owner() -> None:
     m = manager([{"strategy": "emitter", "symbols": ["INFY"]}, fixed("a", "BUY", 0.5, ["SBIN"])])
     (s,) = m.on_bar(bar())
-    assert s.strategy == "emitter" and s.action is SignalAction.SELL
+    assert s.strategy == "emitter"
+    assert s.action is SignalAction.SELL
     (b,) = m.on_bar(bar("SBIN"))
     fill = FillInfo("t1", "k1", "o1", 1, "SBIN", "NSE", "BUY", 10, 100.0, T0, signal_id=b.id)
     m.on_fill(fill)
     a = m.strategies["a"]
-    assert isinstance(a, Fixed) and a.fills == [fill]
+    assert isinstance(a, Fixed)
+    assert a.fills == [fill]
     m.on_fill(FillInfo("t2", "k2", "o2", 1, "SBIN", "NSE", "BUY", 10, 100.0, T0, signal_id="unknown"))
     assert len(a.fills) == 1
 

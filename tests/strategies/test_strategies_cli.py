@@ -36,7 +36,8 @@ def test_list_json() -> None:
     assert set(BUILTINS) <= set(rows)
     assert data["errors"] == []
     params = {p["name"]: p for p in rows["mean_reversion"]["params"]}
-    assert params["bb_period"]["default"] == 20 and params["bb_period"]["type"] == "int"
+    assert params["bb_period"]["default"] == 20
+    assert params["bb_period"]["type"] == "int"
     assert params["oversold"]["default"] == 30.0
     assert rows["breakout"]["package"] == "alphastock"
 
@@ -68,7 +69,7 @@ class NotAStrategy:
     pass
 '''
 
-RUN = '''
+RUN = """
 import csv, datetime as dt, json, sys
 from alphastock.events import Bar
 from alphastock.strategies import StrategiesConfig, StrategyInstanceConfig, StrategyManager
@@ -84,7 +85,7 @@ with open(sys.argv[1], newline="") as fh:
                 float(row["close"]), float(row["volume"]), exchange="NFO")
         out += [[s.ts_ns, s.strategy, s.entry] for s in m.on_bar(b)]
 print(json.dumps(out))
-'''
+"""
 
 
 def _wheel(tmp_path: Path) -> Path:
@@ -111,14 +112,28 @@ def _wheel(tmp_path: Path) -> Path:
 def test_installed_plugin_is_listed_and_runs(tmp_path: Path) -> None:
     site = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-index", "--no-deps", "--quiet",
-         "--disable-pip-version-check", "--target", str(site), str(_wheel(tmp_path))],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-index",
+            "--no-deps",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--target",
+            str(site),
+            str(_wheel(tmp_path)),
+        ],
         check=True,
     )
     env = {**os.environ, "PYTHONPATH": str(site), "COLUMNS": "240"}
     listed = subprocess.run(
         [sys.executable, "-m", "alphastock.cli", "strategies", "list", "--json"],
-        env=env, capture_output=True, text=True, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert listed.returncode == 1  # the two broken entry points are reported
     data = json.loads(listed.stdout)

@@ -130,7 +130,7 @@ class Strategy(Generic[P]):
 
     @classmethod
     def validate_params(cls, params: StrategyParams | Mapping[str, Any] | None) -> P:
-        """``params`` validated against ``Params``; raises :class:`ConfigError` naming the strategy and field."""
+        """``params`` validated against ``Params``; a :class:`ConfigError` names the strategy and field."""
         if isinstance(params, cls.Params):
             return params  # type: ignore[return-value]
         if isinstance(params, StrategyParams):

@@ -26,7 +26,9 @@ class StrategyInstanceConfig(BaseModel):
     symbols: list[str] = Field(default_factory=list, description="EXCHANGE:TRADINGSYMBOL or plain (NSE)")
     timeframe: str = Field("1m", description="bar interval: 1m, 5m, 15m, 1h, 1d ...")
     enabled: bool = True
-    params: dict[str, Any] = Field(default_factory=dict, description="validated against the strategy's Params")
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="validated against the strategy's Params"
+    )
 
     @field_validator("timeframe")
     @classmethod

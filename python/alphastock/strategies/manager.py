@@ -1,4 +1,4 @@
-"""The :class:`StrategyManager`: strategy instances × symbols, dispatch, isolation, aggregation.
+"""The :class:`StrategyManager`: strategy instances by symbols, dispatch, isolation, aggregation.
 
 The manager is synchronous and owns no task: the engine's strategy component calls
 :meth:`StrategyManager.on_bar` (and ``on_tick``/``on_chain``/``on_fill``) on the engine loop
@@ -168,7 +168,7 @@ class StrategyManager:
         return {(ex, sym, inst.timeframe) for inst in self._instances.values() for ex, sym in inst.symbols}
 
     def instrument(self, symbol: str) -> Instrument | None:
-        """``symbol`` (``EXCHANGE:SYMBOL`` or plain NSE) from the instrument master, cached; None if unknown."""
+        """``symbol`` (``EXCHANGE:SYMBOL`` or plain NSE) from the instrument master (cached), or None."""
         if symbol in self._instrument_cache:
             return self._instrument_cache[symbol]
         found: Instrument | None = None
@@ -211,8 +211,12 @@ class StrategyManager:
         self._sink = sink
         for name, inst in self._instances.items():
             base = ctx_factory(name) if ctx_factory is not None else None
-            ctx = _InstanceContext(self, name, base)
-            self._guard(inst, lambda s, c=ctx: s.on_start(c))
+            ctx: StrategyContext = _InstanceContext(self, name, base)
+
+            def start_one(strategy: Strategy[Any], ctx: StrategyContext = ctx) -> None:
+                strategy.on_start(ctx)
+
+            self._guard(inst, start_one)
 
     def stop(self) -> None:
         """Call every instance's ``on_stop`` (errors logged, never raised)."""

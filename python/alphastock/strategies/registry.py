@@ -13,6 +13,7 @@ import importlib
 import logging
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
+from typing import Any
 
 from alphastock.strategies.base import Strategy
 
@@ -44,7 +45,7 @@ _errors: list[str] = []
 _sources: dict[str, StrategySource] = {}
 
 
-def _load(name: str, value: str, package: str, version: str, found: dict[str, type[Strategy]]) -> None:
+def _load(name: str, value: str, package: str, version: str, found: dict[str, type[Strategy[Any]]]) -> None:
     try:
         if ":" in value:
             module_name, _, attr = value.partition(":")
@@ -74,17 +75,17 @@ def _load(name: str, value: str, package: str, version: str, found: dict[str, ty
     _sources[name] = StrategySource(name, value, package, version)
 
 
-def load_strategies() -> dict[str, type[Strategy]]:
+def load_strategies() -> dict[str, type[Strategy[Any]]]:
     """Every registered strategy by name (entry points, then missing built-ins); never raises.
 
     Problems are available afterwards from :func:`registry_errors`.
     """
     _errors.clear()
     _sources.clear()
-    found: dict[str, type[Strategy]] = {}
+    found: dict[str, type[Strategy[Any]]] = {}
     eps: list[EntryPoint] = sorted(entry_points(group=GROUP), key=lambda ep: ep.name)
     # Our own entry points first, so a plugin reusing a built-in name is the duplicate.
-    eps.sort(key=lambda ep: (ep.dist is None or ep.dist.name != "alphastock"))
+    eps.sort(key=lambda ep: ep.dist is None or ep.dist.name != "alphastock")
     for ep in eps:
         dist = ep.dist
         package = dist.name if dist is not None else "?"

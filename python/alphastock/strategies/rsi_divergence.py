@@ -83,7 +83,7 @@ class RsiDivergence(Strategy[RsiDivergenceParams]):
         st = self._states.get(symbol)
         if st is None:
             st = self._states[symbol] = _State(2 * self.params.swing + 1)
-        return st  # type: ignore[no-any-return]
+        return st
 
     def on_bar(self, bar: Bar) -> Signal | None:
         """Update RSI and the swing window; a signal when the newly confirmed swing diverges."""
