@@ -13,6 +13,7 @@ from rich.table import Table
 from alphastock import __version__
 from alphastock.cli_data import data_app
 from alphastock.cli_live import live as live_command
+from alphastock.cli_strategies import strategies_app
 from alphastock.config import as_plain_data, load_config
 from alphastock.errors import AlphaStockError
 
@@ -32,6 +33,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(sim_app, name="sim")
 app.add_typer(data_app, name="data")
 app.command("live")(live_command)
+app.add_typer(strategies_app, name="strategies")
 
 console = Console()
 err_console = Console(stderr=True)

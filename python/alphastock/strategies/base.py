@@ -1,0 +1,272 @@
+"""The strategy plugin API: :class:`Strategy`, its :class:`StrategyParams` and :class:`StrategyContext`.
+
+A strategy turns market data into :class:`~alphastock.signals.Signal` proposals; it never
+sees orders, brokers or the risk engine. Hooks (``on_bar``, ``on_tick``, ``on_chain``,
+``on_fill``) may return a Signal, an iterable of Signals or None; a strategy may also
+call :meth:`Strategy.emit`, which hands the signal to its context. One instance runs
+for several symbols: keep per-symbol state in :meth:`Strategy.state` (an instance of
+the class attribute ``State``). Indicators come from the Rust core's incremental
+classes (:mod:`alphastock.indicators`).
+
+Units: prices rupees, quantities units, times UTC epoch ns.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from alphastock.bars import NS_PER_DAY, parse_interval
+from alphastock.errors import ConfigError
+from alphastock.events import Bar, FillInfo
+from alphastock.models import Instrument
+from alphastock.signals.model import Signal, SignalAction
+from alphastock.ticks import Tick
+
+DEFAULT_TICK_SIZE = 0.05
+"""Rupees: the price step used to round levels when the instrument is not known."""
+
+TickView = Tick
+"""What ``on_tick`` receives: the TickStore's latest :class:`~alphastock.ticks.Tick` of a token."""
+
+SignalOutput = Signal | Iterable[Signal] | None
+"""What a hook may return."""
+
+
+class StrategyParams(BaseModel):
+    """Base of every strategy's parameters: immutable, unknown keys rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+@runtime_checkable
+class StrategyContext(Protocol):
+    """What the engine gives a strategy at ``on_start``."""
+
+    log: logging.Logger
+
+    def now_ns(self) -> int:
+        """The engine clock, UTC epoch ns."""
+        ...
+
+    def instrument(self, symbol: str) -> Instrument | None:
+        """The instrument (lot size, tick size...) of ``symbol`` (``EXCHANGE:SYMBOL`` or plain), or None."""
+        ...
+
+    def emit(self, signal: Signal) -> None:
+        """Hand a signal made outside a hook's return value to the engine."""
+        ...
+
+
+class NullContext:
+    """A context for a strategy run on its own (tests, research): wall clock, no instruments,
+    emitted signals kept in ``emitted``."""
+
+    def __init__(self, now_ns: int = 0, log: logging.Logger | None = None) -> None:
+        self._now_ns = now_ns
+        self.log = log or logging.getLogger("alphastock.strategies")
+        self.emitted: list[Signal] = []
+
+    def now_ns(self) -> int:
+        """The fixed time given at construction (UTC epoch ns)."""
+        return self._now_ns
+
+    def instrument(self, symbol: str) -> Instrument | None:
+        """Always None: no instrument master."""
+        return None
+
+    def emit(self, signal: Signal) -> None:
+        """Keep ``signal`` in :attr:`emitted`."""
+        self.emitted.append(signal)
+
+
+class NoState:
+    """Default per-symbol state: nothing."""
+
+
+P = TypeVar("P", bound=StrategyParams)
+
+
+def interval_ns(interval: str) -> int:
+    """Length of a bar interval (``"1m"``, ``"5m"``, ``"1d"``...) in ns; day bars count 24 h."""
+    ns = parse_interval(interval)
+    return NS_PER_DAY if ns is None else ns
+
+
+def round_to_tick(price: float, tick: float) -> float:
+    """``price`` (rupees) rounded to the nearest multiple of ``tick`` (rupees; <= 0 means no rounding)."""
+    if tick <= 0 or not math.isfinite(price):
+        return price
+    # Round the count of ticks, then the product, so 0.05 steps do not print as 101.35000000000001.
+    decimals = max(0, -math.floor(math.log10(tick)) + 2)
+    return round(round(price / tick) * tick, decimals)
+
+
+class Strategy(Generic[P]):
+    """Base class of strategies, generic in their :class:`StrategyParams` subclass.
+
+    Subclasses set ``name`` (the registry name), ``Params``, ``description`` and optionally
+    ``State`` (a zero-argument factory of per-symbol state), and override hooks.
+    """
+
+    name: ClassVar[str] = ""
+    """Registry name (entry point name), e.g. ``ma_crossover``."""
+    Params: ClassVar[type[StrategyParams]] = StrategyParams
+    """Parameter model; the constructor validates against it."""
+    description: ClassVar[str] = ""
+    """One line for ``alphastock strategies list``."""
+    State: ClassVar[type[Any]] = NoState
+    """Factory of per-symbol state (called with no arguments)."""
+
+    def __init__(self, params: P | Mapping[str, Any] | None = None, *, instance_name: str | None = None):
+        self.params: P = self.validate_params(params)
+        self.instance_name: str = instance_name or self.name or type(self).__name__
+        self._states: dict[str, Any] = {}
+        self._ctx: StrategyContext | None = None
+
+    @classmethod
+    def validate_params(cls, params: StrategyParams | Mapping[str, Any] | None) -> P:
+        """``params`` validated against ``Params``; a :class:`ConfigError` names the strategy and field."""
+        if isinstance(params, cls.Params):
+            return params  # type: ignore[return-value]
+        if isinstance(params, StrategyParams):
+            params = params.model_dump()
+        try:
+            return cls.Params.model_validate(dict(params or {}))  # type: ignore[return-value]
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or '(params)'}: {err['msg']}" for err in exc.errors()
+            )
+            raise ConfigError(f"strategy {cls.name or cls.__name__!r}: invalid params: {problems}") from None
+
+    # ------------------------------------------------------------------ context helpers
+
+    @property
+    def ctx(self) -> StrategyContext:
+        """The context given at :meth:`on_start` (a :class:`NullContext` before that)."""
+        if self._ctx is None:
+            self._ctx = NullContext()
+        return self._ctx
+
+    def bind(self, ctx: StrategyContext) -> None:
+        """Attach ``ctx`` (the manager calls this before :meth:`on_start`)."""
+        self._ctx = ctx
+
+    def emit(self, signal: Signal) -> None:
+        """Send ``signal`` through the context (for signals made outside a hook's return value)."""
+        self.ctx.emit(signal)
+
+    def state(self, symbol: str) -> Any:
+        """The per-symbol state of ``symbol`` (created by ``State()`` on first use)."""
+        st = self._states.get(symbol)
+        if st is None:
+            st = self._states[symbol] = self.State()
+        return st
+
+    def tick_size(self, bar: Bar) -> float:
+        """Tick size (rupees) of the bar's instrument, from the context, else 0.05."""
+        key = f"{bar.exchange}:{bar.symbol}" if bar.exchange else bar.symbol
+        inst = self.ctx.instrument(key)
+        if inst is not None and inst.tick_size > 0:
+            return inst.tick_size
+        return DEFAULT_TICK_SIZE
+
+    def make_signal(
+        self,
+        bar: Bar,
+        action: SignalAction | str,
+        *,
+        entry: float,
+        stop_loss: float,
+        target: float,
+        confidence: float,
+        expected_move_pct: float | None = None,
+        **metadata: Any,
+    ) -> Signal:
+        """A signal on ``bar``'s instrument, stamped at the bar's close (start + interval, UTC ns).
+
+        Levels (rupees) are rounded to the instrument tick size; ``confidence`` is clipped to
+        [0, 1]; ``expected_move_pct`` defaults to ``|target - entry| / entry * 100``.
+        """
+        tick = self.tick_size(bar)
+        entry_r = round_to_tick(entry, tick)
+        stop_r = round_to_tick(stop_loss, tick)
+        target_r = round_to_tick(target, tick)
+        if expected_move_pct is None:
+            expected_move_pct = abs(target_r - entry_r) / entry_r * 100.0
+        return Signal(
+            ts_ns=bar.start_ns + interval_ns(bar.interval),
+            symbol=bar.symbol,
+            exchange=bar.exchange or "NSE",
+            token=bar.token,
+            strategy=self.instance_name,
+            action=SignalAction(action),
+            entry=entry_r,
+            stop_loss=stop_r,
+            target=target_r,
+            confidence=min(1.0, max(0.0, confidence)) if math.isfinite(confidence) else 0.0,
+            expected_move_pct=expected_move_pct,
+            timeframe=bar.interval,
+            recv_ns=bar.recv_ns,
+            metadata=metadata,
+        )
+
+    # ------------------------------------------------------------------ hooks
+
+    def on_start(self, ctx: StrategyContext) -> None:
+        """Called once before data flows; the default keeps ``ctx``."""
+        self.bind(ctx)
+
+    def on_bar(self, bar: Bar) -> SignalOutput:
+        """A closed bar of a subscribed symbol and timeframe."""
+        return None
+
+    def on_tick(self, tick: TickView) -> SignalOutput:
+        """The latest tick of a subscribed token."""
+        return None
+
+    def on_chain(self, chain: Any) -> SignalOutput:
+        """An option-chain snapshot (IV and greeks computed)."""
+        return None
+
+    def on_fill(self, fill: FillInfo) -> SignalOutput:
+        """An execution of an order made from one of this instance's signals."""
+        return None
+
+    def on_stop(self) -> None:
+        """Called once when the engine stops."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.instance_name!r}, {self.params!r})"
+
+
+def as_signals(output: SignalOutput) -> list[Signal]:
+    """A hook's return value as a list (a lone Signal, an iterable, or None)."""
+    if output is None:
+        return []
+    if isinstance(output, Signal):
+        return [output]
+    signals = list(output)
+    for item in signals:
+        if not isinstance(item, Signal):
+            raise TypeError(f"a strategy hook returned {type(item).__name__}, not a Signal")
+    return signals
+
+
+__all__ = [
+    "DEFAULT_TICK_SIZE",
+    "NoState",
+    "NullContext",
+    "SignalOutput",
+    "Strategy",
+    "StrategyContext",
+    "StrategyParams",
+    "TickView",
+    "as_signals",
+    "interval_ns",
+    "round_to_tick",
+]

@@ -1,0 +1,75 @@
+"""The ``strategies`` configuration section: which strategy instances run on which symbols.
+
+An instance names a registered strategy (``alphastock strategies list``), an optional
+instance name (defaults to the strategy name; must be unique), its symbols
+(``EXCHANGE:TRADINGSYMBOL``, or a plain tradingsymbol meaning NSE), the bar timeframe
+(``1m``, ``5m``, ``15m``, ``1h``, ``1d``) and its params, validated against the strategy's
+``Params`` model when the :class:`~alphastock.strategies.StrategyManager` is built.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from alphastock.bars import parse_interval
+
+
+class StrategyInstanceConfig(BaseModel):
+    """One strategy instance: a registered strategy run with ``params`` on ``symbols``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    strategy: str = Field(min_length=1, description="registered strategy name")
+    name: str | None = Field(None, description="instance name (signal.strategy); defaults to `strategy`")
+    symbols: list[str] = Field(default_factory=list, description="EXCHANGE:TRADINGSYMBOL or plain (NSE)")
+    timeframe: str = Field("1m", description="bar interval: 1m, 5m, 15m, 1h, 1d ...")
+    enabled: bool = True
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="validated against the strategy's Params"
+    )
+
+    @field_validator("timeframe")
+    @classmethod
+    def _known_interval(cls, value: str) -> str:
+        parse_interval(value)  # raises ValueError with the accepted forms
+        return value
+
+    @property
+    def instance_name(self) -> str:
+        """``name``, or the strategy name when unset."""
+        return self.name or self.strategy
+
+
+def _equities() -> list[str]:
+    return ["NSE:RELIANCE", "NSE:INFY", "NSE:SBIN", "NSE:HDFCBANK", "NSE:TCS"]
+
+
+def _default_instances() -> list[StrategyInstanceConfig]:
+    return [
+        StrategyInstanceConfig(strategy="ma_crossover", symbols=_equities(), timeframe="1m"),
+        StrategyInstanceConfig(
+            strategy="mean_reversion", symbols=["NSE:RELIANCE", "NSE:INFY", "NSE:HDFCBANK"], timeframe="1m"
+        ),
+        StrategyInstanceConfig(strategy="breakout", symbols=["NSE:SBIN", "NSE:TCS"], timeframe="1m"),
+    ]
+
+
+class StrategiesConfig(BaseModel):
+    """Strategy instances and how their signals on one symbol and bar are combined."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    aggregation: Literal["first", "majority", "weighted"] = Field(
+        "weighted", description="how signals of several instances on one symbol and bar are combined"
+    )
+    min_confidence: float = Field(0.1, ge=0.0, le=1.0, description="signals below are dropped (counted)")
+    weighted_margin: float = Field(
+        0.1, ge=0.0, le=0.5, description="weighted: the winning side needs a share >= 0.5 + this"
+    )
+    max_errors: int = Field(5, ge=1, description="consecutive hook errors before an instance is disabled")
+    instances: list[StrategyInstanceConfig] = Field(default_factory=_default_instances)
+
+
+__all__ = ["StrategiesConfig", "StrategyInstanceConfig"]

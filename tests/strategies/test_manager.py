@@ -1,0 +1,239 @@
+"""StrategyManager: config building, routing, aggregation by value, isolation, fills, stats."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import pytest
+
+from alphastock.errors import ConfigError
+from alphastock.events import Bar, FillInfo
+from alphastock.signals.model import Signal, SignalAction
+from alphastock.strategies import (
+    StrategiesConfig,
+    Strategy,
+    StrategyInstanceConfig,
+    StrategyManager,
+    StrategyParams,
+    aggregate,
+    load_strategies,
+)
+from alphastock.strategies.ma_crossover import MaCrossover
+from tests.strategies._bars import nifty
+
+T0 = 1_617_248_700_000_000_000  # 2021-04-01 09:15 IST
+
+
+def bar(symbol: str = "INFY", close: float = 100.0, i: int = 0, exchange: str = "NSE") -> Bar:
+    return Bar(
+        1,
+        symbol,
+        "1m",
+        T0 + i * 60_000_000_000,
+        close,
+        close + 1,
+        close - 1,
+        close,
+        1000.0,
+        exchange=exchange,
+    )
+
+
+class FixedParams(StrategyParams):
+    action: str = "BUY"
+    confidence: float = 0.5
+
+
+class Fixed(Strategy[FixedParams]):
+    """Signals every bar with a fixed side and confidence."""
+
+    name = "fixed"
+    Params = FixedParams
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fills: list[FillInfo] = []
+
+    def on_bar(self, bar: Bar) -> Signal:
+        side = 1 if self.params.action == "BUY" else -1
+        return self.make_signal(
+            bar,
+            self.params.action,
+            entry=bar.close,
+            stop_loss=bar.close - side,
+            target=bar.close + 2 * side,
+            confidence=self.params.confidence,
+        )
+
+    def on_fill(self, fill: FillInfo) -> None:
+        self.fills.append(fill)
+
+
+class Boom(Strategy[StrategyParams]):
+    name = "boom"
+    calls: ClassVar[int] = 0
+
+    def on_bar(self, bar: Bar) -> None:
+        raise RuntimeError("strategy bug")
+
+
+class Emitter(Strategy[StrategyParams]):
+    name = "emitter"
+
+    def on_bar(self, bar: Bar) -> None:
+        self.emit(
+            self.make_signal(
+                bar, "SELL", entry=bar.close, stop_loss=bar.close + 1, target=bar.close - 3, confidence=0.9
+            )
+        )
+
+
+REGISTRY: dict[str, type[Strategy[Any]]] = {"fixed": Fixed, "boom": Boom, "emitter": Emitter}
+
+
+def manager(specs: list[dict[str, Any]], **cfg: Any) -> StrategyManager:
+    config = StrategiesConfig(instances=[StrategyInstanceConfig(**s) for s in specs], **cfg)
+    m = StrategyManager.from_config(config, registry=REGISTRY)
+    m.start()
+    return m
+
+
+def fixed(name: str, action: str, conf: float, symbols: list[str] | None = None) -> dict[str, Any]:
+    return {
+        "strategy": "fixed",
+        "name": name,
+        "symbols": symbols or ["NSE:INFY"],
+        "params": {"action": action, "confidence": conf},
+    }
+
+
+def test_default_config_builds_from_the_registry() -> None:
+    m = StrategyManager.from_config(StrategiesConfig())
+    assert set(m.strategies) == {"ma_crossover", "mean_reversion", "breakout"}
+    subs = m.subscriptions()
+    assert ("NSE", "RELIANCE", "1m") in subs
+    assert ("NSE", "TCS", "1m") in subs
+    assert len(subs) == 5
+
+
+def test_unknown_strategy_lists_the_registered_ones() -> None:
+    config = StrategiesConfig(instances=[StrategyInstanceConfig(strategy="nope", symbols=["X"])])
+    with pytest.raises(ConfigError, match=r"unknown strategy 'nope'; registered: .*breakout.*ma_crossover"):
+        StrategyManager.from_config(config)
+
+
+def test_bad_params_name_the_strategy_and_field() -> None:
+    with pytest.raises(ConfigError, match=r"'ma_crossover'.*slow: Input should be a valid integer"):
+        MaCrossover({"slow": "many"})
+    with pytest.raises(ConfigError, match=r"fast \(30\) must be shorter than slow \(21\)"):
+        MaCrossover({"fast": 30})
+    with pytest.raises(ConfigError, match=r"bogus: Extra inputs are not permitted"):
+        MaCrossover({"bogus": 1})
+    config = StrategiesConfig(
+        instances=[
+            StrategyInstanceConfig(strategy="ma_crossover", name="mac", symbols=["X"], params={"fast": 0})
+        ]
+    )
+    with pytest.raises(ConfigError, match=r"instances\[0\] \(mac\).*fast: Input should be greater"):
+        StrategyManager.from_config(config, registry=load_strategies())
+    with pytest.raises(ValueError, match="interval"):
+        StrategyInstanceConfig(strategy="x", timeframe="7x")
+
+
+def test_routing_by_symbol_interval_and_exchange() -> None:
+    m = manager([fixed("a", "BUY", 0.5, ["NSE:INFY"]), fixed("b", "BUY", 0.5, ["SBIN"])])
+    assert m.subscriptions() == {("NSE", "INFY", "1m"), ("NSE", "SBIN", "1m")}
+    assert [s.strategy for s in m.on_bar(bar("INFY"))] == ["a"]
+    assert [s.strategy for s in m.on_bar(bar("SBIN"))] == ["b"]
+    assert m.on_bar(bar("TCS")) == []
+    assert m.on_bar(bar("INFY", exchange="BSE")) == []
+    assert m.stats()["bars_seen"] == 4
+
+
+def test_first_takes_config_order() -> None:
+    m = manager([fixed("a", "SELL", 0.3), fixed("b", "BUY", 0.9)], aggregation="first")
+    (s,) = m.on_bar(bar())
+    assert (s.strategy, s.action, s.confidence) == ("a", SignalAction.SELL, 0.3)
+    assert [c["strategy"] for c in s.metadata["contributors"]] == ["a", "b"]
+
+
+def test_majority_votes_and_tie() -> None:
+    m = manager(
+        [fixed("a", "SELL", 0.9), fixed("b", "BUY", 0.2), fixed("c", "BUY", 0.3)], aggregation="majority"
+    )
+    (s,) = m.on_bar(bar())
+    assert (s.strategy, s.action, s.confidence) == ("b", SignalAction.BUY, 0.2)
+    tie = manager([fixed("a", "SELL", 0.9), fixed("b", "BUY", 0.2)], aggregation="majority")
+    assert tie.on_bar(bar()) == []
+    assert tie.stats()["aggregation_conflicts"] == 1
+
+
+def test_weighted_share_and_margin() -> None:
+    m = manager([fixed("a", "SELL", 0.2), fixed("b", "BUY", 0.6), fixed("c", "BUY", 0.4)])
+    (s,) = m.on_bar(bar())
+    # share = 1.0 / 1.2; mean BUY confidence 0.5; the best BUY is b.
+    assert s.strategy == "b"
+    assert s.action is SignalAction.BUY
+    assert s.confidence == pytest.approx((1.0 / 1.2) * 0.5)
+    assert s.metadata["aggregation"] == "weighted"
+    close = manager([fixed("a", "SELL", 0.45), fixed("b", "BUY", 0.55)])  # share 0.55 < 0.6
+    assert close.on_bar(bar()) == []
+    assert close.stats()["aggregation_conflicts"] == 1
+
+
+def test_min_confidence_drops_and_counts() -> None:
+    m = manager([fixed("a", "BUY", 0.05), fixed("b", "BUY", 0.5)], min_confidence=0.1)
+    (s,) = m.on_bar(bar())
+    assert s.strategy == "b"
+    assert s.confidence == 0.5
+    assert "aggregation" not in s.metadata
+    assert m.stats()["dropped_low_confidence"] == 1
+
+
+def test_aggregate_direct() -> None:
+    assert aggregate([], "weighted").signal is None
+    with pytest.raises(ValueError, match="unknown aggregation"):
+        aggregate([Fixed().on_bar(bar()), Fixed().on_bar(bar())], "vote")  # type: ignore[arg-type]
+
+
+def test_raising_strategy_is_isolated_then_disabled() -> None:
+    m = manager([{"strategy": "boom", "symbols": ["INFY"]}, fixed("a", "BUY", 0.5)], max_errors=3)
+    for i in range(5):
+        (s,) = m.on_bar(bar(i=i))
+        assert s.strategy == "a"
+    st = m.stats()["instances"]
+    assert st["boom"]["errors"] == 3
+    assert st["boom"]["disabled"] is True
+    assert st["boom"]["last_error"] == "RuntimeError: strategy bug"
+    assert st["a"]["signals"] == 5
+    assert st["a"]["errors"] == 0
+
+
+def test_emit_joins_the_hook_output_and_fills_route_to_the_owner() -> None:
+    m = manager([{"strategy": "emitter", "symbols": ["INFY"]}, fixed("a", "BUY", 0.5, ["SBIN"])])
+    (s,) = m.on_bar(bar())
+    assert s.strategy == "emitter"
+    assert s.action is SignalAction.SELL
+    (b,) = m.on_bar(bar("SBIN"))
+    fill = FillInfo("t1", "k1", "o1", 1, "SBIN", "NSE", "BUY", 10, 100.0, T0, signal_id=b.id)
+    m.on_fill(fill)
+    a = m.strategies["a"]
+    assert isinstance(a, Fixed)
+    assert a.fills == [fill]
+    m.on_fill(FillInfo("t2", "k2", "o2", 1, "SBIN", "NSE", "BUY", 10, 100.0, T0, signal_id="unknown"))
+    assert len(a.fills) == 1
+
+
+def test_manager_on_real_bars_matches_the_strategy_alone() -> None:
+    series = nifty()
+    spec = {"strategy": "ma_crossover", "symbols": ["NFO:NIFTY21APRFUT"]}
+    config = StrategiesConfig(instances=[StrategyInstanceConfig(**spec)], min_confidence=0.0)
+    m = StrategyManager.from_config(config)
+    m.start()
+    alone = MaCrossover()
+    via_manager = [s for b in series.bars for s in m.on_bar(b)]
+    direct = [s for b in series.bars if (s := alone.on_bar(b)) is not None]
+    assert [(s.ts_ns, s.action, s.entry, s.stop_loss) for s in via_manager] == [
+        (s.ts_ns, s.action, s.entry, s.stop_loss) for s in direct
+    ]
+    assert m.stats()["instances"]["ma_crossover"]["signals"] == len(direct) > 0
