@@ -25,6 +25,7 @@ from alphastock.brokers.paper.settings import PaperSettings
 from alphastock.errors import ConfigError
 from alphastock.options.strikes import StrikeFilters, StrikeWeights
 from alphastock.risk.limits import Limits
+from alphastock.runners.config import RunnersConfig
 
 ENV_PREFIX = "ALPHASTOCK__"
 
@@ -65,6 +66,7 @@ class AlphaStockConfig(BaseModel):
     charges: ChargeRates = ChargeRates()
     instruments: InstrumentsConfig = InstrumentsConfig()
     paper: PaperSettings = PaperSettings()
+    runners: RunnersConfig = RunnersConfig()
 
     def paper_settings(self) -> PaperSettings:
         """The ``paper`` section for a PaperBroker, with the ``charges`` section filled in when

@@ -1,0 +1,128 @@
+"""RunnerSet: every runner from config on one feed, fan-out of ticks, snapshot, health; the real KiteFeed."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from alphastock.brokers.kite import KiteBroker
+from alphastock.config import load_config
+from alphastock.events import Event, EventType, TickBatch
+from alphastock.feeds.kite_ws import FeedEvent, KiteFeed
+from alphastock.runners.config import RunnersConfig
+from alphastock.runners.resolver import SymbolResolver
+from alphastock.runners.runnerset import RunnerSet
+from alphastock.sim import SimServer
+from alphastock.ticks import TickStore
+from tests.runners.conftest import FakeClock, RecordingFeed, run, sim_now_ns
+
+
+def test_default_config_builds_every_runner(sim: SimServer, broker: KiteBroker, resolver: SymbolResolver) -> None:
+    config = load_config(environ={}).runners
+    assert config == RunnersConfig()
+    clock, feed, ticks = FakeClock(sim_now_ns(sim)), RecordingFeed(), TickStore(16)
+    events: list[Event[object]] = []
+    runners = RunnerSet.from_config(
+        config, resolver=resolver, feed=feed, ticks=ticks, broker=broker, publish=events.append, clock=clock
+    )
+    assert [r.name for r in runners.runners] == ["equity", "index", "futures", "options", "commodity"]
+
+    async def scenario() -> None:
+        await runners.initialize()
+        await runners.start(timers=False)
+
+    run(scenario())
+    assert runners.health().state == "ok"
+    modes = feed.modes
+    assert modes[256265] == "quote"  # NIFTY 50: index (quote), futures spot (quote), options spot (quote)
+    assert modes[779521] == "full"  # SBIN
+    assert sorted(runners.tokens()) == sorted(modes)
+    # 5 stocks + 3 indices + 2 NFO futures + 2 MCX futures + 2 x 2 x 21 x 2 options
+    assert len(modes) == 5 + 3 + 2 + 2 + 168
+    keys = runners.instrument_keys()
+    assert keys[256265] == "NSE:NIFTY 50" and len(keys) == len(modes)
+    assert runners.poller is not None
+    run(runners.poller.poll_once())  # the REST path fills the store and publishes a TICK_BATCH
+    batch = next(e.payload for e in events if e.type is EventType.TICK_BATCH)
+    assert isinstance(batch, TickBatch)
+    runners.on_ticks(batch)
+    run(runners.on_timer(clock.now))
+    view = runners.snapshot()
+    json.dumps(view)  # JSON-friendly
+    assert {row["symbol"] for row in view["equity"]["rows"]} == {"RELIANCE", "INFY", "SBIN", "HDFCBANK", "TCS"}
+    assert all(row["last"] > 0 for row in view["equity"]["rows"])
+    assert view["index"]["vix"] > 0
+    futures = {row["underlying"]: row for row in view["futures"]["rows"]}
+    assert futures["NIFTY"]["basis"] > 0  # carried at 6.5 %
+    assert len(view["options"]["rows"]) == 4
+    assert {row["forward_source"] for row in view["options"]["rows"]} == {"parity"}
+    assert sum(1 for e in events if e.type is EventType.CHAIN) == 4
+    assert {row["symbol"] for row in view["commodity"]["rows"]} == {"CRUDEOIL26JANFUT", "GOLDM26JANFUT"}
+
+    async def stop() -> None:
+        await runners.stop()
+
+    run(stop())
+    assert feed.modes == {}
+    assert runners.health().state == "stopped"
+
+
+def test_a_bad_symbol_degrades_one_runner_only(broker: KiteBroker, resolver: SymbolResolver) -> None:
+    config = RunnersConfig.model_validate(
+        {"equity": {"symbols": ["SBIN", "SBINN"]}, "options": {"enabled": False}, "commodity": {"enabled": False}}
+    )
+    feed, ticks = RecordingFeed(), TickStore(8)
+    runners = RunnerSet.from_config(config, resolver=resolver, feed=feed, ticks=ticks)
+
+    async def scenario() -> None:
+        await runners.initialize()
+        await runners.start(timers=False)
+
+    run(scenario())
+    health = runners.health()
+    assert health.state == "degraded"
+    assert health.detail.startswith("equity: unknown symbol 'SBINN'")
+    assert runners.runner("index").health().state == "ok"
+    assert runners.runner("futures").health().state == "ok"
+    assert runners.poller is None  # no broker to poll
+
+
+def test_with_the_real_kite_feed_on_the_simulator(sim: SimServer, resolver: SymbolResolver) -> None:
+    config = RunnersConfig.model_validate(
+        {"options": {"enabled": False}, "commodity": {"enabled": False}, "futures": {"underlyings": ["NIFTY"]}}
+    )
+    ticks = TickStore(64)
+    batches: list[TickBatch] = []
+
+    def on_event(event: FeedEvent) -> None:
+        if event.kind == "ticks":
+            batches.append(TickBatch(tokens=event.tokens, recv_ns=event.ts_ns))
+
+    async def scenario() -> dict[int, str]:
+        feed = KiteFeed(sim.api_key, sim.access_token, ticks, url=sim.ws_url, on_event=on_event)
+        runners = RunnerSet.from_config(config, resolver=resolver, feed=feed, ticks=ticks)
+        await runners.initialize()
+        await feed.start()
+        try:
+            await runners.start()
+            async with asyncio.timeout(10):
+                while len({t for b in batches for t in b.tokens.tolist()}) < len(runners.tokens()):
+                    await asyncio.sleep(0.01)
+            for batch in list(batches):
+                runners.on_ticks(batch)
+            modes = feed.modes()
+            view = runners.snapshot()
+        finally:
+            await runners.stop()
+            await feed.stop()
+        assert all(row["last"] > 0 for row in view["equity"]["rows"])
+        assert all(row["last"] > 0 for row in view["index"]["rows"])
+        assert view["futures"]["rows"][0]["basis"] == view["futures"]["rows"][0]["basis"]  # not NaN
+        return modes
+
+    modes = run(scenario())
+    nifty_fut = resolver.resolve("NIFTY26JANFUT").instrument_token
+    assert modes[nifty_fut] == "full"
+    assert modes[779521] == "full"
+    assert modes[264969] == "quote"
+    assert len(modes) == 5 + 3 + 1
