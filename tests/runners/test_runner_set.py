@@ -100,11 +100,12 @@ def test_with_the_real_kite_feed_on_the_simulator(sim: SimServer, resolver: Symb
 
     async def scenario() -> dict[int, str]:
         feed = KiteFeed(sim.api_key, sim.access_token, ticks, url=sim.ws_url, on_event=on_event)
-        runners = RunnerSet.from_config(config, resolver=resolver, feed=feed, ticks=ticks)
+        clock = FakeClock(sim_now_ns(sim))  # the simulated date decides the futures month
+        runners = RunnerSet.from_config(config, resolver=resolver, feed=feed, ticks=ticks, clock=clock)
         await runners.initialize()
         await feed.start()
         try:
-            await runners.start()
+            await runners.start(timers=False)  # the fake clock would race through the days
             async with asyncio.timeout(10):
                 while len({t for b in batches for t in b.tokens.tolist()}) < len(runners.tokens()):
                     await asyncio.sleep(0.01)
