@@ -22,8 +22,12 @@ def ist(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> int
     return int(dt.datetime(year, month, day, hour, minute, tzinfo=IST).timestamp()) * 1_000_000_000
 
 
-def make_runner(resolver: SymbolResolver, clock: FakeClock, feed: RecordingFeed, ticks: TickStore) -> FuturesRunner:
-    runner = FuturesRunner(FeedHub(feed), ticks, resolver, ["NIFTY", "NIFTYBANK"], rollover_days=2, clock=clock)
+def make_runner(
+    resolver: SymbolResolver, clock: FakeClock, feed: RecordingFeed, ticks: TickStore
+) -> FuturesRunner:
+    runner = FuturesRunner(
+        FeedHub(feed), ticks, resolver, ["NIFTY", "NIFTYBANK"], rollover_days=2, clock=clock
+    )
 
     async def scenario() -> None:
         await runner.initialize()
@@ -39,14 +43,17 @@ def test_basis_carry_and_days_to_expiry(resolver: SymbolResolver) -> None:
     nifty_fut = resolver.resolve("NIFTY26JANFUT")
     bank_fut = resolver.resolve("BANKNIFTY26JANFUT")
     assert feed.modes == {
-        nifty_fut.instrument_token: "full", bank_fut.instrument_token: "full", 256265: "quote", 260105: "quote",
-    }  # fmt: skip
+        nifty_fut.instrument_token: "full",
+        bank_fut.instrument_token: "full",
+        256265: "quote",
+        260105: "quote",
+    }
     ticks.push_batch([nifty_fut.instrument_token, 256265], clock.now, [25620.0, 25500.0])
     runner.on_ticks(TickBatch(tokens=ticks.tokens()))
     row = runner.metrics("NIFTY")
-    years = (dt.datetime(2026, 1, 27, 15, 30, tzinfo=IST) - dt.datetime(2026, 1, 12, 10, 0, tzinfo=IST)) / dt.timedelta(
-        days=365
-    )
+    years = (
+        dt.datetime(2026, 1, 27, 15, 30, tzinfo=IST) - dt.datetime(2026, 1, 12, 10, 0, tzinfo=IST)
+    ) / dt.timedelta(days=365)
     assert row["symbol"] == "NIFTY26JANFUT"
     assert row["basis"] == pytest.approx(120.0)
     assert row["carry_pct"] == pytest.approx(100 * 120 / 25500)
@@ -123,9 +130,9 @@ def test_commodity_runner_mcx_futures(resolver: SymbolResolver) -> None:
     assert (row["last"], row["days_to_expiry"], row["spot"]) == (5612.0, 7, row["spot"])
     assert math.isnan(row["basis"])
     # MCX contracts expire at 23:30 IST.
-    expected = (dt.datetime(2026, 1, 19, 23, 30, tzinfo=IST) - dt.datetime(2026, 1, 12, 20, 0, tzinfo=IST)) / (
-        dt.timedelta(days=365)
-    )
+    expected = (
+        dt.datetime(2026, 1, 19, 23, 30, tzinfo=IST) - dt.datetime(2026, 1, 12, 20, 0, tzinfo=IST)
+    ) / (dt.timedelta(days=365))
     assert row["t_years"] == pytest.approx(expected)
     clock.now = ist(2026, 1, 17, 12, 0)
     rolled = run(runner.check_rollover())

@@ -61,7 +61,11 @@ def test_equity_subscribes_in_full_and_computes_change(
     assert [r["symbol"] for r in movers["gainers"]] == ["SBIN", "RELIANCE"]
     assert [r["symbol"] for r in movers["losers"]] == ["INFY", "HDFCBANK"]
     all_movers = runner.top_movers(10)
-    assert [r["symbol"] for r in all_movers["gainers"]] == ["SBIN", "RELIANCE", "TCS"]  # TCS +1 % (1.0 x 1.01)
+    assert [r["symbol"] for r in all_movers["gainers"]] == [
+        "SBIN",
+        "RELIANCE",
+        "TCS",
+    ]  # TCS +1 % (1.0 x 1.01)
     snap = runner.snapshot()
     assert {row["symbol"] for row in snap["rows"]} == set(SYMBOLS)
     assert math.isfinite(snap["rows"][0]["change_pct"])

@@ -24,7 +24,11 @@ WEEKLY, MONTHLY = dt.date(2026, 1, 13), dt.date(2026, 1, 27)
 
 
 def _runner(
-    resolver: SymbolResolver, clock: FakeClock, feed: RecordingFeed, ticks: TickStore, events: list[Event[object]]
+    resolver: SymbolResolver,
+    clock: FakeClock,
+    feed: RecordingFeed,
+    ticks: TickStore,
+    events: list[Event[object]],
 ) -> OptionsRunner:
     runner = OptionsRunner(
         FeedHub(feed), ticks, resolver, ["NIFTY", "NIFTYBANK"], strikes_each_side=10, expiries=2,
@@ -62,7 +66,8 @@ def test_window_subscriptions(sim: SimServer, resolver: SymbolResolver) -> None:
     assert [w.expiry for w in runner.underlyings["BANKNIFTY"].windows] == [MONTHLY, dt.date(2026, 2, 24)]
     window = nifty.windows[0]
     assert window.window_strikes() == [25000.0 + 50 * i for i in range(21)]  # ATM 25500 +- 10 strikes
-    assert feed.modes[256265] == "quote" and feed.modes[260105] == "quote"
+    assert feed.modes[256265] == "quote"
+    assert feed.modes[260105] == "quote"
     options = [t for t, m in feed.modes.items() if m == "full"]
     assert len(options) == 4 * 21 * 2  # 2 underlyings x 2 expiries x 21 strikes x CE/PE
     assert runner.health().state == "ok"
@@ -110,7 +115,9 @@ def test_chain_iv_and_forward_match_the_simulator(
         # Black-76 greeks on the forward: call delta - put delta = e^{-rt} (to the small call/put IV gap).
         row = snap.row(snap.atm_strike)
         assert row["call_delta"] - row["put_delta"] == pytest.approx(math.exp(-rate * t), abs=1e-4)
-        assert row["call_gamma"] > 0 and row["call_vega"] > 0 and row["call_theta"] < 0
+        assert row["call_gamma"] > 0
+        assert row["call_vega"] > 0
+        assert row["call_theta"] < 0
     assert checked > 100
     assert runner.snapshot()["rows"][0]["underlying"] == "NIFTY"
 
@@ -160,7 +167,12 @@ def test_recentre_moves_the_window(sim: SimServer, resolver: SymbolResolver) -> 
 def test_build_chain_round_trips_black76_prices() -> None:
     from alphastock.options import price
 
-    now = int(dt.datetime(2026, 1, 12, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30))).timestamp()) * 10**9
+    now = (
+        int(
+            dt.datetime(2026, 1, 12, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30))).timestamp()
+        )
+        * 10**9
+    )
     t = (expiry_ns(MONTHLY) - now) / YEAR_NS
     forward, rate = 25600.0, 0.065
     strikes = np.arange(24500.0, 26700.0, 100.0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -30,11 +31,17 @@ class FakeQuotes:
         self.clock.now += 50_000_000  # each call takes 50 ms
         return {
             key: Quote.model_validate(
-                {"instrument_token": int(key.split(":")[1]), "last_price": 100.0 + len(self.calls),
-                 "volume": 10 * len(self.calls), "ohlc": {"open": 1, "high": 1, "low": 1, "close": 1},
-                 "depth": {"buy": [{"price": 99.5, "quantity": 5, "orders": 1}],
-                           "sell": [{"price": 100.5, "quantity": 7, "orders": 2}]}}
-            )  # fmt: skip
+                {
+                    "instrument_token": int(key.split(":")[1]),
+                    "last_price": 100.0 + len(self.calls),
+                    "volume": 10 * len(self.calls),
+                    "ohlc": {"open": 1, "high": 1, "low": 1, "close": 1},
+                    "depth": {
+                        "buy": [{"price": 99.5, "quantity": 5, "orders": 1}],
+                        "sell": [{"price": 100.5, "quantity": 7, "orders": 2}],
+                    },
+                }
+            )
             for key in instruments
         }
 
@@ -47,11 +54,11 @@ def test_1200_instruments_take_three_calls_a_second_apart() -> None:
     assert run(poller.poll_once()) == 1200
     assert [n for _, n in broker.calls] == [500, 500, 200]
     stamps = [t for t, _ in broker.calls]
-    assert all(b - a >= NS for a, b in zip(stamps, stamps[1:], strict=False))
+    assert all(b - a >= NS for a, b in itertools.pairwise(stamps))
     assert stamps[1] - stamps[0] == NS  # waits exactly the limit, not more
     assert run(poller.poll_once()) == 1200
     stamps = [t for t, _ in broker.calls]
-    assert all(b - a >= NS for a, b in zip(stamps, stamps[1:], strict=False))
+    assert all(b - a >= NS for a, b in itertools.pairwise(stamps))
     tick = store.latest(7)
     assert tick is not None
     assert (tick.bid, tick.ask, tick.bid_qty, tick.ask_qty) == (99.5, 100.5, 5, 7)
@@ -86,7 +93,7 @@ def test_polls_while_stale_and_stops_when_fresh() -> None:
 
     run(scenario())
     stamps = [t for t, _ in broker.calls]
-    assert all(b - a >= NS for a, b in zip(stamps, stamps[1:], strict=False))
+    assert all(b - a >= NS for a, b in itertools.pairwise(stamps))
     statuses = [e.payload.kind for e in events if isinstance(e.payload, FeedStatus)]
     assert statuses == ["polling", "streaming", "polling", "streaming"]
     assert store.len(1) == len(broker.calls)
@@ -101,10 +108,13 @@ def test_quotes_from_the_simulator_land_in_the_tick_store(sim: SimServer, broker
     assert run(poller.poll_once()) == 2
     sbin = store.latest(779521)
     quotes = run(broker.quote(["NSE:SBIN"]))["NSE:SBIN"]
-    assert sbin is not None and quotes.best_bid is not None
+    assert sbin is not None
+    assert quotes.best_bid is not None
     assert sbin.last_price == quotes.last_price
     assert sbin.bid == quotes.best_bid.price
     assert sbin.volume == quotes.volume
-    assert np.isfinite(sbin.ask) and sbin.ask > sbin.bid
+    assert np.isfinite(sbin.ask)
+    assert sbin.ask > sbin.bid
     nifty = store.latest(256265)
-    assert nifty is not None and 20000 < nifty.last_price < 30000
+    assert nifty is not None
+    assert 20000 < nifty.last_price < 30000

@@ -40,11 +40,19 @@ def test_underlying_names_and_spots(resolver: SymbolResolver) -> None:
 
 def test_underlying_name_resolves_to_the_nearest_future(resolver: SymbolResolver) -> None:
     crude = resolver.resolve("CRUDEOIL", today=DAY)
-    assert (crude.exchange, crude.tradingsymbol, crude.expiry) == ("MCX", "CRUDEOIL26JANFUT", dt.date(2026, 1, 19))
+    assert (crude.exchange, crude.tradingsymbol, crude.expiry) == (
+        "MCX",
+        "CRUDEOIL26JANFUT",
+        dt.date(2026, 1, 19),
+    )
     later = resolver.resolve("CRUDEOIL", today=dt.date(2026, 1, 20))
     assert later.tradingsymbol == "CRUDEOIL26FEBFUT"
     futures = resolver.futures("NIFTYBANK", "NFO")
-    assert [f.tradingsymbol for f in futures] == ["BANKNIFTY26JANFUT", "BANKNIFTY26FEBFUT", "BANKNIFTY26MARFUT"]
+    assert [f.tradingsymbol for f in futures] == [
+        "BANKNIFTY26JANFUT",
+        "BANKNIFTY26FEBFUT",
+        "BANKNIFTY26MARFUT",
+    ]
 
 
 def test_unknown_symbol_lists_close_matches(resolver: SymbolResolver) -> None:

@@ -17,7 +17,9 @@ from alphastock.ticks import TickStore
 from tests.runners.conftest import FakeClock, RecordingFeed, run, sim_now_ns
 
 
-def test_default_config_builds_every_runner(sim: SimServer, broker: KiteBroker, resolver: SymbolResolver) -> None:
+def test_default_config_builds_every_runner(
+    sim: SimServer, broker: KiteBroker, resolver: SymbolResolver
+) -> None:
     config = load_config(environ={}).runners
     assert config == RunnersConfig()
     clock, feed, ticks = FakeClock(sim_now_ns(sim)), RecordingFeed(), TickStore(16)
@@ -40,7 +42,8 @@ def test_default_config_builds_every_runner(sim: SimServer, broker: KiteBroker, 
     # 5 stocks + 3 indices + 2 NFO futures + 2 MCX futures + 2 x 2 x 21 x 2 options
     assert len(modes) == 5 + 3 + 2 + 2 + 168
     keys = runners.instrument_keys()
-    assert keys[256265] == "NSE:NIFTY 50" and len(keys) == len(modes)
+    assert keys[256265] == "NSE:NIFTY 50"
+    assert len(keys) == len(modes)
     assert runners.poller is not None
     run(runners.poller.poll_once())  # the REST path fills the store and publishes a TICK_BATCH
     batch = next(e.payload for e in events if e.type is EventType.TICK_BATCH)
@@ -49,7 +52,13 @@ def test_default_config_builds_every_runner(sim: SimServer, broker: KiteBroker, 
     run(runners.on_timer(clock.now))
     view = runners.snapshot()
     json.dumps(view)  # JSON-friendly
-    assert {row["symbol"] for row in view["equity"]["rows"]} == {"RELIANCE", "INFY", "SBIN", "HDFCBANK", "TCS"}
+    assert {row["symbol"] for row in view["equity"]["rows"]} == {
+        "RELIANCE",
+        "INFY",
+        "SBIN",
+        "HDFCBANK",
+        "TCS",
+    }
     assert all(row["last"] > 0 for row in view["equity"]["rows"])
     assert view["index"]["vix"] > 0
     futures = {row["underlying"]: row for row in view["futures"]["rows"]}
@@ -69,7 +78,11 @@ def test_default_config_builds_every_runner(sim: SimServer, broker: KiteBroker, 
 
 def test_a_bad_symbol_degrades_one_runner_only(broker: KiteBroker, resolver: SymbolResolver) -> None:
     config = RunnersConfig.model_validate(
-        {"equity": {"symbols": ["SBIN", "SBINN"]}, "options": {"enabled": False}, "commodity": {"enabled": False}}
+        {
+            "equity": {"symbols": ["SBIN", "SBINN"]},
+            "options": {"enabled": False},
+            "commodity": {"enabled": False},
+        }
     )
     feed, ticks = RecordingFeed(), TickStore(8)
     runners = RunnerSet.from_config(config, resolver=resolver, feed=feed, ticks=ticks)
@@ -89,7 +102,11 @@ def test_a_bad_symbol_degrades_one_runner_only(broker: KiteBroker, resolver: Sym
 
 def test_with_the_real_kite_feed_on_the_simulator(sim: SimServer, resolver: SymbolResolver) -> None:
     config = RunnersConfig.model_validate(
-        {"options": {"enabled": False}, "commodity": {"enabled": False}, "futures": {"underlyings": ["NIFTY"]}}
+        {
+            "options": {"enabled": False},
+            "commodity": {"enabled": False},
+            "futures": {"underlyings": ["NIFTY"]},
+        }
     )
     ticks = TickStore(64)
     batches: list[TickBatch] = []

@@ -33,7 +33,7 @@ EXPIRY_TIME = dt.time(15, 30)
 """NSE/BSE options expire at the close, 15:30 IST."""
 
 NO_PRICE: int = 100
-"""Status code (beyond :class:`IvStatus`) of an option with no usable quote (no bid/ask mid, no last price)."""
+"""Status code (beyond :class:`IvStatus`) of an option with no usable quote (no mid, no last price)."""
 
 
 def expiry_ns(expiry: dt.date, at: dt.time = EXPIRY_TIME) -> int:
@@ -193,4 +193,12 @@ def build_chain(
     )  # fmt: skip
 
 
-__all__ = ["EXPIRY_TIME", "NO_PRICE", "ChainSnapshot", "build_chain", "expiry_ns", "mid_prices", "years_to_expiry"]
+__all__ = [
+    "EXPIRY_TIME",
+    "NO_PRICE",
+    "ChainSnapshot",
+    "build_chain",
+    "expiry_ns",
+    "mid_prices",
+    "years_to_expiry",
+]

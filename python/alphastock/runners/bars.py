@@ -14,7 +14,8 @@ Units: prices rupees, volume units, times UTC epoch ns.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -23,7 +24,7 @@ from alphastock.bars import BarAggregator, Bars
 from alphastock.events import Bar, Event, EventType, TickBatch
 from alphastock.models import Instrument
 from alphastock.runners.base import Publish
-from alphastock.ticks import TickStore
+from alphastock.ticks import Tick, TickStore
 
 log = logging.getLogger(__name__)
 
@@ -89,42 +90,54 @@ class BarBuilder:
         """Drop the cached symbol of ``token`` (after a resolver change)."""
         self._meta.pop(int(token), None)
 
-    def on_ticks(self, batch: TickBatch) -> list[Bar]:
-        """Aggregate the batch's new ticks; publish and return the bars they closed."""
+    def on_ticks(self, batch: TickBatch, latest: Mapping[int, Tick] | None = None) -> list[Bar]:
+        """Aggregate the batch's new ticks; publish and return the bars they closed.
+
+        ``latest`` (token -> newest tick), when the caller already read it, saves a TickStore
+        read per token; tokens appearing k > 1 times are read with ``window(token, k)``.
+        """
         self.batches += 1
-        tokens, counts = np.unique(batch.tokens, return_counts=True)
-        groups: dict[str, tuple[list[Any], list[Any], list[Any], list[Any]]] = {}
-        for token, count in zip(tokens.tolist(), counts.tolist(), strict=True):
-            key = self._info(token)[2]
-            cols = groups.setdefault(key, ([], [], [], []))
+        raw = batch.tokens.tolist()
+        counts: Mapping[int, int] = dict.fromkeys(raw, 1)
+        if len(counts) != len(raw):
+            counts = Counter(raw)
+        # Per session: newest ticks (tuples: token, ts_ns, last_price, last_qty, volume, ...) of
+        # single-tick tokens, and (token, window) of tokens with several ticks in the batch.
+        singles: dict[str, list[tuple[Any, ...]]] = {}
+        multis: dict[str, list[tuple[int, Any]]] = {}
+        meta = self._meta
+        read = self.ticks.latest
+        for token, count in counts.items():
+            info = meta.get(token) or self._info(token)
             if count == 1:
-                tick = self.ticks.latest(token)
-                if tick is None:
-                    continue
-                cols[0].append(token)
-                cols[1].append(tick.ts_ns)
-                cols[2].append(tick.last_price)
-                cols[3].append(tick.volume)
+                tick = latest.get(token) if latest is not None else read(token)
+                if tick is not None:
+                    bucket = singles.get(info[2])
+                    if bucket is None:
+                        bucket = singles[info[2]] = []
+                    bucket.append(tick)
             else:
-                w = self.ticks.window(token, count)
-                cols[0].extend([token] * len(w["ts_ns"]))
-                cols[1].extend(w["ts_ns"].tolist())
-                cols[2].extend(w["last_price"].tolist())
-                cols[3].extend(w["volume"].tolist())
+                multis.setdefault(info[2], []).append((token, self.ticks.window(token, count)))
         out: list[Bar] = []
-        for key, (tok, ts, px, vol) in groups.items():
-            if not tok:
+        for key in dict.fromkeys([*singles, *multis]):
+            rows = singles.get(key, [])
+            fields = list(zip(*rows, strict=True)) if rows else [(), (), (), (), ()]
+            t = np.array(fields[0], dtype=np.int64)
+            s = np.array(fields[1], dtype=np.int64)
+            p = np.array(fields[2], dtype=np.float64)
+            v = np.array(fields[4], dtype=np.float64)
+            extra = multis.get(key)
+            if extra:
+                t = np.concatenate([t, *(np.full(len(w["ts_ns"]), tok, dtype=np.int64) for tok, w in extra)])
+                s = np.concatenate([s, *(w["ts_ns"] for _, w in extra)])
+                p = np.concatenate([p, *(w["last_price"] for _, w in extra)])
+                v = np.concatenate([v, *(w["volume"].astype(np.float64) for _, w in extra)])
+            if t.shape[0] == 0:
                 continue
-            self.ticks_in += len(tok)
-            t, s, p, v = (
-                np.asarray(tok, dtype=np.int64),
-                np.asarray(ts, dtype=np.int64),
-                np.asarray(px, dtype=np.float64),
-                np.asarray(vol, dtype=np.float64),
-            )
+            self.ticks_in += int(t.shape[0])
             for interval in self.intervals:
-                closed = self.aggregators[(key, interval)].update(t, s, p, v)
-                out.extend(self._emit(closed, interval, batch.recv_ns, self.aggregators[(key, interval)]))
+                agg = self.aggregators[(key, interval)]
+                out.extend(self._emit(agg.update(t, s, p, v), interval, batch.recv_ns, agg))
         return out
 
     def flush(self, now_ns: int) -> list[Bar]:

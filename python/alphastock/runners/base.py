@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from alphastock.events import Event, TickBatch
-from alphastock.ticks import TickStore
+from alphastock.ticks import Tick, TickStore
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +207,13 @@ class Runner:
     def update_tokens(self, tokens: list[int]) -> None:
         """Refresh derived data of ``tokens`` (each subscribed by this runner) from the TickStore."""
         self.updates += len(tokens)
+
+    def apply(self, ticks: list[Tick]) -> None:
+        """Refresh derived data from newest ticks already read (the RunnerSet reads each token once).
+
+        Default: :meth:`update_tokens` of their tokens; runners on the hot path override it.
+        """
+        self.update_tokens([t.token for t in ticks])
 
     async def on_timer(self, now_ns: int) -> None:
         """Periodic work at ``now_ns`` (engine clock): snapshots, rollover checks. Default: none."""

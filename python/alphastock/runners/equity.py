@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from alphastock.models import Instrument, Ohlc
 from alphastock.runners.base import Clock, FeedHub, Runner
 from alphastock.runners.resolver import SymbolResolver, UnknownSymbolError
-from alphastock.ticks import TickStore
+from alphastock.ticks import Tick, TickStore
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +58,16 @@ class Level:
 
     def update(self, last: float, volume: int, ts_ns: int) -> None:
         """Apply a tick: the first one of the day opens it; high/low follow."""
+        # Written for the tick path: NaN != NaN marks "not set yet"; no function calls.
         if not last > 0:
             return
         self.last = last
-        if math.isnan(self.open):
-            self.open = last
-        self.high = last if math.isnan(self.high) else max(self.high, last)
-        self.low = last if math.isnan(self.low) else min(self.low, last)
+        if self.open != self.open:
+            self.open = self.high = self.low = last
+        elif last > self.high:
+            self.high = last
+        elif last < self.low:
+            self.low = last
         if volume > 0:
             self.volume = volume
         self.ts_ns = ts_ns
@@ -85,7 +88,7 @@ async def seed_levels(levels: dict[int, Level], broker: OhlcSource | None, runne
     keys = {f"{lv.exchange}:{lv.symbol}": lv for lv in levels.values()}
     try:
         quotes = await broker.ohlc(list(keys))
-    except Exception as exc:  # noqa: BLE001 - a missing previous close degrades, it does not stop
+    except Exception as exc:
         runner.error(f"ohlc() for previous closes failed: {exc}")
         return
     for key, level in keys.items():
@@ -141,7 +144,9 @@ class LevelRunner(Runner):
                 self.error(f"{symbol!r} resolves to {inst.exchange}:{inst.tradingsymbol}, {why}")
                 continue
             self.instruments[symbol] = inst
-            self.levels[inst.instrument_token] = Level(inst.tradingsymbol, inst.exchange, inst.instrument_token)
+            self.levels[inst.instrument_token] = Level(
+                inst.tradingsymbol, inst.exchange, inst.instrument_token
+            )
         await seed_levels(self.levels, self.broker, self)
 
     async def start(self) -> None:
@@ -154,11 +159,15 @@ class LevelRunner(Runner):
 
     def update_tokens(self, tokens: list[int]) -> None:
         """Refresh the levels of ``tokens`` from their newest tick."""
-        self.updates += len(tokens)
-        for token in tokens:
-            level = self.levels.get(token)
-            tick = self.ticks.latest(token)
-            if level is not None and tick is not None:
+        self.apply([tick for token in tokens if (tick := self.ticks.latest(token)) is not None])
+
+    def apply(self, ticks: list[Tick]) -> None:
+        """Refresh the levels from newest ticks already read."""
+        self.updates += len(ticks)
+        levels = self.levels
+        for tick in ticks:
+            level = levels.get(tick.token)
+            if level is not None:
                 level.update(tick.last_price, tick.volume, tick.ts_ns)
 
     def level(self, symbol: str) -> Level:

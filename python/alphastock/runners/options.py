@@ -153,7 +153,9 @@ class OptionsRunner(Runner):
     async def start(self) -> None:
         """Subscribe the spots (``spot_mode``) and every window's options (``mode``)."""
         await self._hold(self._spots, self.spot_mode)
-        await self._hold([t for u in self.underlyings.values() for w in u.windows for t in w.tokens()], self.mode)
+        await self._hold(
+            [t for u in self.underlyings.values() for w in u.windows for t in w.tokens()], self.mode
+        )
         stored = [t for t in self._spots if self.ticks.len(t)]
         if stored:
             self.update_tokens(stored)

@@ -105,7 +105,7 @@ class QuotePoller:
         return self._task is not None and not self._task.done()
 
     def on_feed_event(self, kind: str) -> None:
-        """React to a feed event kind: start on ``disconnected``/``stale``, stop on ``connected``/``fresh``."""
+        """Feed event ``kind``: start on ``disconnected``/``stale``, stop on ``connected``/``fresh``."""
         if kind in ("disconnected", "stale"):
             self.start()
         elif kind in ("connected", "fresh"):
@@ -146,7 +146,7 @@ class QuotePoller:
                 await self.poll_once()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - a failed poll is logged and retried, never fatal
+            except Exception:
                 self.errors += 1
                 log.exception("quote poll failed")
                 await self._pace()

@@ -114,7 +114,9 @@ class SymbolResolver:
         # Among NSE rows the index segment loses to the stock only when both exist (never in practice).
         return min(found, key=lambda i: (rank.get(i.exchange, 99), i.segment == "INDICES"))
 
-    def resolve(self, symbol: str, exchange: str | None = None, *, today: dt.date | None = None) -> Instrument:
+    def resolve(
+        self, symbol: str, exchange: str | None = None, *, today: dt.date | None = None
+    ) -> Instrument:
         """``symbol`` -> instrument: exact tradingsymbol, alias, then an underlying's nearest-month future.
 
         Raises :class:`UnknownSymbolError` with close matches when nothing fits.
@@ -187,7 +189,8 @@ class SymbolResolver:
             self.instruments.store.cursor()
             .execute(
                 "SELECT DISTINCT expiry FROM instruments WHERE dump_date = (SELECT max(dump_date) FROM "
-                "instruments) AND name = ? AND instrument_type IN ('CE', 'PE') AND expiry >= ? ORDER BY expiry",
+                "instruments) AND name = ? AND instrument_type IN ('CE', 'PE') AND expiry >= ? "
+                "ORDER BY expiry",
                 [self.underlying_name(underlying), today],
             )
             .fetchall()

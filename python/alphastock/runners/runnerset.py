@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from typing import Any, Protocol, cast
 
 from alphastock.events import TickBatch
@@ -27,7 +28,7 @@ from alphastock.runners.index import IndexRunner
 from alphastock.runners.options import OptionsRunner
 from alphastock.runners.polling import PollClock, QuotePoller
 from alphastock.runners.resolver import SymbolResolver
-from alphastock.ticks import TickStore
+from alphastock.ticks import Tick, TickStore
 
 log = logging.getLogger(__name__)
 NS_PER_SECOND = 1_000_000_000
@@ -36,11 +37,11 @@ NS_PER_SECOND = 1_000_000_000
 class RunnerBroker(Protocol):
     """The broker calls runners make: ``ohlc`` at start, ``quote`` while polling."""
 
-    async def ohlc(self, instruments: list[str]) -> dict[str, Ohlc]:
+    async def ohlc(self, instruments: Sequence[str]) -> dict[str, Ohlc]:
         """Day OHLC by ``EXCHANGE:TRADINGSYMBOL``."""
         ...
 
-    async def quote(self, instruments: list[str]) -> dict[str, Quote]:
+    async def quote(self, instruments: Sequence[str]) -> dict[str, Quote]:
         """Full quotes by ``EXCHANGE:TRADINGSYMBOL``."""
         ...
 
@@ -94,39 +95,73 @@ class RunnerSet:
         runners: list[Runner] = []
         if config.equity.enabled:
             eq = config.equity
-            runners.append(EquityRunner(hub, ticks, resolver, eq.symbols, mode=eq.mode, broker=broker, clock=clock))
+            runners.append(
+                EquityRunner(hub, ticks, resolver, eq.symbols, mode=eq.mode, broker=broker, clock=clock)
+            )
         if config.index.enabled:
             ix = config.index
-            runners.append(IndexRunner(hub, ticks, resolver, ix.symbols, mode=ix.mode, broker=broker, clock=clock))
+            runners.append(
+                IndexRunner(hub, ticks, resolver, ix.symbols, mode=ix.mode, broker=broker, clock=clock)
+            )
         if config.futures.enabled:
             fu = config.futures
             runners.append(
                 FuturesRunner(
-                    hub, ticks, resolver, fu.underlyings, exchange=fu.exchange, mode=fu.mode,
-                    spot_mode=fu.spot_mode, rollover_days=fu.rollover_days, calendar=calendar, clock=clock,
-                )  # fmt: skip
+                    hub,
+                    ticks,
+                    resolver,
+                    fu.underlyings,
+                    exchange=fu.exchange,
+                    mode=fu.mode,
+                    spot_mode=fu.spot_mode,
+                    rollover_days=fu.rollover_days,
+                    calendar=calendar,
+                    clock=clock,
+                )
             )
         if config.options.enabled:
             op = config.options
             runners.append(
                 OptionsRunner(
-                    hub, ticks, resolver, op.underlyings, strikes_each_side=op.strikes_each_side,
-                    expiries=op.expiries, snapshot_interval_s=op.snapshot_interval_s,
-                    recentre_strikes=op.recentre_strikes, rate=op.rate, forward_strikes=op.forward_strikes,
-                    mode=op.mode, spot_mode=op.spot_mode, publish=publish, clock=clock,
-                )  # fmt: skip
+                    hub,
+                    ticks,
+                    resolver,
+                    op.underlyings,
+                    strikes_each_side=op.strikes_each_side,
+                    expiries=op.expiries,
+                    snapshot_interval_s=op.snapshot_interval_s,
+                    recentre_strikes=op.recentre_strikes,
+                    rate=op.rate,
+                    forward_strikes=op.forward_strikes,
+                    mode=op.mode,
+                    spot_mode=op.spot_mode,
+                    publish=publish,
+                    clock=clock,
+                )
             )
         if config.commodity.enabled:
             co = config.commodity
             runners.append(
                 CommodityRunner(
-                    hub, ticks, resolver, co.underlyings, exchange=co.exchange, mode=co.mode,
-                    rollover_days=co.rollover_days, calendar=calendar, clock=clock,
-                )  # fmt: skip
+                    hub,
+                    ticks,
+                    resolver,
+                    co.underlyings,
+                    exchange=co.exchange,
+                    mode=co.mode,
+                    rollover_days=co.rollover_days,
+                    calendar=calendar,
+                    clock=clock,
+                )
             )
         sessions = {"NSE": config.nse_session, "MCX": config.mcx_session}
         bars = BarBuilder(
-            ticks, publish, intervals=config.bar_intervals, describe=resolver.describe, sessions=sessions, sink=sink
+            ticks,
+            publish,
+            intervals=config.bar_intervals,
+            describe=resolver.describe,
+            sessions=sessions,
+            sink=sink,
         )
         poller = None
         if config.poll.enabled and broker is not None:
@@ -149,7 +184,7 @@ class RunnerSet:
         for runner in self.runners:
             try:
                 await runner.initialize()
-            except Exception as exc:  # noqa: BLE001 - isolate runners from each other
+            except Exception as exc:
                 runner.error(f"initialize failed: {exc}")
                 log.exception("runner %s failed to initialize", runner.name)
 
@@ -158,7 +193,7 @@ class RunnerSet:
         for runner in self.runners:
             try:
                 await runner.start()
-            except Exception as exc:  # noqa: BLE001 - isolate runners from each other
+            except Exception as exc:
                 runner.error(f"start failed: {exc}")
                 log.exception("runner %s failed to start", runner.name)
         self.reroute()
@@ -189,7 +224,9 @@ class RunnerSet:
         if self._state != "running":
             return Health(self._state, "", metrics)
         if bad:
-            return Health("degraded", "; ".join(f"{n}: {h.detail or h.state}" for n, h in bad.items()), metrics)
+            return Health(
+                "degraded", "; ".join(f"{n}: {h.detail or h.state}" for n, h in bad.items()), metrics
+            )
         return Health("ok", "", metrics)
 
     # -- data ----------------------------------------------------------------------------------
@@ -224,16 +261,22 @@ class RunnerSet:
     def on_ticks(self, batch: TickBatch) -> None:
         """A TICK_BATCH: bars first, then each runner with its own tokens of the batch."""
         self.batches += 1
-        self.bars.on_ticks(batch)
-        per_runner: dict[int, tuple[Runner, list[int]]] = {}
+        # Each token's newest tick is read once, for the bars and for every runner holding it.
+        read = self.ticks.latest
+        latest = {t: tick for t in dict.fromkeys(batch.tokens.tolist()) if (tick := read(t)) is not None}
+        self.bars.on_ticks(batch, latest)
+        per_runner: dict[int, tuple[Runner, list[Tick]]] = {}
         routes = self._routes
-        for token in set(batch.tokens.tolist()):
+        for token, tick in latest.items():
             for runner in routes.get(token, ()):
-                per_runner.setdefault(id(runner), (runner, []))[1].append(token)
-        for runner, tokens in per_runner.values():
+                entry = per_runner.get(id(runner))
+                if entry is None:
+                    entry = per_runner[id(runner)] = (runner, [])
+                entry[1].append(tick)
+        for runner, ticks in per_runner.values():
             try:
-                runner.update_tokens(tokens)
-            except Exception as exc:  # noqa: BLE001 - one runner's bug must not starve the others
+                runner.apply(ticks)
+            except Exception as exc:
                 runner.error(f"update failed: {exc}")
 
     def on_feed_event(self, kind: str) -> None:
@@ -248,7 +291,7 @@ class RunnerSet:
         for runner in self.runners:
             try:
                 await runner.on_timer(now)
-            except Exception as exc:  # noqa: BLE001 - isolate runners from each other
+            except Exception as exc:
                 runner.error(f"timer failed: {exc}")
         self.reroute()
 
