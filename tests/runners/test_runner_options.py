@@ -192,3 +192,19 @@ def test_build_chain_round_trips_black76_prices() -> None:
     assert snap.atm_strike == 25600.0
     with pytest.raises(KeyError):
         snap.row(1.0)
+
+
+def test_expired_windows_roll_to_the_next_expiries(sim: SimServer, resolver: SymbolResolver) -> None:
+    clock, feed, ticks, events = FakeClock(sim_now_ns(sim)), RecordingFeed(), TickStore(8), []
+    runner = _runner(resolver, clock, feed, ticks, events)
+    nifty = runner.underlyings["NIFTY"]
+    expired = set(nifty.windows[0].tokens())
+    kept = nifty.windows[1]
+    clock.now += 2 * 86_400 * 10**9  # Wednesday 14 January: the 13th's weekly has expired
+    run(runner.on_timer(clock.now))
+    assert [w.expiry for w in nifty.windows] == [dt.date(2026, 1, 20), MONTHLY]
+    assert nifty.windows[0] is kept  # the live window is kept as it was
+    assert not expired & set(feed.modes)
+    assert all(feed.modes.get(t) == "full" for t in nifty.windows[1].tokens())
+    assert [w.expiry for w in runner.underlyings["BANKNIFTY"].windows] == [MONTHLY, dt.date(2026, 2, 24)]
+    assert {key[1] for key in runner.latest if key[0] == "NIFTY"} == {dt.date(2026, 1, 20), MONTHLY}

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 
+import numpy as np
+
 from alphastock.brokers.kite import KiteBroker
 from alphastock.config import load_config
-from alphastock.events import Event, EventType, TickBatch
+from alphastock.events import Bar, Event, EventType, TickBatch
 from alphastock.feeds.kite_ws import FeedEvent, KiteFeed
 from alphastock.runners.config import RunnersConfig
 from alphastock.runners.resolver import SymbolResolver
@@ -144,3 +146,51 @@ def test_with_the_real_kite_feed_on_the_simulator(sim: SimServer, resolver: Symb
     assert modes[779521] == "full"
     assert modes[264969] == "quote"
     assert len(modes) == 5 + 3 + 1
+
+
+def test_timer_loop_flushes_bars_and_feed_events_switch_the_poller(
+    sim: SimServer, broker: KiteBroker, resolver: SymbolResolver
+) -> None:
+    config = RunnersConfig.model_validate(
+        {
+            "equity": {"symbols": ["SBIN"]},
+            "index": {"enabled": False},
+            "futures": {"enabled": False},
+            "options": {"enabled": False},
+            "commodity": {"enabled": False},
+            "timer_interval_s": 20,
+        }
+    )
+    start = sim_now_ns(sim)
+    clock, feed, ticks = FakeClock(start), RecordingFeed(), TickStore(8)
+    events: list[Event[object]] = []
+    runners = RunnerSet.from_config(
+        config, resolver=resolver, feed=feed, ticks=ticks, broker=broker, publish=events.append, clock=clock
+    )
+    ticks.push(779521, start + 1_000_000_000, 851.0, volume=10)
+    ticks.push(779521, start + 2_000_000_000, 852.0, volume=30)
+
+    async def scenario() -> None:
+        await runners.initialize()
+        await runners.start()
+        runners.on_ticks(TickBatch(tokens=np.array([779521, 779521], dtype=np.int64)))  # two new ticks
+        async with asyncio.timeout(5):
+            while not any(e.type is EventType.BAR for e in events):
+                await asyncio.sleep(0)
+        runners.on_feed_event("disconnected")
+        assert runners.poller is not None
+        assert runners.poller.active
+        runners.on_feed_event("connected")
+        assert not runners.poller.active
+        await runners.stop()
+
+    run(scenario())
+    bar = next(e.payload for e in events if e.type is EventType.BAR)
+    assert bar == Bar(
+        token=779521, symbol="SBIN", interval="1m", start_ns=start, open=851.0, high=852.0, low=851.0,
+        close=852.0, volume=20.0, ticks=2, exchange="NSE", recv_ns=0,
+    )  # fmt: skip
+    # The timer slept in 20 s steps of the engine clock; the bar closed on the 09:16 pass.
+    assert clock.sleeps[:3] == [start + 20 * 10**9, start + 40 * 10**9, start + 60 * 10**9]
+    statuses = [e.payload.kind for e in events if e.type is EventType.FEED_STATUS]  # type: ignore[attr-defined]
+    assert statuses == ["polling", "streaming"]

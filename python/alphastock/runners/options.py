@@ -138,17 +138,43 @@ class OptionsRunner(Runner):
             und = Underlying(self.resolver.underlying_name(name), spot)
             tick = self.ticks.latest(spot.instrument_token)
             und.spot_last = tick.last_price if tick is not None else spot.last_price
-            for expiry in expiries:
-                chain = self.resolver.option_chain(name, expiry)
-                calls = {i.strike: i.instrument_token for i in chain if i.instrument_type == "CE"}
-                puts = {i.strike: i.instrument_token for i in chain if i.instrument_type == "PE"}
-                strikes = sorted(set(calls) | set(puts))
-                window = ChainWindow(und.name, expiry, strikes, calls, puts)
-                ref = und.spot_last if und.spot_last > 0 else strikes[len(strikes) // 2]
-                window.set_centre(window.nearest(ref), self.each_side)
-                und.windows.append(window)
+            und.windows = [self._window(und, expiry) for expiry in expiries]
             self.underlyings[und.name] = und
             self._spots[spot.instrument_token] = und
+
+    def _window(self, und: Underlying, expiry: dt.date) -> ChainWindow:
+        chain = self.resolver.option_chain(und.name, expiry)
+        calls = {i.strike: i.instrument_token for i in chain if i.instrument_type == "CE"}
+        puts = {i.strike: i.instrument_token for i in chain if i.instrument_type == "PE"}
+        strikes = sorted(set(calls) | set(puts))
+        window = ChainWindow(und.name, expiry, strikes, calls, puts)
+        ref = und.spot_last if und.spot_last > 0 else strikes[len(strikes) // 2]
+        window.set_centre(window.nearest(ref), self.each_side)
+        return window
+
+    async def roll_expiries(self, now_ns: int) -> list[tuple[str, dt.date]]:
+        """Replace expired windows (expiry before today, IST) by the next listed expiries.
+
+        Reads the instruments table (DuckDB): runs from the timer, at most once per day per underlying.
+        Returns the (underlying, expiry) windows dropped.
+        """
+        today = ist_date(now_ns)
+        dropped: list[tuple[str, dt.date]] = []
+        for und in self.underlyings.values():
+            if not und.windows or und.windows[0].expiry >= today:
+                continue
+            old = {t for w in und.windows for t in w.tokens()}
+            keep = {w.expiry: w for w in und.windows if w.expiry >= today}
+            expiries = self.resolver.option_expiries(und.name, today, self.expiry_count)
+            dropped += [(und.name, w.expiry) for w in und.windows if w.expiry < today]
+            und.windows = [keep.get(e) or self._window(und, e) for e in expiries]
+            new = {t for w in und.windows for t in w.tokens()}
+            await self._hold(sorted(new - old), self.mode)
+            await self._release(sorted(old - new))
+            for key in [k for k in self.latest if k[0] == und.name and k[1] < today]:
+                del self.latest[key]
+            log.info("%s: %s expiries now %s", self.name, und.name, [e.isoformat() for e in expiries])
+        return dropped
 
     async def start(self) -> None:
         """Subscribe the spots (``spot_mode``) and every window's options (``mode``)."""
@@ -172,7 +198,8 @@ class OptionsRunner(Runner):
                     und.spot_last = tick.last_price
 
     async def on_timer(self, now_ns: int) -> None:
-        """Re-centre windows that drifted; snapshot every chain when the interval is up."""
+        """Roll expired windows, re-centre drifted ones; snapshot every chain when the interval is up."""
+        await self.roll_expiries(now_ns)
         await self.recentre()
         if now_ns >= self.next_snapshot_ns:
             self.snapshot_all(now_ns)
