@@ -140,3 +140,12 @@ def test_commodity_runner_mcx_futures(resolver: SymbolResolver) -> None:
         ("CRUDEOIL26JANFUT", "CRUDEOIL26FEBFUT"),
         ("GOLDM26JANFUT", "GOLDM26FEBFUT"),
     ]
+
+
+def test_a_dump_with_only_expired_futures_degrades(resolver: SymbolResolver) -> None:
+    clock, feed, ticks = FakeClock(ist(2026, 6, 1)), RecordingFeed(), TickStore(8)
+    runner = make_runner(resolver, clock, feed, ticks)
+    assert runner.states == {}
+    assert feed.modes == {}
+    assert runner.health().state == "degraded"
+    assert "expired before 2026-06-01" in runner.health().detail

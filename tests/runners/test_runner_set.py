@@ -78,7 +78,7 @@ def test_default_config_builds_every_runner(
     assert runners.health().state == "stopped"
 
 
-def test_a_bad_symbol_degrades_one_runner_only(broker: KiteBroker, resolver: SymbolResolver) -> None:
+def test_a_bad_symbol_degrades_one_runner_only(sim: SimServer, resolver: SymbolResolver) -> None:
     config = RunnersConfig.model_validate(
         {
             "equity": {"symbols": ["SBIN", "SBINN"]},
@@ -87,7 +87,8 @@ def test_a_bad_symbol_degrades_one_runner_only(broker: KiteBroker, resolver: Sym
         }
     )
     feed, ticks = RecordingFeed(), TickStore(8)
-    runners = RunnerSet.from_config(config, resolver=resolver, feed=feed, ticks=ticks)
+    clock = FakeClock(sim_now_ns(sim))
+    runners = RunnerSet.from_config(config, resolver=resolver, feed=feed, ticks=ticks, clock=clock)
 
     async def scenario() -> None:
         await runners.initialize()

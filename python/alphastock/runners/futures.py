@@ -147,6 +147,11 @@ class FuturesRunner(Runner):
             except UnknownSymbolError as exc:
                 self.error(str(exc))
                 continue
+            if all(c.expiry is None or c.expiry < today for c in contracts):
+                self.error(
+                    f"every listed {underlying} future expired before {today}: refresh the instruments"
+                )
+                continue
             state = FutureState(underlying, self.pick(contracts, today), spot, contracts=contracts)
             self.states[underlying] = state
         self._index()

@@ -17,7 +17,7 @@ import difflib
 from collections.abc import Mapping
 from typing import Any
 
-from alphastock.brokers.kite.instruments import InstrumentStore
+from alphastock.brokers.kite.instruments import InstrumentStore, today_ist
 from alphastock.errors import AlphaStockError
 from alphastock.models import Instrument
 
@@ -132,7 +132,7 @@ class SymbolResolver:
                 return inst
         futures = self.futures(self.underlying_name(text), exchange)
         if futures:
-            day = today or dt.date.today()
+            day = today or today_ist()
             live = [f for f in futures if f.expiry is not None and f.expiry >= day]
             return (live or futures)[0]
         where = f" on {exchange}" if exchange else ""
