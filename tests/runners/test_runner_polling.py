@@ -118,3 +118,33 @@ def test_quotes_from_the_simulator_land_in_the_tick_store(sim: SimServer, broker
     nifty = store.latest(256265)
     assert nifty is not None
     assert 20000 < nifty.last_price < 30000
+
+
+class FlakyQuotes(FakeQuotes):
+    """Fails its second call (like an HTTP 429), then answers again."""
+
+    async def quote(self, instruments: Sequence[str]) -> dict[str, Quote]:
+        if len(self.calls) == 1:
+            self.calls.append((self.clock.now, -1))
+            raise ConnectionError("Too many requests")
+        return await super().quote(instruments)
+
+
+def test_a_failed_poll_is_counted_paced_and_retried() -> None:
+    clock = FakeClock(1_700_000_000 * NS)
+    broker, store = FlakyQuotes(clock), TickStore(64)
+    poller = QuotePoller(broker, store, lambda: {1: "NSE:1"}, clock=clock)
+
+    async def scenario() -> None:
+        poller.start()
+        async with asyncio.timeout(5):
+            while len(broker.calls) < 4:
+                await asyncio.sleep(0)
+        await poller.close()
+
+    run(scenario())
+    assert [n for _, n in broker.calls[:4]] == [1, -1, 1, 1]
+    stamps = [t for t, _ in broker.calls]
+    assert all(b - a >= NS for a, b in itertools.pairwise(stamps))
+    assert poller.errors == 1
+    assert store.len(1) == len(broker.calls) - 1

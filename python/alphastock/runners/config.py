@@ -82,7 +82,6 @@ class OptionsRunnerConfig(_Section):
         3, ge=1, description="re-centre the window when ATM is more than this many strikes off its centre"
     )
     rate: float = Field(0.065, description="risk-free rate for parity, IV and greeks (continuous)")
-    forward_strikes: int = Field(5, ge=1, description="near-the-money strikes voting on the parity forward")
     mode: Mode = "full"
     spot_mode: Mode = "quote"
 

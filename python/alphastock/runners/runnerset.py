@@ -89,8 +89,13 @@ class RunnerSet:
         clock: Clock | None = None,
         calendar: TradingCalendar | None = None,
         sink: BarSink | None = None,
+        forward_strikes: int = 5,
     ) -> RunnerSet:
-        """Build the enabled runners of ``config`` on one feed (``publish`` gets BAR/CHAIN/... events)."""
+        """Build the enabled runners of ``config`` on one feed (``publish`` gets BAR/CHAIN/... events).
+
+        ``forward_strikes`` is the top-level ``options.forward_strikes`` setting (strikes voting on
+        the parity forward); ``sink`` (the store's BatchWriter) also receives closed bars.
+        """
         hub = FeedHub(feed)
         runners: list[Runner] = []
         if config.equity.enabled:
@@ -132,7 +137,7 @@ class RunnerSet:
                     snapshot_interval_s=op.snapshot_interval_s,
                     recentre_strikes=op.recentre_strikes,
                     rate=op.rate,
-                    forward_strikes=op.forward_strikes,
+                    forward_strikes=forward_strikes,
                     mode=op.mode,
                     spot_mode=op.spot_mode,
                     publish=publish,
