@@ -9,7 +9,7 @@ import numpy as np
 
 from alphastock.brokers.kite import KiteBroker
 from alphastock.config import load_config
-from alphastock.events import Bar, Event, EventType, TickBatch
+from alphastock.events import Bar, Event, EventType, FeedStatus, TickBatch
 from alphastock.feeds.kite_ws import FeedEvent, KiteFeed
 from alphastock.runners.config import RunnersConfig
 from alphastock.runners.resolver import SymbolResolver
@@ -50,7 +50,7 @@ def test_default_config_builds_every_runner(
     run(runners.poller.poll_once())  # the REST path fills the store and publishes a TICK_BATCH
     batch = next(e.payload for e in events if e.type is EventType.TICK_BATCH)
     assert isinstance(batch, TickBatch)
-    runners.on_ticks(batch)
+    runners.handle(Event(EventType.TICK_BATCH, batch, 0))
     run(runners.on_timer(clock.now))
     view = runners.snapshot()
     json.dumps(view)  # JSON-friendly
@@ -178,8 +178,10 @@ def test_timer_loop_flushes_bars_and_feed_events_switch_the_poller(
         async with asyncio.timeout(5):
             while not any(e.type is EventType.BAR for e in events):
                 await asyncio.sleep(0)
-        runners.on_feed_event("disconnected")
+        runners.handle(Event(EventType.FEED_STATUS, FeedStatus("disconnected"), 0))
         assert runners.poller is not None
+        assert runners.poller.active
+        runners.handle(Event(EventType.FEED_STATUS, FeedStatus("polling"), 0))  # its own: ignored
         assert runners.poller.active
         runners.on_feed_event("connected")
         assert not runners.poller.active

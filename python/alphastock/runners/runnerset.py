@@ -16,7 +16,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any, Protocol, cast
 
-from alphastock.events import TickBatch
+from alphastock.events import Event, EventType, FeedStatus, TickBatch
 from alphastock.models import Ohlc, Quote
 from alphastock.runners.bars import BarBuilder, BarSink
 from alphastock.runners.base import Clock, Feed, FeedHub, Health, Publish, Runner, WallClock
@@ -283,6 +283,18 @@ class RunnerSet:
                 runner.apply(ticks)
             except Exception as exc:
                 runner.error(f"update failed: {exc}")
+
+    def handle(self, event: Event[Any]) -> None:
+        """A bus handler: TICK_BATCH -> :meth:`on_ticks`; FEED_STATUS -> :meth:`on_feed_event`.
+
+        Subscribe it to ``(TICK_BATCH, FEED_STATUS)``; the poller's own ``polling``/``streaming``
+        statuses are ignored here, and other event types are ignored.
+        """
+        payload = event.payload
+        if event.type is EventType.TICK_BATCH and isinstance(payload, TickBatch):
+            self.on_ticks(payload)
+        elif event.type is EventType.FEED_STATUS and isinstance(payload, FeedStatus):
+            self.on_feed_event(payload.kind)
 
     def on_feed_event(self, kind: str) -> None:
         """Feed events (``connected``, ``disconnected``, ``stale``, ``fresh``) switch the poller."""
