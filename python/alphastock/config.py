@@ -26,6 +26,7 @@ from alphastock.calendar import CalendarConfig
 from alphastock.errors import ConfigError
 from alphastock.options.strikes import StrikeFilters, StrikeWeights
 from alphastock.risk.limits import Limits
+from alphastock.runners.config import RunnersConfig
 from alphastock.strategies.config import StrategiesConfig
 
 ENV_PREFIX = "ALPHASTOCK__"
@@ -69,6 +70,7 @@ class AlphaStockConfig(BaseModel):
     paper: PaperSettings = PaperSettings()
     calendar: CalendarConfig = CalendarConfig()
     strategies: StrategiesConfig = StrategiesConfig()
+    runners: RunnersConfig = RunnersConfig()
 
     def paper_settings(self) -> PaperSettings:
         """The ``paper`` section for a PaperBroker, with the ``charges`` section filled in when

@@ -1,0 +1,226 @@
+"""What every runner shares: health, the clock it reads, the one feed, and the runner base class.
+
+A runner is an engine component (``name``, ``async initialize/start/stop``, ``health()``).
+Runners share ONE feed through :class:`FeedHub`, which keeps each token in the
+richest mode any runner asked for (ltp < quote < full) and unsubscribes a token only
+when no runner holds it any more.
+
+Units: prices rupees, quantities units, times UTC epoch ns.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from alphastock.events import Event, TickBatch
+from alphastock.ticks import Tick, TickStore
+
+log = logging.getLogger(__name__)
+
+MODE_RANK = {"ltp": 0, "quote": 1, "full": 2}
+"""Feed modes by how much they carry."""
+
+Publish = Callable[[Event[Any]], object]
+"""Where runners hand their events (e.g. ``bus.publish_nowait``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """A component's health: ``state`` is ``ok``, ``degraded``, ``failed``, ``starting`` or ``stopped``."""
+
+    state: str
+    detail: str = ""
+    metrics: Mapping[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """The engine clock as runners use it: ``now_ns()`` is UTC epoch ns."""
+
+    def now_ns(self) -> int:
+        """Now, UTC epoch ns."""
+        ...
+
+
+class WallClock:
+    """The wall clock (used when no engine clock is given)."""
+
+    def now_ns(self) -> int:
+        """Now, UTC epoch ns."""
+        return time.time_ns()
+
+
+class Feed(Protocol):
+    """What runners need of a feed (a :class:`~alphastock.feeds.kite_ws.KiteFeed`)."""
+
+    stale: bool
+
+    async def subscribe(self, tokens: Iterable[int], mode: str = "full") -> None:
+        """Subscribe (or change the mode of) ``tokens``."""
+        ...
+
+    async def unsubscribe(self, tokens: Iterable[int]) -> None:
+        """Stop ``tokens``."""
+        ...
+
+    def status(self) -> dict[str, Any]:
+        """Counters."""
+        ...
+
+
+class FeedHub:
+    """One feed shared by many runners: per token the richest requested mode, reference-counted."""
+
+    def __init__(self, feed: Feed) -> None:
+        self.feed = feed
+        self._holders: dict[int, dict[str, str]] = {}
+        self._modes: dict[int, str] = {}
+
+    def modes(self) -> dict[int, str]:
+        """Token -> effective mode sent to the feed."""
+        return dict(self._modes)
+
+    def holders(self, token: int) -> dict[str, str]:
+        """Runner name -> mode it asked for ``token``."""
+        return dict(self._holders.get(token, {}))
+
+    async def subscribe(self, owner: str, tokens: Iterable[int], mode: str) -> None:
+        """``owner`` wants ``tokens`` in ``mode``; the feed is told only of effective changes."""
+        if mode not in MODE_RANK:
+            raise ValueError(f"mode must be one of {sorted(MODE_RANK)}, got {mode!r}")
+        changed: dict[str, list[int]] = {}
+        for token in dict.fromkeys(int(t) for t in tokens):
+            holders = self._holders.setdefault(token, {})
+            holders[owner] = mode
+            best = max(holders.values(), key=MODE_RANK.__getitem__)
+            if self._modes.get(token) != best:
+                self._modes[token] = best
+                changed.setdefault(best, []).append(token)
+        for new_mode, group in changed.items():
+            await self.feed.subscribe(group, new_mode)
+
+    async def unsubscribe(self, owner: str, tokens: Iterable[int]) -> None:
+        """``owner`` no longer wants ``tokens``; dropped from the feed when nobody holds them."""
+        gone: list[int] = []
+        downgraded: dict[str, list[int]] = {}
+        for token in dict.fromkeys(int(t) for t in tokens):
+            holders = self._holders.get(token)
+            if not holders or owner not in holders:
+                continue
+            del holders[owner]
+            if not holders:
+                del self._holders[token]
+                del self._modes[token]
+                gone.append(token)
+                continue
+            best = max(holders.values(), key=MODE_RANK.__getitem__)
+            if best != self._modes[token]:
+                self._modes[token] = best
+                downgraded.setdefault(best, []).append(token)
+        if gone:
+            await self.feed.unsubscribe(gone)
+        for new_mode, group in downgraded.items():
+            await self.feed.subscribe(group, new_mode)
+
+
+class Runner:
+    """Base of the asset-class runners: a component following some instruments on the shared feed.
+
+    Subclasses resolve their instruments in :meth:`initialize` (an unresolvable symbol is
+    recorded in :attr:`errors` and makes the runner *degraded*, never stops the others),
+    subscribe in :meth:`start` through :attr:`hub`, and update their derived data in
+    :meth:`update_tokens` (tokens just stored in the TickStore).
+    """
+
+    name: str = "runner"
+
+    def __init__(self, hub: FeedHub, ticks: TickStore, *, clock: Clock | None = None) -> None:
+        self.hub = hub
+        self.ticks = ticks
+        self.clock: Clock = clock or WallClock()
+        self.errors: list[str] = []
+        """Problems found (unknown symbols ...), newest last."""
+        self.subscribed: dict[int, str] = {}
+        """Token -> mode this runner holds on the feed."""
+        self.updates = 0
+        """Tokens processed by :meth:`update_tokens`."""
+        self._state = "stopped"
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    async def initialize(self) -> None:
+        """Resolve instruments (no feed traffic)."""
+        self._state = "starting"
+
+    async def start(self) -> None:
+        """Subscribe what was resolved."""
+        self._state = "running"
+
+    async def stop(self) -> None:
+        """Release this runner's subscriptions."""
+        if self.subscribed:
+            await self.hub.unsubscribe(self.name, list(self.subscribed))
+            self.subscribed.clear()
+        self._state = "stopped"
+
+    async def _hold(self, tokens: Iterable[int], mode: str) -> None:
+        group = [int(t) for t in tokens]
+        if group:
+            await self.hub.subscribe(self.name, group, mode)
+            for token in group:
+                self.subscribed[token] = mode
+
+    async def _release(self, tokens: Iterable[int]) -> None:
+        group = [int(t) for t in tokens if int(t) in self.subscribed]
+        if group:
+            await self.hub.unsubscribe(self.name, group)
+            for token in group:
+                del self.subscribed[token]
+
+    def error(self, message: str) -> None:
+        """Record (and log) a problem that degrades this runner."""
+        log.warning("%s: %s", self.name, message)
+        self.errors.append(message)
+
+    def health(self) -> Health:
+        """``ok`` when running without errors; ``degraded`` with the errors as detail."""
+        metrics = {"subscribed": len(self.subscribed), "updates": self.updates, "errors": len(self.errors)}
+        if self._state == "running" and self.errors:
+            return Health("degraded", "; ".join(self.errors[-3:]), metrics)
+        state = "ok" if self._state == "running" else self._state
+        return Health(state, "", metrics)
+
+    # -- data ----------------------------------------------------------------------------------
+    def tokens(self) -> list[int]:
+        """Tokens this runner follows."""
+        return list(self.subscribed)
+
+    def on_ticks(self, batch: TickBatch) -> None:
+        """Update from a TICK_BATCH: the batch's tokens that are this runner's."""
+        mine = [t for t in dict.fromkeys(batch.tokens.tolist()) if t in self.subscribed]
+        if mine:
+            self.update_tokens(mine)
+
+    def update_tokens(self, tokens: list[int]) -> None:
+        """Refresh derived data of ``tokens`` (each subscribed by this runner) from the TickStore."""
+        self.updates += len(tokens)
+
+    def apply(self, ticks: list[Tick]) -> None:
+        """Refresh derived data from newest ticks already read (the RunnerSet reads each token once).
+
+        Default: :meth:`update_tokens` of their tokens; runners on the hot path override it.
+        """
+        self.update_tokens([t.token for t in ticks])
+
+    async def on_timer(self, now_ns: int) -> None:
+        """Periodic work at ``now_ns`` (engine clock): snapshots, rollover checks. Default: none."""
+
+    def snapshot(self) -> dict[str, Any]:
+        """JSON-friendly summary for the live view: ``{"rows": [...]}`` plus runner extras."""
+        return {"rows": []}
+
+
+__all__ = ["MODE_RANK", "Clock", "Feed", "FeedHub", "Health", "Publish", "Runner", "WallClock"]
