@@ -21,7 +21,9 @@ class EmbeddedSimConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    speed: float = Field(1.0, gt=0, le=3600, description="simulated seconds per wall second")
+    speed: float = Field(
+        10.0, gt=0, le=3600, description="simulated seconds per wall second (10: a session in 38 min)"
+    )
     seed: int = Field(42, description="market model seed: same seed, same prices")
     frame_interval_s: float = Field(0.1, gt=0, description="wall seconds between tick frames")
 

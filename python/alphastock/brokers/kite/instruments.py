@@ -132,6 +132,14 @@ class InstrumentStore:
         )
         return [Instrument.from_kite(row) for row in table.to_pylist()]
 
+    def all_instruments(
+        self, exchange: str | None = None, *, dump_date: dt.date | None = None
+    ) -> list[Instrument]:
+        """Every instrument of the dump (of one ``exchange`` when given), by token."""
+        if exchange is None:
+            return self._rows("TRUE", [], dump_date, "ORDER BY instrument_token")
+        return self._rows("exchange = ?", [exchange], dump_date, "ORDER BY instrument_token")
+
     def instrument(
         self, exchange: str, tradingsymbol: str, *, dump_date: dt.date | None = None
     ) -> Instrument:

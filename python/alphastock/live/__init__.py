@@ -1,0 +1,1 @@
+"""``alphastock live``: the engine wired for the embedded simulator, paper or a real account."""

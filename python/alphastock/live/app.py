@@ -1,0 +1,424 @@
+"""The trading application: every part of the engine built from configuration and wired on one loop.
+
+Data: KiteFeed → TickStore (Rust) → TICK_BATCH → runners (bars, derived data) →
+BAR/CHAIN → strategies → signals → SignalManager (journal, then DuckDB) →
+DirectExecutor (sizing, RiskEngine.check) → OMS → broker. Order updates come
+back through the feed (Kite's WebSocket order messages) or the PaperBroker's
+stream and become ORDER_*/FILL/POSITION_* events. Live, paper and simulator
+runs differ only in the clock, the feed's address and the broker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import datetime as dt
+import logging
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+from alphastock import __version__
+from alphastock.brokers.base import Broker
+from alphastock.brokers.kite import KiteBroker
+from alphastock.brokers.kite.instruments import InstrumentStore
+from alphastock.brokers.paper import PaperBroker
+from alphastock.brokers.paper.market import TickStoreMarket
+from alphastock.bus import EventBus, conflate_tick_batches
+from alphastock.calendar import MarketCalendar
+from alphastock.clock import Clock, LiveClock
+from alphastock.config import AlphaStockConfig, as_plain_data
+from alphastock.engine import Engine
+from alphastock.events import Event, EventType, OrderSnapshot, Priority, SessionPhaseChange
+from alphastock.execution.direct import DirectExecutor
+from alphastock.execution.exits import ExitMonitor
+from alphastock.execution.oms import OMS
+from alphastock.execution.persist import StoreWriter, replay
+from alphastock.execution.portfolio import Portfolio
+from alphastock.feeds.kite_ws import KiteFeed
+from alphastock.live.components import FeedComponent, StrategyComponent, WriterComponent, history_bars
+from alphastock.live.connect import Connection
+from alphastock.live.reconcile import reconcile
+from alphastock.live.safety import RunMode
+from alphastock.live.simclock import ScaledClock
+from alphastock.live.snapshot import LiveSnapshot, OrderRow, PositionRow, SignalRow
+from alphastock.live.summary import Reconciliation, SessionSummary
+from alphastock.models import IST
+from alphastock.risk import RiskEngine, TradingState
+from alphastock.runners.resolver import SymbolResolver
+from alphastock.runners.runnerset import RunnerSet
+from alphastock.scheduler import Scheduler, end_of_day_report_job, token_expiry_warning_job
+from alphastock.session import SessionWatcher
+from alphastock.signals.journal import Journal
+from alphastock.signals.manager import SignalManager
+from alphastock.store import Store
+from alphastock.strategies.manager import StrategyManager
+from alphastock.ticks import TickStore
+
+log = logging.getLogger(__name__)
+
+TICK_CAPACITY = 4096
+"""Ticks kept per instrument in the TickStore ring."""
+
+
+class TradingApp:
+    """One run of the engine (see the module docstring). Build with :meth:`build`, then :meth:`start`."""
+
+    def __init__(
+        self,
+        config: AlphaStockConfig,
+        conn: Connection,
+        store: Store,
+        *,
+        data_dir: Path,
+        session_id: str,
+    ) -> None:
+        self.config = config
+        self.conn = conn
+        self.mode = conn.mode
+        self.store = store
+        self.data_dir = data_dir
+        self.session_id = session_id
+        self.journal_path = data_dir / "journal" / "journal.jsonl"
+        self.started_wall = time.monotonic()
+        self.first_clock_ns = 0
+        self.recent_signals: collections.deque[Any] = collections.deque(maxlen=config.live.view_rows)
+        self.recent_orders: dict[str, OrderSnapshot] = {}
+        self.fills = 0
+        self.risk_rejections = 0
+        self.session_phase = "?"
+        self.notes: list[str] = []
+
+    # ------------------------------------------------------------------------------------ building
+
+    def _clock(self) -> Clock:
+        if self.conn.sim is not None:
+            sim = self.conn.sim
+            return ScaledClock(sim.clock_origin_wall_ns, sim.clock_origin_sim_ns, sim.speed)
+        return LiveClock()
+
+    async def build(self) -> None:
+        """Create every part; downloads the instruments dump (once per trading day) and replays the journal."""
+        cfg = self.config
+        self.clock = self._clock()
+        self.first_clock_ns = self.clock.now_ns()
+        self.calendar = MarketCalendar.from_config(cfg)
+        self.bus = EventBus(queue_size=4096)
+        self.engine = Engine(self.bus, self.clock, name=f"alphastock-{self.mode.value}")
+        self.ticks = TickStore(TICK_CAPACITY)
+        token = self.conn.access_token.reveal()
+        self.data_broker = KiteBroker(self.conn.api_key, token, root=self.conn.rest_root)
+        self.instruments = InstrumentStore(self.store, cfg.instruments.freeze_quantities)
+        today = dt.datetime.fromtimestamp(self.first_clock_ns / 1e9, IST).date()
+        await self.instruments.refresh(self.data_broker, today=today)
+        self.data_broker.freeze_lookup = self.instruments.freeze_lookup
+        self.resolver = SymbolResolver(self.instruments, cfg.runners.aliases)
+        self.risk = RiskEngine(cfg.risk)
+        self.broker: Broker = self.data_broker
+        if self.mode is RunMode.PAPER:
+            self.broker = PaperBroker(
+                TickStoreMarket(self.ticks), cfg.paper_settings(), clock=self.clock.now_ns,
+                instruments=self.instruments.all_instruments(),
+            )  # fmt: skip
+        self.feed = KiteFeed(
+            self.conn.api_key, token, self.ticks, url=self.conn.ws_url, time_ns=self.clock.now_ns,
+        )  # fmt: skip
+        on_update = self.data_broker.publish_order_update if self.broker is self.data_broker else None
+        self.feed_component = FeedComponent(
+            self.feed, self.bus, self.risk, ticks_meter=self.engine.meter("ticks"), on_order_update=on_update
+        )
+        # Persistence: the journal is the durability point, DuckDB follows on the writer thread.
+        self.journal = Journal(self.journal_path, fsync=cfg.execution.journal_fsync)
+        replayed = replay(self.journal_path, self.store)
+        if replayed.inserted:
+            self.notes.append(f"replayed {replayed.inserted} journal records into DuckDB")
+        self.writer = StoreWriter(self.store)
+        self.signals = SignalManager(
+            self.journal, self.writer, self.bus, self.clock, signal_ttl_s=cfg.execution.signal_ttl_s
+        )
+        self.oms = OMS(
+            self.broker, self.journal, self.writer, self.bus, self.clock,
+            reconcile_interval_s=cfg.execution.reconcile_interval_s, recorder=self.engine.latency,
+        )  # fmt: skip
+        self.portfolio = Portfolio(
+            self.bus, writer=self.writer, risk=self.risk, ticks=self.ticks, clock=self.clock
+        )
+        self.executor = DirectExecutor(
+            self.signals,
+            self.oms,
+            self.risk,
+            self.portfolio,
+            self.instruments,
+            cfg.execution,
+            ticks=self.ticks,
+        )
+        self.exits = ExitMonitor(self.executor, self.ticks, enabled=cfg.execution.exits_enabled)
+        self.runners = RunnerSet.from_config(
+            cfg.runners, resolver=self.resolver, feed=self.feed, ticks=self.ticks, broker=self.data_broker,
+            publish=self.bus.publish_nowait, clock=self.clock, calendar=self.calendar,
+            forward_strikes=cfg.options.forward_strikes,
+        )  # fmt: skip
+        self.strategy_manager = StrategyManager.from_config(cfg.strategies, instruments=self.instruments)
+        self.strategies = StrategyComponent(
+            self.strategy_manager, self.signals.submit, self.clock,
+            bars_meter=self.engine.meter("bars"), signals_meter=self.engine.meter("signals"),
+        )  # fmt: skip
+        self.session = SessionWatcher(self.clock, self.calendar, self.bus, exchanges=("NSE", "MCX"))
+        self.scheduler = Scheduler(self.clock, self.calendar, self.bus)
+        self.scheduler.add(end_of_day_report_job(self._end_of_day_report))
+        if self.mode is not RunMode.SIM:
+            self.scheduler.add(token_expiry_warning_job(self._token_expiry_ns, self._warn_token))
+        self._subscribe()
+        for component in (
+            WriterComponent(self.writer), self.signals, self.oms, self.portfolio, self.feed_component,
+            self.runners, self.strategies, self.session, self.scheduler,
+        ):  # fmt: skip
+            self.engine.add(component)
+
+    def _subscribe(self) -> None:
+        bus = self.bus
+        ticks = (EventType.TICK_BATCH, EventType.FEED_STATUS)
+        bus.subscribe(ticks, self.runners.handle, priority=Priority.HIGH, name="runners",
+                      conflate=conflate_tick_batches)  # fmt: skip
+        bus.subscribe(EventType.TICK_BATCH, self.exits.on_event, priority=Priority.HIGH, name="exits",
+                      conflate=conflate_tick_batches)  # fmt: skip
+        bus.subscribe(
+            (EventType.BAR, EventType.CHAIN, EventType.FILL), self.strategies.handle, name="strategies"
+        )
+        bus.subscribe(EventType.FILL, self.portfolio.on_event, priority=Priority.HIGH, name="portfolio")
+        watched = (
+            EventType.SIGNAL_GENERATED, EventType.SIGNAL_UPDATED, EventType.ORDER_SUBMITTED,
+            EventType.ORDER_ACCEPTED, EventType.ORDER_UPDATED, EventType.ORDER_FILLED,
+            EventType.ORDER_CANCELLED, EventType.ORDER_REJECTED, EventType.FILL, EventType.RISK_REJECTED,
+            EventType.SESSION,
+        )  # fmt: skip
+        bus.subscribe(watched, self._observe, priority=Priority.LOW, name="view")
+
+    def _observe(self, event: Event[Any]) -> None:
+        payload = event.payload
+        if event.type in (EventType.SIGNAL_GENERATED, EventType.SIGNAL_UPDATED):
+            self.recent_signals.append(payload)
+        elif isinstance(payload, OrderSnapshot):
+            self.recent_orders[payload.key] = payload
+            if len(self.recent_orders) > 200:
+                self.recent_orders.pop(next(iter(self.recent_orders)))
+        elif event.type is EventType.FILL:
+            self.fills += 1
+        elif event.type is EventType.RISK_REJECTED:
+            self.risk_rejections += 1
+        elif isinstance(payload, SessionPhaseChange) and payload.exchange == "NSE":
+            self.session_phase = payload.phase.value
+
+    # ------------------------------------------------------------------------------------ running
+
+    async def start(self) -> None:
+        """Start the engine, warm the strategies up on history, sync cash with the broker."""
+        await self.engine.start()
+        await self._sync_cash()
+        try:
+            bars = await history_bars(
+                self.data_broker,
+                self.resolver,
+                sorted(self.strategy_manager.subscriptions()),
+                self.clock.now_ns(),
+            )
+            fed = self.strategies.warm_up(bars)
+            log.info("strategies warmed up on %d historical bars", fed)
+        except Exception:  # warm-up is an optimisation; live bars still come
+            log.exception("strategy warm-up failed")
+
+    async def _sync_cash(self) -> None:
+        try:
+            margins = await self.broker.margins("equity")
+            available = getattr(margins, "net", None)
+            if isinstance(available, int | float) and math.isfinite(available):
+                self.risk.set_cash(float(available))
+        except Exception as exc:  # risk keeps its configured view; logged for the operator
+            log.warning("could not read margins from the broker: %s", exc)
+
+    def _token_expiry_ns(self) -> int | None:
+        from alphastock.auth.session import next_expiry
+
+        return int(next_expiry(dt.datetime.now(IST)).timestamp() * 1e9)
+
+    def _warn_token(self, expires_at_ns: int, seconds_left: float) -> None:
+        note = f"Kite token expires in {seconds_left / 60:.0f} min: run `alphastock login` before 06:00 IST"
+        self.notes.append(note)
+        log.warning(note)
+
+    def _end_of_day_report(self) -> None:
+        log.info("end of day: %s", self.oms.summary())
+
+    # ------------------------------------------------------------------------------------ views
+
+    def snapshot(self) -> LiveSnapshot:
+        """The engine now, for the live view (built on the loop)."""
+        status = self.engine.status()
+        latency = status.latency.get("tick_to_submit", {})
+        positions = tuple(
+            PositionRow(
+                p.symbol, p.product, p.quantity, p.average_price, p.last_price, p.realised, p.unrealised
+            )
+            for p in self.portfolio.positions()
+        )
+        signals = tuple(
+            SignalRow(
+                s.ts_ns,
+                s.strategy,
+                s.symbol,
+                s.action.value,
+                s.entry,
+                s.stop_loss,
+                s.target,
+                s.confidence,
+                s.status.value,
+            )  # fmt: skip
+            for s in reversed(self.recent_signals)
+        )
+        orders = tuple(
+            OrderRow(
+                o.ts_ns,
+                o.key,
+                o.symbol,
+                o.side,
+                o.quantity,
+                o.filled_quantity,
+                o.average_price,
+                o.state,
+                o.message,
+            )  # fmt: skip
+            for o in list(reversed(self.recent_orders.values()))[: self.config.live.view_rows]
+        )
+        realised = sum(p.realised for p in positions)
+        unrealised = sum(p.unrealised for p in positions)
+        errors = sum(status.errors.values())
+        notes = tuple(self.notes[-3:]) + tuple(
+            f"{name}: {h.state} {h.detail}"
+            for name, h in status.components.items()
+            if h.state in ("degraded", "failed")
+        )
+        return LiveSnapshot(
+            mode=self.mode.value, clock_ns=self.clock.now_ns(), uptime_s=status.uptime_s,
+            feed=self.feed_component.state, ticks_per_s=status.rates.get("ticks", 0.0),
+            ticks_total=self.feed_component.ticks_total, session_phase=self.session_phase,
+            risk_state=str(self.risk.state), risk_reason=str(self.risk.state_reason or ""),
+            day_pnl=float(self.risk.day_pnl), realised=realised, unrealised=unrealised,
+            drawdown=float(self.risk.drawdown), orders_today=len(self.oms.orders()),
+            signals_total=self.signals.stats.generated, fills_total=self.fills, rejections=self.risk_rejections,
+            errors=errors, latency_p50_us=latency.get("p50", math.nan), latency_p99_us=latency.get("p99", math.nan),
+            positions=positions, signals=signals, orders=orders, notes=notes,
+        )  # fmt: skip
+
+    def status_line(self) -> str:
+        """One line for headless runs."""
+        snap = self.snapshot()
+        return (
+            f"{dt.datetime.fromtimestamp(snap.clock_ns / 1e9, IST):%H:%M:%S} IST feed={snap.feed} "
+            f"ticks={snap.ticks_total} ({snap.ticks_per_s:,.0f}/s) signals={snap.signals_total} "
+            f"orders={snap.orders_today} fills={snap.fills_total} positions={len(snap.positions)} "
+            f"pnl={snap.day_pnl:,.2f} risk={snap.risk_state} "
+            f"tick->submit p50={snap.latency_p50_us:,.0f}us p99={snap.latency_p99_us:,.0f}us"
+        )
+
+    # ------------------------------------------------------------------------------------ stopping
+
+    async def shutdown(self, reason: str) -> SessionSummary:
+        """Stop new orders, square off MIS if configured, reconcile with the broker, stop everything."""
+        cfg = self.config
+        self.strategies.trading = False
+        shutdown_note = f"{reason}; new orders stopped"
+        if cfg.execution.shutdown == "square_off_mis":
+            sent = self.exits.square_off_all("shutdown")
+            shutdown_note += f"; {len(sent)} MIS positions squared off"
+            await self._wait_for_orders(cfg.live.square_off_wait_s)
+        else:
+            shutdown_note += "; positions held"
+        with contextlib.suppress(Exception):
+            await self.oms.reconcile()
+        await self.writer.aflush(cfg.live.shutdown_timeout_s)
+        reconciliation = await self._reconcile_with_broker()
+        await self.engine.stop()
+        stop_errors = dict(self.engine.stop_errors)
+        self.store.end_session(self.session_id, time.time_ns())
+        summary = self._summary(shutdown_note, reconciliation, stop_errors)
+        self.store.audit(time.time_ns(), "alphastock live", "session_summary", summary.as_dict())
+        return summary
+
+    async def _wait_for_orders(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while self.oms.open_orders() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        # Fills of the last orders arrive through updates and trade lookups.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.oms.idle(), max(0.0, deadline - time.monotonic()) + 1.0)
+
+    async def _reconcile_with_broker(self) -> Reconciliation | None:
+        try:
+            broker_orders = await self.broker.orders()
+            broker_trades = await self.broker.trades()
+            book = await self.broker.positions()
+        except Exception as exc:
+            self.notes.append(f"broker book unavailable at the end: {exc}")
+            return None
+        cur = self.store.cursor()
+        orders = [dict(zip([d[0] for d in cur.description], row, strict=True))
+                  for row in cur.execute("SELECT * FROM orders").fetchall()]  # fmt: skip
+        fills = [dict(zip([d[0] for d in cur.description], row, strict=True))
+                 for row in cur.execute("SELECT * FROM fills").fetchall()]  # fmt: skip
+        result = reconcile(orders, fills, broker_orders, broker_trades, book.net)
+        self.store.audit(
+            time.time_ns(), "alphastock live", "broker_book",
+            {
+                "orders": [o.model_dump(mode="json") for o in broker_orders],
+                "trades": [t.model_dump(mode="json") for t in broker_trades],
+                "positions": [p.model_dump(mode="json") for p in book.net],
+                "differences": list(result.differences),
+            },
+        )  # fmt: skip
+        return result
+
+    def _summary(
+        self, shutdown: str, reconciliation: Reconciliation | None, stop_errors: dict[str, str]
+    ) -> SessionSummary:
+        cur = self.store.cursor()
+
+        def count(sql: str) -> dict[str, int]:
+            return {str(k): int(v) for k, v in cur.execute(sql).fetchall()}
+
+        by_strategy = count("SELECT strategy, count(*) FROM signals GROUP BY strategy")
+        by_state = count("SELECT state, count(*) FROM orders GROUP BY state")
+        fills = int(cur.execute("SELECT count(*) FROM fills").fetchall()[0][0])
+        positions = self.portfolio.positions()
+        status = self.engine.status()
+        notes = tuple(self.notes) + tuple(f"stop error {k}: {v}" for k, v in stop_errors.items())
+        return SessionSummary(
+            mode=self.mode.value, wall_s=time.monotonic() - self.started_wall,
+            simulated_from_ns=self.first_clock_ns, simulated_to_ns=self.clock.now_ns(),
+            ticks=self.feed_component.ticks_total, bars=self.strategies.bars,
+            signals=sum(by_strategy.values()), signals_by_strategy=by_strategy,
+            orders=sum(by_state.values()), orders_by_state=by_state, fills=fills,
+            open_positions=sum(1 for p in positions if p.quantity),
+            realised=sum(p.realised for p in positions), unrealised=sum(p.unrealised for p in positions),
+            risk_state=str(self.risk.state), risk_rejections=self.risk_rejections,
+            errors=sum(status.errors.values()), latency=status.latency,
+            database=str(self.store.path), log_file="", journal=str(self.journal_path),
+            reconciliation=reconciliation, shutdown=shutdown, notes=notes,
+        )  # fmt: skip
+
+    def session_config(self) -> dict[str, Any]:
+        """The configuration stored with the session row."""
+        return as_plain_data(self.config)
+
+    @property
+    def version(self) -> str:
+        """This AlphaStock's version."""
+        return __version__
+
+    def halt(self, reason: str) -> None:
+        """Kill switch: the risk engine rejects every new order from now on."""
+        self.risk.set_state(TradingState.HALTED, reason, self.clock.now_ns())
+
+
+__all__ = ["TradingApp"]
