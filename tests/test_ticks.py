@@ -364,7 +364,8 @@ def test_latest_many_equals_latest_per_token_with_unknown_and_duplicate_tokens()
         else:
             assert _row(got, i) == _tick_row(tick)
     assert _row(got, 1) == (7, 5, 105.0, 5, 500, 5, 104.5, "nan", 10, 0)
-    assert got["ts_ns"].dtype == np.int64 and got["last_price"].dtype == np.float64
+    assert got["ts_ns"].dtype == np.int64
+    assert got["last_price"].dtype == np.float64
     assert got["found"].dtype == np.bool_
     # A list, a tuple or an int array work alike; the input is not kept.
     assert store.latest_many((7, 9))["ts_ns"].tolist() == [5, 50]

@@ -87,6 +87,7 @@ class TokenWindows(TypedDict):
     bid_qty: NDArray[np.int64]
     ask_qty: NDArray[np.int64]
 
+
 REJECT_REASONS: Final[tuple[str, ...]] = (
     "invalid_token",
     "non_finite_price",
@@ -260,7 +261,7 @@ class TickStore:
         return cast(LatestTicks, self._store.latest_many(_ints(tokens, "tokens")))
 
     def window_many(self, tokens: ArrayLike, counts: ArrayLike) -> TokenWindows:
-        """For each of ``tokens`` in order, its newest ``min(counts[i], len)`` ticks, oldest first, concatenated.
+        """Each of ``tokens``' newest ``min(counts[i], len)`` ticks, oldest first, concatenated in order.
 
         ``counts`` is one count per token or one for all (non-negative). Row ``j`` belongs to
         ``token[j]``; unknown tokens add no rows. Equal to concatenating :meth:`window` per token.
@@ -303,4 +304,12 @@ class TickStore:
         )
 
 
-__all__ = ["REJECT_REASONS", "TICK_COLUMNS", "LatestTicks", "Tick", "TickColumns", "TickStore", "TokenWindows"]
+__all__ = [
+    "REJECT_REASONS",
+    "TICK_COLUMNS",
+    "LatestTicks",
+    "Tick",
+    "TickColumns",
+    "TickStore",
+    "TokenWindows",
+]

@@ -15,6 +15,7 @@ Units: prices rupees, volume units, times UTC epoch ns.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, cast
@@ -130,7 +131,7 @@ class BarBuilder:
             self._rebuild_codes()
             known = self._known
             pos = np.searchsorted(known, tokens)
-        return cast(NDArray[np.intp], self._codes[pos])
+        return self._codes[pos]
 
     def _rebuild_codes(self) -> None:
         index = {key: i for i, key in enumerate(self._keys)}
@@ -207,18 +208,19 @@ class BarBuilder:
         out: list[Bar] = []
         length = agg.interval_ns or 0  # the event happens when the bar closes (day bars: at their label)
         cols = [bars[name].tolist() for name in ("token", "start_ns", "open", "high", "low", "close")]
-        vols, ticks = bars["volume"].tolist(), bars["ticks"].tolist()
-        for i in range(rows):
-            token = cols[0][i]
-            symbol, exchange, _ = self._info(token)
+        meta, publish, now = self._meta, self.publish, time.time_ns()  # one creation stamp per call
+        kind = EventType.BAR
+        for token, start, o, h, lo, c, vol, n in zip(
+            *cols, bars["volume"].tolist(), bars["ticks"].tolist(), strict=True
+        ):
+            symbol, exchange, _ = meta.get(token) or self._info(token)
             bar = Bar(
-                token=token, symbol=symbol, interval=interval, start_ns=cols[1][i], open=cols[2][i],
-                high=cols[3][i], low=cols[4][i], close=cols[5][i], volume=vols[i], ticks=ticks[i],
-                exchange=exchange, recv_ns=recv_ns,
+                token=token, symbol=symbol, interval=interval, start_ns=start, open=o, high=h, low=lo,
+                close=c, volume=vol, ticks=n, exchange=exchange, recv_ns=recv_ns,
             )  # fmt: skip
             out.append(bar)
-            if self.publish is not None:
-                self.publish(Event(EventType.BAR, bar, bar.start_ns + length))
+            if publish is not None:
+                publish(Event(kind, bar, start + length, now))
         self.bars_out += rows
         return out
 

@@ -226,7 +226,7 @@ class Runner:
         self.update_tokens([t.token for t in ticks])
 
     def apply_latest(self, latest: LatestTicks, rows: NDArray[np.intp]) -> None:
-        """Refresh derived data from rows ``rows`` of a bulk read (``TickStore.latest_many``; found rows only).
+        """Refresh derived data from rows ``rows`` of a bulk read (``TickStore.latest_many``, found rows).
 
         Default: :meth:`update_tokens` of their tokens (or :meth:`apply` with :class:`Tick` rows when
         a subclass overrides it); runners on the hot path override this to read the columns directly.

@@ -10,8 +10,8 @@ use pyo3::types::PyDict;
 
 use super::columns::{read_columns, slice};
 use super::errors::{frame_error, invalid_request};
-use crate::ticks::kite::{Mode, DEPTH_LEVELS};
 use crate::columns::Column;
+use crate::ticks::kite::{Mode, DEPTH_LEVELS};
 use crate::ticks::{self, Reject, Tick, TickStore, Window};
 
 /// Bulk reads of at least this many tokens release the GIL; smaller ones finish sooner than
