@@ -14,8 +14,9 @@ use crate::columns::Column;
 use crate::ticks::kite::{Mode, DEPTH_LEVELS};
 use crate::ticks::{self, Reject, Tick, TickStore, Window};
 
-/// Bulk reads of at least this many tokens release the GIL; smaller ones finish sooner than
-/// releasing and re-taking it would.
+/// Bulk reads of at least this many tokens release the GIL. A read of a few hundred tokens takes
+/// a few microseconds, while re-taking the GIL after releasing it can wait for another Python
+/// thread's switch interval (5 ms by default), which the tick path must not risk for so little.
 const DETACH_MIN_TOKENS: usize = 1024;
 
 /// Frames at least this long are decoded with the GIL released; shorter ones finish
