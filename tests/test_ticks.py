@@ -329,3 +329,104 @@ def test_ingest_kite_on_random_bytes_stores_or_counts_every_packet(data: bytes) 
         assert strict_store.tokens().shape == (0,)
     else:
         assert strict_store.ingest_kite(data, 1, strict=True).shape == (stored[0],)
+
+
+def _bulk_store() -> TickStore:
+    store = TickStore(3)
+    for ts in range(1, 6):
+        store.push(7, ts, 100.0 + ts, last_qty=ts, volume=100 * ts, oi=ts, bid=99.5 + ts, bid_qty=2 * ts)
+    store.push(9, 50, 1.5, ask=1.6, ask_qty=4)
+    store.push(1 << 31, 60, 0.0)
+    return store
+
+
+def _row(columns: dict[str, np.ndarray], i: int) -> tuple[object, ...]:
+    """Row ``i`` as latest() would give it, with NaN spelt out so rows compare by value."""
+    values = [columns["token"][i].item(), *(columns[name][i].item() for name in TICK_COLUMNS)]
+    return tuple("nan" if isinstance(v, float) and math.isnan(v) else v for v in values)
+
+
+def _tick_row(tick: Tick) -> tuple[object, ...]:
+    return tuple("nan" if isinstance(v, float) and math.isnan(v) else v for v in tick)
+
+
+def test_latest_many_equals_latest_per_token_with_unknown_and_duplicate_tokens() -> None:
+    store = _bulk_store()
+    tokens = [9, 7, 8, 7, 1 << 31, -1, 1 << 40, 9]
+    got = store.latest_many(np.array(tokens, dtype=np.int64))
+    assert list(got) == ["found", "token", *TICK_COLUMNS]
+    assert got["found"].tolist() == [True, True, False, True, True, False, False, True]
+    assert got["token"].tolist() == tokens
+    for i, token in enumerate(tokens):
+        tick = store.latest(token)
+        if tick is None:
+            assert _row(got, i) == (token, 0, "nan", 0, 0, 0, "nan", "nan", 0, 0)
+        else:
+            assert _row(got, i) == _tick_row(tick)
+    assert _row(got, 1) == (7, 5, 105.0, 5, 500, 5, 104.5, "nan", 10, 0)
+    assert got["ts_ns"].dtype == np.int64
+    assert got["last_price"].dtype == np.float64
+    assert got["found"].dtype == np.bool_
+    # A list, a tuple or an int array work alike; the input is not kept.
+    assert store.latest_many((7, 9))["ts_ns"].tolist() == [5, 50]
+
+
+def test_latest_many_of_nothing_is_empty_columns() -> None:
+    for store in (TickStore(2), _bulk_store()):
+        got = store.latest_many(np.array([], dtype=np.int64))
+        assert {name: column.shape for name, column in got.items()} == dict.fromkeys(got, (0,))
+        assert store.latest_many([])["found"].tolist() == []
+
+
+def test_latest_many_refuses_non_integer_tokens() -> None:
+    with pytest.raises(ValueError, match="tokens must hold integers"):
+        _bulk_store().latest_many(np.array([7.0]))
+    with pytest.raises(ValueError, match="1-D"):
+        _bulk_store().latest_many(np.array([[7]]))
+
+
+def test_window_many_equals_concatenated_windows() -> None:
+    store = _bulk_store()
+    tokens, counts = [7, 8, 9, 7, 1 << 31], [2, 4, 5, 10, 0]
+    got = store.window_many(tokens, counts)
+    assert list(got) == ["token", *TICK_COLUMNS]
+    assert got["token"].tolist() == [7, 7, 9, 7, 7, 7]
+    for name in TICK_COLUMNS:
+        want = np.concatenate([store.window(t, k)[name] for t, k in zip(tokens, counts, strict=True)])
+        np.testing.assert_array_equal(got[name], want)
+    assert got["ts_ns"].tolist() == [4, 5, 50, 3, 4, 5]
+    assert got["volume"].tolist() == [400, 500, 0, 300, 400, 500]
+    # One count for all tokens; nothing asked, nothing read.
+    assert store.window_many([9, 7], 1)["ts_ns"].tolist() == [50, 5]
+    assert store.window_many([], 3)["token"].tolist() == []
+    assert store.window_many([7, 9], [0, 0])["ts_ns"].tolist() == []
+
+
+def test_window_many_refuses_negative_or_mismatched_counts() -> None:
+    store = _bulk_store()
+    with pytest.raises(ValueError, match="non-negative"):
+        store.window_many([7], [-1])
+    with pytest.raises(ValueError, match="counts has 3 elements"):
+        store.window_many([7, 9], [1, 2, 3])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    pushes=st.lists(st.tuples(st.integers(1, 6), st.floats(0, 1e4, allow_nan=False)), max_size=40),
+    asked=st.lists(st.integers(0, 8), max_size=12),
+)
+def test_latest_many_matches_latest_on_random_stores(
+    pushes: list[tuple[int, float]], asked: list[int]
+) -> None:
+    store = TickStore(3)
+    for ts, (token, price) in enumerate(pushes):
+        store.push(token, ts + 1, price, volume=ts)
+    got = store.latest_many(asked)
+    for i, token in enumerate(asked):
+        tick = store.latest(token)
+        assert got["found"][i] == (tick is not None)
+        if tick is not None:
+            assert _row(got, i) == _tick_row(tick)
+    windows = store.window_many(asked, [2] * len(asked))
+    want = [t for token in asked for t in store.window(token, 2)["ts_ns"].tolist()]
+    assert windows["ts_ns"].tolist() == want

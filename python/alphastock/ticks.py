@@ -30,7 +30,7 @@ packets of a Kite frame count as ``malformed_packet``.
 from __future__ import annotations
 
 import math
-from typing import Any, Final, NamedTuple, TypeAlias
+from typing import Any, Final, NamedTuple, TypeAlias, TypedDict, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -51,6 +51,42 @@ TICK_COLUMNS: Final[tuple[str, ...]] = (
     "ask_qty",
 )
 """Columns of :meth:`TickStore.window`, in storage order."""
+
+
+class LatestTicks(TypedDict):
+    """:meth:`TickStore.latest_many`: one row per requested token, in request order.
+
+    ``found`` is False for a token without stored ticks; its row reads ``ts_ns`` 0,
+    prices NaN and quantities 0. Units as in the module docstring.
+    """
+
+    found: NDArray[np.bool_]
+    token: NDArray[np.int64]
+    ts_ns: NDArray[np.int64]
+    last_price: NDArray[np.float64]
+    last_qty: NDArray[np.int64]
+    volume: NDArray[np.int64]
+    oi: NDArray[np.int64]
+    bid: NDArray[np.float64]
+    ask: NDArray[np.float64]
+    bid_qty: NDArray[np.int64]
+    ask_qty: NDArray[np.int64]
+
+
+class TokenWindows(TypedDict):
+    """:meth:`TickStore.window_many`: rows of several tokens, ``token`` naming each row's token."""
+
+    token: NDArray[np.int64]
+    ts_ns: NDArray[np.int64]
+    last_price: NDArray[np.float64]
+    last_qty: NDArray[np.int64]
+    volume: NDArray[np.int64]
+    oi: NDArray[np.int64]
+    bid: NDArray[np.float64]
+    ask: NDArray[np.float64]
+    bid_qty: NDArray[np.int64]
+    ask_qty: NDArray[np.int64]
+
 
 REJECT_REASONS: Final[tuple[str, ...]] = (
     "invalid_token",
@@ -215,6 +251,26 @@ class TickStore:
         row = self._store.latest(token)
         return None if row is None else Tick._make(row)
 
+    def latest_many(self, tokens: ArrayLike) -> LatestTicks:
+        """The newest tick of each of ``tokens`` as columns (see :class:`LatestTicks`), in one call.
+
+        Row ``i`` equals ``latest(tokens[i])`` field by field (``found`` False where that is
+        None); duplicates give repeated rows and an empty input gives empty columns. Prices in
+        rupees, quantities in units, ``ts_ns`` UTC epoch ns; the arrays are new.
+        """
+        return cast(LatestTicks, self._store.latest_many(_ints(tokens, "tokens")))
+
+    def window_many(self, tokens: ArrayLike, counts: ArrayLike) -> TokenWindows:
+        """Each of ``tokens``' newest ``min(counts[i], len)`` ticks, oldest first, concatenated in order.
+
+        ``counts`` is one count per token or one for all (non-negative). Row ``j`` belongs to
+        ``token[j]``; unknown tokens add no rows. Equal to concatenating :meth:`window` per token.
+        """
+        counts_array = _ints(counts, "counts")
+        if counts_array.size and int(counts_array.min()) < 0:
+            raise ValueError("counts must be non-negative")
+        return cast(TokenWindows, self._store.window_many(_ints(tokens, "tokens"), counts_array))
+
     def window(self, token: int, n: int) -> TickColumns:
         """The newest ``min(n, len(token))`` ticks of ``token``, oldest first, as new arrays per column.
 
@@ -248,4 +304,12 @@ class TickStore:
         )
 
 
-__all__ = ["REJECT_REASONS", "TICK_COLUMNS", "Tick", "TickColumns", "TickStore"]
+__all__ = [
+    "REJECT_REASONS",
+    "TICK_COLUMNS",
+    "LatestTicks",
+    "Tick",
+    "TickColumns",
+    "TickStore",
+    "TokenWindows",
+]

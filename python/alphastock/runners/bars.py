@@ -3,8 +3,9 @@
 One :class:`~alphastock.bars.BarAggregator` per (session, interval): NSE/NFO tokens
 use the NSE session (09:15-15:30 IST), MCX tokens the MCX one (09:00-23:30 IST).
 For every token of a batch (a token appearing k times in the batch has k new ticks)
-the newest k ticks are read from the TickStore and fed to the aggregators with their
-cumulative day volume; closed bars become :class:`~alphastock.events.Bar` events
+the newest k ticks are read from the TickStore in one bulk read (``latest_many``, or
+``window_many`` when tokens repeat) and fed to the aggregators with their cumulative
+day volume; closed bars become :class:`~alphastock.events.Bar` events
 handed to ``publish``. :meth:`flush` (from a timer) closes bars whose time is up
 without waiting for a new tick.
 
@@ -14,17 +15,19 @@ Units: prices rupees, volume units, times UTC epoch ns.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
+from numpy.typing import NDArray
 
 from alphastock.bars import BarAggregator, Bars
 from alphastock.events import Bar, Event, EventType, TickBatch
 from alphastock.models import Instrument
 from alphastock.runners.base import Publish
-from alphastock.ticks import Tick, TickStore
+from alphastock.ticks import LatestTicks, TickStore
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,24 @@ class BarSink(Protocol):
     def append_bars(self, bars: Any, interval: str, *, timeout: float | None = None) -> bool:
         """Queue closed bars of ``interval``."""
         ...
+
+
+def distinct_tokens(tokens: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64] | None]:
+    """The distinct tokens of a batch in order of first appearance, with their counts (None when all are 1).
+
+    A token k times in a TICK_BATCH has k new ticks. Batches rarely repeat a token, so that
+    case is checked on a sorted copy and only then counted.
+    """
+    if tokens.shape[0] < 2:
+        return tokens, None
+    ordered = np.sort(tokens)
+    if not bool((ordered[1:] == ordered[:-1]).any()):
+        return tokens, None
+    counted = Counter(tokens.tolist())
+    return (
+        np.fromiter(counted.keys(), dtype=np.int64, count=len(counted)),
+        np.fromiter(counted.values(), dtype=np.int64, count=len(counted)),
+    )
 
 
 def session_of(exchange: str) -> str:
@@ -72,6 +93,10 @@ class BarBuilder:
             for interval in self.intervals
         }
         self._meta: dict[int, tuple[str, str, str]] = {}
+        # Session keys by code (a session without aggregators raises KeyError, as a dict lookup did).
+        self._keys = list(self.sessions)
+        self._known: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        self._codes: NDArray[np.intp] = np.zeros(0, dtype=np.intp)
         self.batches = 0
         self.ticks_in = 0
         self.bars_out = 0
@@ -88,56 +113,76 @@ class BarBuilder:
 
     def forget(self, token: int) -> None:
         """Drop the cached symbol of ``token`` (after a resolver change)."""
-        self._meta.pop(int(token), None)
+        if self._meta.pop(int(token), None) is not None:
+            self._rebuild_codes()
 
-    def on_ticks(self, batch: TickBatch, latest: Mapping[int, Tick] | None = None) -> list[Bar]:
+    def _session_codes(self, tokens: NDArray[np.int64]) -> NDArray[np.intp]:
+        """The session (index into :attr:`sessions`' keys) of every token, from a sorted cache.
+
+        Why arrays: a dict lookup per token per batch was a large part of the tick path; the
+        cache is rebuilt only when tokens it has not seen arrive (or after :meth:`forget`).
+        """
+        known = self._known
+        pos = np.searchsorted(known, tokens)
+        if known.shape[0] == 0 or not bool((known[np.minimum(pos, known.shape[0] - 1)] == tokens).all()):
+            for token in tokens.tolist():
+                if token not in self._meta:
+                    self._info(token)
+            self._rebuild_codes()
+            known = self._known
+            pos = np.searchsorted(known, tokens)
+        return self._codes[pos]
+
+    def _rebuild_codes(self) -> None:
+        index = {key: i for i, key in enumerate(self._keys)}
+        pairs = sorted((token, index[meta[2]]) for token, meta in self._meta.items())
+        self._known = np.array([t for t, _ in pairs], dtype=np.int64)
+        self._codes = np.array([c for _, c in pairs], dtype=np.intp)
+
+    def on_ticks(self, batch: TickBatch, latest: LatestTicks | None = None) -> list[Bar]:
         """Aggregate the batch's new ticks; publish and return the bars they closed.
 
-        ``latest`` (token -> newest tick), when the caller already read it, saves a TickStore
-        read per token; tokens appearing k > 1 times are read with ``window(token, k)``.
+        ``latest`` (``TickStore.latest_many`` of the batch's distinct tokens in order of first
+        appearance), when the caller already read it, saves the store read; tokens appearing
+        k > 1 times are read with ``TickStore.window_many`` (their newest k ticks).
         """
         self.batches += 1
-        raw = batch.tokens.tolist()
-        counts: Mapping[int, int] = dict.fromkeys(raw, 1)
-        if len(counts) != len(raw):
-            counts = Counter(raw)
-        # Per session: newest ticks (tuples: token, ts_ns, last_price, last_qty, volume, ...) of
-        # single-tick tokens, and (token, window) of tokens with several ticks in the batch.
-        singles: dict[str, list[tuple[Any, ...]]] = {}
-        multis: dict[str, list[tuple[int, Any]]] = {}
-        meta = self._meta
-        read = self.ticks.latest
-        for token, count in counts.items():
-            info = meta.get(token) or self._info(token)
-            if count == 1:
-                tick = latest.get(token) if latest is not None else read(token)
-                if tick is not None:
-                    bucket = singles.get(info[2])
-                    if bucket is None:
-                        bucket = singles[info[2]] = []
-                    bucket.append(tick)
-            else:
-                multis.setdefault(info[2], []).append((token, self.ticks.window(token, count)))
+        unique, counts = distinct_tokens(batch.tokens)
+        if counts is None:
+            read = latest if latest is not None else self.ticks.latest_many(unique)
+            rows = cast(Mapping[str, NDArray[Any]], read)
+            found = read["found"]
+            if not bool(found.all()):
+                rows = {name: column[found] for name, column in rows.items()}
+        else:
+            # Tokens with one new tick first, then those with several (each oldest first), as
+            # the per-token reads ordered them.
+            multi = counts > 1
+            order = np.concatenate([unique[~multi], unique[multi]])
+            rows = cast(
+                Mapping[str, NDArray[Any]],
+                self.ticks.window_many(order, np.concatenate([counts[~multi], counts[multi]])),
+            )
+        t = rows["token"]
+        if t.shape[0] == 0:
+            return []
+        s, p = rows["ts_ns"], rows["last_price"]
+        v = rows["volume"].astype(np.float64)
+        codes = self._session_codes(t)
+        first = int(codes[0])
         out: list[Bar] = []
-        for key in dict.fromkeys([*singles, *multis]):
-            rows = singles.get(key, [])
-            fields = list(zip(*rows, strict=True)) if rows else [(), (), (), (), ()]
-            t = np.array(fields[0], dtype=np.int64)
-            s = np.array(fields[1], dtype=np.int64)
-            p = np.array(fields[2], dtype=np.float64)
-            v = np.array(fields[4], dtype=np.float64)
-            extra = multis.get(key)
-            if extra:
-                t = np.concatenate([t, *(np.full(len(w["ts_ns"]), tok, dtype=np.int64) for tok, w in extra)])
-                s = np.concatenate([s, *(w["ts_ns"] for _, w in extra)])
-                p = np.concatenate([p, *(w["last_price"] for _, w in extra)])
-                v = np.concatenate([v, *(w["volume"].astype(np.float64) for _, w in extra)])
-            if t.shape[0] == 0:
-                continue
-            self.ticks_in += int(t.shape[0])
+        if bool((codes == first).all()):
+            groups: list[tuple[int, NDArray[np.bool_] | None]] = [(first, None)]
+        else:  # sessions in order of their first row
+            present, at = np.unique(codes, return_index=True)
+            groups = [(int(c), codes == c) for c in present[np.argsort(at)]]
+        for code, mask in groups:
+            key = self._keys[code]
+            gt, gs, gp, gv = (t, s, p, v) if mask is None else (t[mask], s[mask], p[mask], v[mask])
+            self.ticks_in += int(gt.shape[0])
             for interval in self.intervals:
                 agg = self.aggregators[(key, interval)]
-                out.extend(self._emit(agg.update(t, s, p, v), interval, batch.recv_ns, agg))
+                out.extend(self._emit(agg.update(gt, gs, gp, gv), interval, batch.recv_ns, agg))
         return out
 
     def flush(self, now_ns: int) -> list[Bar]:
@@ -163,18 +208,19 @@ class BarBuilder:
         out: list[Bar] = []
         length = agg.interval_ns or 0  # the event happens when the bar closes (day bars: at their label)
         cols = [bars[name].tolist() for name in ("token", "start_ns", "open", "high", "low", "close")]
-        vols, ticks = bars["volume"].tolist(), bars["ticks"].tolist()
-        for i in range(rows):
-            token = cols[0][i]
-            symbol, exchange, _ = self._info(token)
+        meta, publish, now = self._meta, self.publish, time.time_ns()  # one creation stamp per call
+        kind = EventType.BAR
+        for token, start, o, h, lo, c, vol, n in zip(
+            *cols, bars["volume"].tolist(), bars["ticks"].tolist(), strict=True
+        ):
+            symbol, exchange, _ = meta.get(token) or self._info(token)
             bar = Bar(
-                token=token, symbol=symbol, interval=interval, start_ns=cols[1][i], open=cols[2][i],
-                high=cols[3][i], low=cols[4][i], close=cols[5][i], volume=vols[i], ticks=ticks[i],
-                exchange=exchange, recv_ns=recv_ns,
+                token=token, symbol=symbol, interval=interval, start_ns=start, open=o, high=h, low=lo,
+                close=c, volume=vol, ticks=n, exchange=exchange, recv_ns=recv_ns,
             )  # fmt: skip
             out.append(bar)
-            if self.publish is not None:
-                self.publish(Event(EventType.BAR, bar, bar.start_ns + length))
+            if publish is not None:
+                publish(Event(kind, bar, start + length, now))
         self.bars_out += rows
         return out
 
@@ -189,4 +235,4 @@ class BarBuilder:
         }
 
 
-__all__ = ["BarBuilder", "BarSink", "session_of"]
+__all__ = ["BarBuilder", "BarSink", "distinct_tokens", "session_of"]

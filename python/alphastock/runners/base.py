@@ -14,10 +14,13 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
+
+import numpy as np
+from numpy.typing import NDArray
 
 from alphastock.events import Event, TickBatch
-from alphastock.ticks import Tick, TickStore
+from alphastock.ticks import TICK_COLUMNS, LatestTicks, Tick, TickStore
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +130,13 @@ class FeedHub:
             await self.feed.subscribe(group, new_mode)
 
 
+def ticks_of(latest: LatestTicks, rows: NDArray[np.intp]) -> list[Tick]:
+    """Rows ``rows`` of a bulk read as :class:`Tick` tuples (as ``TickStore.latest`` gives them)."""
+    names = ("token", *TICK_COLUMNS)
+    columns = [cast(NDArray[Any], latest[name])[rows].tolist() for name in names]  # type: ignore[literal-required]
+    return [Tick._make(row) for row in zip(*columns, strict=True)]
+
+
 class Runner:
     """Base of the asset-class runners: a component following some instruments on the shared feed.
 
@@ -215,6 +225,17 @@ class Runner:
         """
         self.update_tokens([t.token for t in ticks])
 
+    def apply_latest(self, latest: LatestTicks, rows: NDArray[np.intp]) -> None:
+        """Refresh derived data from rows ``rows`` of a bulk read (``TickStore.latest_many``, found rows).
+
+        Default: :meth:`update_tokens` of their tokens (or :meth:`apply` with :class:`Tick` rows when
+        a subclass overrides it); runners on the hot path override this to read the columns directly.
+        """
+        if type(self).apply is Runner.apply:
+            self.update_tokens(latest["token"][rows].tolist())
+        else:
+            self.apply(ticks_of(latest, rows))
+
     async def on_timer(self, now_ns: int) -> None:
         """Periodic work at ``now_ns`` (engine clock): snapshots, rollover checks. Default: none."""
 
@@ -223,4 +244,4 @@ class Runner:
         return {"rows": []}
 
 
-__all__ = ["MODE_RANK", "Clock", "Feed", "FeedHub", "Health", "Publish", "Runner", "WallClock"]
+__all__ = ["MODE_RANK", "Clock", "Feed", "FeedHub", "Health", "Publish", "Runner", "WallClock", "ticks_of"]

@@ -16,9 +16,12 @@ import logging
 from collections.abc import Sequence
 from typing import Any, Protocol, cast
 
+import numpy as np
+from numpy.typing import NDArray
+
 from alphastock.events import Event, EventType, FeedStatus, TickBatch
 from alphastock.models import Ohlc, Quote
-from alphastock.runners.bars import BarBuilder, BarSink
+from alphastock.runners.bars import BarBuilder, BarSink, distinct_tokens
 from alphastock.runners.base import Clock, Feed, FeedHub, Health, Publish, Runner, WallClock
 from alphastock.runners.commodity import CommodityRunner
 from alphastock.runners.config import RunnersConfig
@@ -28,7 +31,7 @@ from alphastock.runners.index import IndexRunner
 from alphastock.runners.options import OptionsRunner
 from alphastock.runners.polling import PollClock, QuotePoller
 from alphastock.runners.resolver import SymbolResolver
-from alphastock.ticks import Tick, TickStore
+from alphastock.ticks import TickStore
 
 log = logging.getLogger(__name__)
 NS_PER_SECOND = 1_000_000_000
@@ -72,6 +75,8 @@ class RunnerSet:
         self.clock: Clock = clock or WallClock()
         self.timer_interval_s = timer_interval_s
         self._routes: dict[int, list[Runner]] = {}
+        self._known: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        self._member: NDArray[np.bool_] = np.zeros((len(runners), 0), dtype=np.bool_)
         self._task: asyncio.Task[None] | None = None
         self._state = "stopped"
         self.batches = 0
@@ -242,6 +247,14 @@ class RunnerSet:
             for token in runner.subscribed:
                 routes.setdefault(token, []).append(runner)
         self._routes = routes
+        # The same table as arrays for the tick path: sorted tokens and runner x token membership.
+        known = np.array(sorted(routes), dtype=np.int64)
+        member = np.zeros((len(self.runners), known.shape[0]), dtype=np.bool_)
+        for i, runner in enumerate(self.runners):
+            if runner.subscribed:
+                mine = np.fromiter(runner.subscribed, dtype=np.int64, count=len(runner.subscribed))
+                member[i, np.searchsorted(known, mine)] = True
+        self._known, self._member = known, member
 
     def tokens(self) -> list[int]:
         """Every token subscribed on the feed."""
@@ -266,21 +279,23 @@ class RunnerSet:
     def on_ticks(self, batch: TickBatch) -> None:
         """A TICK_BATCH: bars first, then each runner with its own tokens of the batch."""
         self.batches += 1
-        # Each token's newest tick is read once, for the bars and for every runner holding it.
-        read = self.ticks.latest
-        latest = {t: tick for t in dict.fromkeys(batch.tokens.tolist()) if (tick := read(t)) is not None}
+        # One bulk read of each distinct token's newest tick, shared by the bars and the runners.
+        unique, _counts = distinct_tokens(batch.tokens)
+        latest = self.ticks.latest_many(unique)
         self.bars.on_ticks(batch, latest)
-        per_runner: dict[int, tuple[Runner, list[Tick]]] = {}
-        routes = self._routes
-        for token, tick in latest.items():
-            for runner in routes.get(token, ()):
-                entry = per_runner.get(id(runner))
-                if entry is None:
-                    entry = per_runner[id(runner)] = (runner, [])
-                entry[1].append(tick)
-        for runner, ticks in per_runner.values():
+        if not self.runners or unique.shape[0] == 0:
+            return
+        known = self._known
+        if known.shape[0] == 0:
+            return
+        pos = np.minimum(np.searchsorted(known, unique), known.shape[0] - 1)
+        routed = (known[pos] == unique) & latest["found"]
+        for i, runner in enumerate(self.runners):
+            mine = routed & self._member[i, pos]
+            if not bool(mine.any()):
+                continue
             try:
-                runner.apply(ticks)
+                runner.apply_latest(latest, np.flatnonzero(mine))
             except Exception as exc:
                 runner.error(f"update failed: {exc}")
 

@@ -8,10 +8,16 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use super::columns::read_columns;
+use super::columns::{read_columns, slice};
 use super::errors::{frame_error, invalid_request};
+use crate::columns::Column;
 use crate::ticks::kite::{Mode, DEPTH_LEVELS};
 use crate::ticks::{self, Reject, Tick, TickStore, Window};
+
+/// Bulk reads of at least this many tokens release the GIL. A read of a few hundred tokens takes
+/// a few microseconds, while re-taking the GIL after releasing it can wait for another Python
+/// thread's switch interval (5 ms by default), which the tick path must not risk for so little.
+const DETACH_MIN_TOKENS: usize = 1024;
 
 /// Frames at least this long are decoded with the GIL released; shorter ones finish
 /// faster than releasing and re-taking it would.
@@ -65,11 +71,16 @@ fn now_ns() -> i64 {
 
 fn window_dict<'py>(py: Python<'py>, w: Window) -> PyResult<Bound<'py, PyDict>> {
     let out = PyDict::new(py);
+    fill_window(py, &out, w)?;
+    Ok(out)
+}
+
+fn fill_window<'py>(py: Python<'py>, out: &Bound<'py, PyDict>, w: Window) -> PyResult<()> {
     macro_rules! put {
         ($($name:ident),+) => {$(out.set_item(intern!(py, stringify!($name)), w.$name.into_pyarray(py))?;)+};
     }
     put!(ts_ns, last_price, last_qty, volume, oi, bid, ask, bid_qty, ask_qty);
-    Ok(out)
+    Ok(())
 }
 
 #[pymethods]
@@ -174,6 +185,51 @@ impl PyTickStore {
         self.inner
             .latest(token)
             .map(|t| (t.token, t.ts_ns, t.last_price, t.last_qty, t.volume, t.oi, t.bid, t.ask, t.bid_qty, t.ask_qty))
+    }
+
+    /// The newest tick of every token as columns (`found`, `token`, then the tick columns).
+    fn latest_many<'py>(&self, py: Python<'py>, tokens: PyReadonlyArray1<'_, i64>) -> PyResult<Bound<'py, PyDict>> {
+        let tokens = slice(&tokens, "tokens")?;
+        let store = &self.inner;
+        let got = if tokens.len() >= DETACH_MIN_TOKENS {
+            py.detach(|| store.latest_many(tokens))
+        } else {
+            store.latest_many(tokens)
+        };
+        let out = PyDict::new(py);
+        out.set_item(intern!(py, "found"), got.found.into_pyarray(py))?;
+        out.set_item(intern!(py, "token"), got.token.into_pyarray(py))?;
+        fill_window(py, &out, got.rows)?;
+        Ok(out)
+    }
+
+    /// Each token's newest `min(counts[i], len)` ticks, oldest first, concatenated, with a `token` column.
+    fn window_many<'py>(
+        &self,
+        py: Python<'py>,
+        tokens: PyReadonlyArray1<'_, i64>,
+        counts: PyReadonlyArray1<'_, i64>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let tokens = slice(&tokens, "tokens")?;
+        let counts = slice(&counts, "counts")?;
+        if counts.len() != 1 && counts.len() != tokens.len() {
+            return Err(invalid_request(format!(
+                "counts has {} elements; tokens has {}: give one count per token or one for all",
+                counts.len(),
+                tokens.len()
+            )));
+        }
+        let counts = Column::new(counts, tokens.len());
+        let store = &self.inner;
+        let got = if tokens.len() >= DETACH_MIN_TOKENS {
+            py.detach(|| store.window_many(tokens, counts))
+        } else {
+            store.window_many(tokens, counts)
+        };
+        let out = PyDict::new(py);
+        out.set_item(intern!(py, "token"), got.token.into_pyarray(py))?;
+        fill_window(py, &out, got.rows)?;
+        Ok(out)
     }
 
     /// The newest `min(n, len)` ticks of `token`, oldest first, as a dict of new arrays.

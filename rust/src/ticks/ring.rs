@@ -57,6 +57,35 @@ pub struct Window {
 }
 
 impl Window {
+    /// An empty window with room for `rows` rows.
+    pub fn with_capacity(rows: usize) -> Window {
+        Window {
+            ts_ns: Vec::with_capacity(rows),
+            last_price: Vec::with_capacity(rows),
+            last_qty: Vec::with_capacity(rows),
+            volume: Vec::with_capacity(rows),
+            oi: Vec::with_capacity(rows),
+            bid: Vec::with_capacity(rows),
+            ask: Vec::with_capacity(rows),
+            bid_qty: Vec::with_capacity(rows),
+            ask_qty: Vec::with_capacity(rows),
+        }
+    }
+
+    /// Append one tick's fields (its token is not kept here).
+    #[inline]
+    pub fn push(&mut self, t: &Tick) {
+        self.ts_ns.push(t.ts_ns);
+        self.last_price.push(t.last_price);
+        self.last_qty.push(t.last_qty);
+        self.volume.push(t.volume);
+        self.oi.push(t.oi);
+        self.bid.push(t.bid);
+        self.ask.push(t.ask);
+        self.bid_qty.push(t.bid_qty);
+        self.ask_qty.push(t.ask_qty);
+    }
+
     pub fn len(&self) -> usize {
         self.ts_ns.len()
     }
@@ -226,6 +255,32 @@ impl Ring {
             bid_qty: self.gather(start, n, |b| &b.bid_qty),
             ask_qty: self.gather(start, n, |b| &b.ask_qty),
         }
+    }
+
+    /// Append the newest `min(n, len)` rows, oldest first, to `out`; the number appended.
+    ///
+    /// Row by row rather than column by column: the bulk reads visit many rings with a few rows
+    /// each, and one row's nine values sit in the same block.
+    pub fn append_window(&self, n: usize, out: &mut Window) -> usize {
+        let n = n.min(self.len);
+        if n == 0 {
+            return 0;
+        }
+        let mut at = self.physical(self.len - n);
+        for _ in 0..n {
+            let (b, lane) = (&self.blocks[at / BLOCK_ROWS], at % BLOCK_ROWS);
+            out.ts_ns.push(b.ts_ns[lane]);
+            out.last_price.push(b.last_price[lane]);
+            out.last_qty.push(b.last_qty[lane]);
+            out.volume.push(b.volume[lane]);
+            out.oi.push(b.oi[lane]);
+            out.bid.push(b.bid[lane]);
+            out.ask.push(b.ask[lane]);
+            out.bid_qty.push(b.bid_qty[lane]);
+            out.ask_qty.push(b.ask_qty[lane]);
+            at = if at + 1 == self.capacity { 0 } else { at + 1 };
+        }
+        n
     }
 }
 

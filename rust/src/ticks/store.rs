@@ -102,7 +102,7 @@ impl TickStore {
         }
     }
 
-    fn ring(&self, token: i64) -> Option<&Ring> {
+    pub(crate) fn ring(&self, token: i64) -> Option<&Ring> {
         let token = u32::try_from(token).ok()?;
         self.slots.get(token).and_then(|slot| self.rings.get(slot))
     }
