@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -104,12 +104,13 @@ class TickBatch:
     """``feed`` (WebSocket), ``poll`` (REST fallback), ``replay``."""
 
 
-@dataclass(frozen=True, slots=True)
-class Bar:
+class Bar(NamedTuple):
     """One closed OHLCV bar of ``interval`` (``"1m"``...), labelled by its start (UTC epoch ns).
 
     ``recv_ns`` is when the tick that closed the bar was received (wall clock, for latency tracing;
-    0 when not known, e.g. in a backtest).
+    0 when not known, e.g. in a backtest). A named tuple rather than a frozen dataclass: as
+    immutable, and about four times cheaper to create, which matters at one bar per instrument
+    per interval.
     """
 
     token: int

@@ -16,11 +16,12 @@ from __future__ import annotations
 import os
 import time
 from enum import StrEnum
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from alphastock.store.records import SignalRecord
+if TYPE_CHECKING:  # the store package opens DuckDB; the model must stay importable without it
+    from alphastock.store.records import SignalRecord
 
 
 class SignalAction(StrEnum):
@@ -129,6 +130,8 @@ class Signal(BaseModel):
 
     def to_record(self) -> SignalRecord:
         """The row for the store's ``signals`` table (``price`` is the entry)."""
+        from alphastock.store.records import SignalRecord
+
         metadata = {**self.metadata, "exchange": self.exchange}
         if self.timeframe is not None:
             metadata["timeframe"] = self.timeframe
