@@ -1,0 +1,512 @@
+"""The order management system: state table, idempotency keys, broker updates, fills, reconciliation.
+
+Every order (see :mod:`alphastock.execution.transitions` for its states):
+
+1. :meth:`OMS.submit_nowait` (sync, on the engine loop) takes an :class:`OrderRequest`
+   and the :class:`~alphastock.execution.orders.Approval` that
+   :meth:`RiskEngine.check` produced — there is no way to send an order without
+   one. The order (state NEW, ``tag`` = its idempotency key) is appended to the
+   journal and queued for DuckDB's ``orders`` table (the journal is the
+   durability point; DuckDB is written right after by the background writer,
+   never waited for), then the broker call is scheduled.
+2. ``SUBMITTED`` is journaled, ``submit_ns`` stamped for the latency trace, and
+   ``broker.place_order`` awaited: an order id, a refusal (REJECTED) or an
+   ambiguous outcome (UNKNOWN: the order may exist; never resent).
+3. Broker order updates (:meth:`run_updates` over ``broker.order_updates()``) and
+   the periodic :meth:`reconcile` (``broker.orders()``, matching UNKNOWN orders by
+   tag) are mapped to transitions; an illegal one is refused and logged. Each
+   transition is journaled, written to DuckDB and published (ORDER_* events).
+4. When ``filled_quantity`` grows, the new executions are fetched with
+   ``broker.order_trades`` and emitted as one FILL per new ``trade_id``; if that
+   call fails the fill is derived from the deltas (quantity, average price) with
+   ``trade_id`` ``<key>-d<filled>`` and ``derived=True`` in the journal. Fills are
+   deduplicated by trade id, and real trades covering already-derived quantity
+   are skipped, so no unit is lost or counted twice.
+
+Prices rupees, quantities units, times UTC epoch ns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from alphastock.brokers.base import Broker
+from alphastock.brokers.errors import AmbiguousOrderOutcome, BrokerError
+from alphastock.events import Event, EventType, FillInfo
+from alphastock.execution.orders import Approval, ManagedOrder, NotApprovedError, new_order_key
+from alphastock.execution.persist import StoreWriter
+from alphastock.execution.transitions import (
+    IllegalTransitionError,
+    OrderState,
+    check_transition,
+    state_from_kite,
+)
+from alphastock.latency import LatencyRecorder, OrderTrace
+from alphastock.latency import now_ns as wall_ns
+from alphastock.models import Order, OrderRequest, Trade
+from alphastock.signals.journal import Journal
+from alphastock.signals.manager import NowClock, Publisher, WallClock
+from alphastock.store.records import FillRecord
+
+log = logging.getLogger(__name__)
+S = OrderState
+
+_EVENT_OF: dict[OrderState, EventType] = {
+    S.SUBMITTED: EventType.ORDER_SUBMITTED,
+    S.OPEN: EventType.ORDER_ACCEPTED,
+    S.TRIGGER_PENDING: EventType.ORDER_ACCEPTED,
+    S.FILLED: EventType.ORDER_FILLED,
+    S.CANCELLED: EventType.ORDER_CANCELLED,
+    S.REJECTED: EventType.ORDER_REJECTED,
+}
+
+OrderListener = Callable[[ManagedOrder], None]
+FillListener = Callable[[FillInfo], None]
+
+
+@dataclass(slots=True)
+class Stamps:
+    """Latency stamps known before the OMS (wall clock, ns): tick received, signal handed over, risk done."""
+
+    tick_ns: int
+    signal_ns: int
+    risk_ns: int
+
+
+@dataclass(slots=True)
+class OmsStats:
+    """Counters of the :class:`OMS`."""
+
+    submitted: int = 0
+    rejected: int = 0
+    ambiguous: int = 0
+    illegal_transitions: int = 0
+    fills: int = 0
+    derived_fills: int = 0
+    updates: int = 0
+    unmatched_updates: int = 0
+    reconciliations: int = 0
+    reconciled_changes: int = 0
+
+
+class OMS:
+    """Order management over one broker (see the module docstring)."""
+
+    name = "oms"
+
+    def __init__(
+        self,
+        broker: Broker,
+        journal: Journal,
+        writer: StoreWriter,
+        bus: Publisher,
+        clock: NowClock | None = None,
+        *,
+        reconcile_interval_s: float = 5.0,
+        recorder: LatencyRecorder | None = None,
+    ) -> None:
+        self.broker = broker
+        self.journal = journal
+        self.writer = writer
+        self.bus = bus
+        self.clock: NowClock = clock or WallClock()
+        self.reconcile_interval_s = reconcile_interval_s
+        self.recorder = recorder
+        self.stats = OmsStats()
+        self._orders: dict[str, ManagedOrder] = {}
+        self._by_broker_id: dict[str, ManagedOrder] = {}
+        self._order_listeners: list[OrderListener] = []
+        self._fill_listeners: list[FillListener] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._fill_locks: dict[str, asyncio.Lock] = {}
+        self._loops: list[asyncio.Task[None]] = []
+        self._emitted_value: dict[str, float] = {}
+
+    # ----- wiring ---------------------------------------------------------------------------------
+
+    def add_order_listener(self, listener: OrderListener) -> None:
+        """Called synchronously after every state or fill change of an order."""
+        self._order_listeners.append(listener)
+
+    def add_fill_listener(self, listener: FillListener) -> None:
+        """Called synchronously with every new fill (before the FILL event is published)."""
+        self._fill_listeners.append(listener)
+
+    # ----- submission -----------------------------------------------------------------------------
+
+    def create(
+        self,
+        request: OrderRequest,
+        approval: Approval,
+        *,
+        signal_id: str | None = None,
+        purpose: str = "entry",
+        parent_key: str | None = None,
+    ) -> ManagedOrder:
+        """Journal and queue a NEW order (``request.tag`` must be a key from :func:`new_order_key` or
+        :meth:`new_key`); raises :class:`NotApprovedError` when ``approval`` does not cover it."""
+        if not isinstance(approval, Approval) or not approval.covers(request):
+            raise NotApprovedError(f"order {request.tag}: no risk approval covers it")
+        if request.tag in self._orders:
+            raise ValueError(f"idempotency key {request.tag} already used")
+        now = self.clock.now_ns()
+        order = ManagedOrder(
+            key=request.tag,
+            request=request,
+            state=S.NEW,
+            created_ns=now,
+            updated_ns=now,
+            signal_id=signal_id,
+            parent_key=parent_key,
+            purpose=purpose,
+        )
+        self.journal.append("order", order.journal_record())
+        self._orders[order.key] = order
+        self.writer.submit("insert_order", order.to_record())
+        return order
+
+    def submit_nowait(
+        self,
+        request: OrderRequest,
+        approval: Approval,
+        *,
+        signal_id: str | None = None,
+        purpose: str = "entry",
+        stamps: Stamps | None = None,
+    ) -> ManagedOrder:
+        """:meth:`create`, then schedule :meth:`send` on the running loop; returns the NEW order."""
+        order = self.create(request, approval, signal_id=signal_id, purpose=purpose)
+        self._spawn(self.send(order, stamps))
+        return order
+
+    async def submit(
+        self,
+        request: OrderRequest,
+        approval: Approval,
+        *,
+        signal_id: str | None = None,
+        purpose: str = "entry",
+        stamps: Stamps | None = None,
+    ) -> ManagedOrder:
+        """:meth:`create` and :meth:`send`; returns the order after the broker call."""
+        order = self.create(request, approval, signal_id=signal_id, purpose=purpose)
+        await self.send(order, stamps)
+        return order
+
+    @staticmethod
+    def new_key(now_ns: int | None = None) -> str:
+        """A new idempotency key (Kite tag)."""
+        return new_order_key(now_ns)
+
+    async def send(self, order: ManagedOrder, stamps: Stamps | None = None) -> None:
+        """SUBMITTED, then ``broker.place_order``; the answer moves the order on."""
+        if order.state is not S.NEW:
+            raise ValueError(f"order {order.key} is {order.state}, only NEW orders are sent")
+        self._transition(order, S.SUBMITTED)
+        self.stats.submitted += 1
+        if stamps is not None and self.recorder is not None:
+            self.recorder.record(
+                OrderTrace(order.key, stamps.tick_ns, stamps.signal_ns, stamps.risk_ns, wall_ns())
+            )
+        try:
+            broker_id = await self.broker.place_order(order.request)
+        except AmbiguousOrderOutcome as exc:
+            self.stats.ambiguous += 1
+            log.warning("order %s outcome unknown (%s); reconciling by tag", order.key, exc)
+            self._transition(order, S.UNKNOWN, message=str(exc))
+            self._spawn(self.reconcile())
+            return
+        except BrokerError as exc:
+            self.stats.rejected += 1
+            self._transition(order, S.REJECTED, message=str(exc))
+            return
+        if order.broker_order_id is None:
+            order.broker_order_id = broker_id
+            self._by_broker_id[broker_id] = order
+            state: OrderState = order.state  # an update may have moved it during the call
+            if state is S.SUBMITTED:
+                self._record(order, state)  # store the broker id with the SUBMITTED state
+
+    async def cancel(self, key: str) -> bool:
+        """Ask the broker to cancel an open order; False when it is not open or the broker refused."""
+        order = self._orders.get(key)
+        if (
+            order is None
+            or order.broker_order_id is None
+            or order.state
+            not in (
+                S.OPEN,
+                S.TRIGGER_PENDING,
+                S.PARTIALLY_FILLED,
+            )
+        ):
+            return False
+        self._transition(order, S.CANCEL_PENDING)
+        try:
+            await self.broker.cancel_order(order.broker_order_id, order.request.variety)
+        except BrokerError as exc:
+            log.warning("cancel of %s refused: %s", key, exc)
+            await self.reconcile()
+            return False
+        return True
+
+    # ----- broker updates -------------------------------------------------------------------------
+
+    def apply(self, update: Order) -> bool:
+        """Apply a broker order (update or order-book row); False when it is not ours or changed nothing."""
+        order = self._by_broker_id.get(update.order_id)
+        if order is None and update.tag:
+            order = self._orders.get(update.tag)
+            if order is not None and order.broker_order_id is None:
+                order.broker_order_id = update.order_id
+                self._by_broker_id[update.order_id] = order
+        if order is None:
+            self.stats.unmatched_updates += 1
+            return False
+        self.stats.updates += 1
+        new_state = state_from_kite(update.status, update.filled_quantity, update.quantity)
+        filled = max(update.filled_quantity, order.filled_quantity)
+        grew = filled > order.filled_quantity
+        if grew:
+            order.filled_quantity = filled
+            order.average_price = update.average_price or order.average_price
+        if new_state is None or new_state is order.state:
+            if grew:
+                self._record(order, order.state, event=EventType.ORDER_UPDATED)
+                self._spawn(self._collect_fills(order))
+            return grew
+        try:
+            self._transition(order, new_state, message=update.status_message)
+        except IllegalTransitionError:
+            return False
+        if grew or (new_state is S.FILLED and order.fill_quantity < order.filled_quantity):
+            self._spawn(self._collect_fills(order))
+        return True
+
+    async def run_updates(self) -> None:
+        """Consume ``broker.order_updates()`` until cancelled."""
+        async for update in self.broker.order_updates():
+            try:
+                self.apply(update)
+            except Exception:
+                log.exception("order update %s not applied", update.order_id)
+
+    async def reconcile(self) -> int:
+        """Compare open orders with ``broker.orders()``; apply what was missed. Returns orders changed."""
+        self.stats.reconciliations += 1
+        try:
+            book = await self.broker.orders()
+        except BrokerError as exc:
+            log.warning("reconciliation skipped: %s", exc)
+            return 0
+        changed = 0
+        by_tag = {o.tag: o for o in book if o.tag}
+        by_id = {o.order_id: o for o in book}
+        for order in list(self._orders.values()):
+            if order.state.is_terminal and order.fill_quantity >= order.filled_quantity:
+                continue
+            row = by_id.get(order.broker_order_id or "") or by_tag.get(order.key)
+            if row is not None and self.apply(row):
+                changed += 1
+        self.stats.reconciled_changes += changed
+        return changed
+
+    async def _reconcile_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.reconcile_interval_s)
+            try:
+                await self.reconcile()
+            except Exception:
+                log.exception("reconciliation failed")
+
+    # ----- fills ----------------------------------------------------------------------------------
+
+    async def _collect_fills(self, order: ManagedOrder) -> None:
+        lock = self._fill_locks.setdefault(order.key, asyncio.Lock())
+        async with lock:
+            if order.fill_quantity >= order.filled_quantity or order.broker_order_id is None:
+                return
+            try:
+                trades = await self.broker.order_trades(order.broker_order_id)
+            except BrokerError as exc:
+                log.warning("order_trades(%s) failed (%s); deriving the fill", order.broker_order_id, exc)
+                self._derive_fill(order)
+                return
+            cumulative = 0
+            for trade in trades:
+                cumulative += trade.quantity
+                if trade.trade_id in order.trade_ids:
+                    continue
+                if (
+                    cumulative > order.filled_quantity
+                    and cumulative - trade.quantity >= order.filled_quantity
+                ):
+                    break  # newer than the update we know of: the next update brings it
+                order.trade_ids.add(trade.trade_id)
+                if cumulative <= order.derived_quantity:
+                    continue  # already emitted as a derived fill
+                self._emit_trade(order, trade)
+            if order.fill_quantity < order.filled_quantity and trades and cumulative < order.filled_quantity:
+                self._derive_fill(order)  # the trade book lags the order book
+
+    def _emit_trade(self, order: ManagedOrder, trade: Trade) -> None:
+        ts = trade.fill_timestamp or trade.exchange_timestamp or self.clock.now_ns()
+        self._emit_fill(order, trade.trade_id, trade.quantity, trade.average_price, ts, derived=False)
+
+    def _derive_fill(self, order: ManagedOrder) -> None:
+        qty = order.filled_quantity - order.fill_quantity
+        if qty <= 0 or order.average_price is None:
+            return
+        # The broker's average covers every unit filled; what was emitted already is taken out.
+        emitted_value = self._emitted_value.get(order.key, 0.0)
+        price = (order.average_price * order.filled_quantity - emitted_value) / qty
+        order.derived_quantity = order.filled_quantity
+        self.stats.derived_fills += 1
+        self._emit_fill(
+            order, f"{order.key}-d{order.filled_quantity}", qty, price, self.clock.now_ns(), derived=True
+        )
+
+    def _emit_fill(
+        self, order: ManagedOrder, trade_id: str, qty: int, price: float, ts_ns: int, *, derived: bool
+    ) -> None:
+        r = order.request
+        fill = FillInfo(
+            trade_id=trade_id,
+            order_key=order.key,
+            broker_order_id=order.broker_order_id,
+            token=r.instrument_token,
+            symbol=r.tradingsymbol,
+            exchange=r.exchange.value,
+            side=r.transaction_type.value,
+            quantity=qty,
+            price=price,
+            ts_ns=ts_ns,
+            product=r.product.value,
+            signal_id=order.signal_id,
+        )
+        record = FillRecord(
+            trade_id=trade_id,
+            symbol=fill.symbol,
+            side=fill.side,
+            quantity=qty,
+            price=price,
+            ts_ns=ts_ns,
+            order_key=order.key,
+            broker_order_id=order.broker_order_id,
+            token=fill.token,
+        )
+        self.journal.append("fill", {**asdict(record), "derived": derived} if derived else asdict(record))
+        order.fill_quantity += qty
+        self._emitted_value[order.key] = self._emitted_value.get(order.key, 0.0) + qty * price
+        self.stats.fills += 1
+        self.writer.submit("insert_fill", record)
+        for listener in self._fill_listeners:
+            try:
+                listener(fill)
+            except Exception:
+                log.exception("fill listener failed on %s", trade_id)
+        self.bus.publish_nowait(Event(EventType.FILL, fill, ts_event=ts_ns))
+
+    # ----- transitions ----------------------------------------------------------------------------
+
+    def _transition(self, order: ManagedOrder, new: OrderState, *, message: str | None = None) -> None:
+        try:
+            check_transition(order.key, order.state, new)
+        except IllegalTransitionError:
+            self.stats.illegal_transitions += 1
+            log.warning("order %s: %s -> %s refused (illegal transition)", order.key, order.state, new)
+            raise
+        order.state = new
+        if message:
+            order.message = message
+        self._record(order, new)
+
+    def _record(self, order: ManagedOrder, state: OrderState, *, event: EventType | None = None) -> None:
+        order.updated_ns = self.clock.now_ns()
+        fields: dict[str, Any] = {
+            "broker_order_id": order.broker_order_id,
+            "filled_quantity": order.filled_quantity,
+            "average_price": order.average_price,
+            "status_message": order.message,
+        }
+        self.journal.append(
+            "order_transition",
+            {"key": order.key, "to_state": state.value, "ts_ns": order.updated_ns, **fields},
+        )
+        self.writer.submit("transition_order", order.key, state.value, order.updated_ns, **fields)
+        for listener in self._order_listeners:
+            try:
+                listener(order)
+            except Exception:
+                log.exception("order listener failed on %s", order.key)
+        kind = event or _EVENT_OF.get(state, EventType.ORDER_UPDATED)
+        self.bus.publish_nowait(Event(kind, order.snapshot(), ts_event=order.updated_ns))
+
+    # ----- queries and lifecycle ------------------------------------------------------------------
+
+    def get(self, key: str) -> ManagedOrder | None:
+        """The order with this idempotency key."""
+        return self._orders.get(key)
+
+    def orders(self) -> list[ManagedOrder]:
+        """Every order, in creation order."""
+        return list(self._orders.values())
+
+    def open_orders(self) -> list[ManagedOrder]:
+        """Orders that may still trade (SUBMITTED, OPEN, TRIGGER_PENDING, PARTIALLY_FILLED, CANCEL_PENDING,
+        UNKNOWN)."""
+        return [o for o in self._orders.values() if o.state.is_open]
+
+    def summary(self) -> dict[str, int]:
+        """Counters plus orders by state."""
+        out = {k: int(v) for k, v in asdict(self.stats).items()}
+        for o in self._orders.values():
+            out[f"state_{o.state.value.lower()}"] = out.get(f"state_{o.state.value.lower()}", 0) + 1
+        return out
+
+    async def idle(self) -> None:
+        """Wait until every broker call and fill collection the OMS started has finished (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def initialize(self) -> None:
+        """Nothing to prepare."""
+
+    async def start(self) -> None:
+        """Start consuming broker updates and the reconciliation loop."""
+        self._loops = [
+            asyncio.create_task(self.run_updates(), name="oms-updates"),
+            asyncio.create_task(self._reconcile_loop(), name="oms-reconcile"),
+        ]
+
+    async def stop(self) -> None:
+        """Finish in-flight calls, stop the loops."""
+        await self.idle()
+        for task in self._loops:
+            task.cancel()
+        for task in self._loops:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._loops = []
+
+    def health(self) -> dict[str, Any]:
+        """``ok`` (no order in UNKNOWN) and the counters."""
+        return {"ok": not any(o.state is S.UNKNOWN for o in self._orders.values()), **self.summary()}
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("OMS task failed", exc_info=task.exception())
+
+
+__all__ = ["OMS", "FillListener", "OmsStats", "OrderListener", "Stamps"]
