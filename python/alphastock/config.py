@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from alphastock.brokers.charges import ChargeRates
 from alphastock.brokers.paper.settings import PaperSettings
 from alphastock.errors import ConfigError
+from alphastock.execution.config import ExecutionConfig
 from alphastock.options.strikes import StrikeFilters, StrikeWeights
 from alphastock.risk.limits import Limits
 
@@ -65,6 +66,7 @@ class AlphaStockConfig(BaseModel):
     charges: ChargeRates = ChargeRates()
     instruments: InstrumentsConfig = InstrumentsConfig()
     paper: PaperSettings = PaperSettings()
+    execution: ExecutionConfig = ExecutionConfig()
 
     def paper_settings(self) -> PaperSettings:
         """The ``paper`` section for a PaperBroker, with the ``charges`` section filled in when

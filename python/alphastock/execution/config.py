@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class ExecutionConfig(BaseModel):
@@ -55,6 +55,14 @@ class ExecutionConfig(BaseModel):
     shutdown: Literal["hold", "square_off_mis"] = Field(
         "square_off_mis", description="on stop: keep positions, or square off MIS positions"
     )
+
+
+    @field_validator("market_protection")
+    @classmethod
+    def _protection(cls, value: float) -> float:
+        if not (value == -1 or 0 < value <= 100):
+            raise ValueError("market_protection must be in (0, 100] percent, or -1 for automatic")
+        return value
 
 
 __all__ = ["ExecutionConfig"]
