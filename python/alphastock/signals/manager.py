@@ -5,10 +5,12 @@ Order of operations in :meth:`SignalManager.submit` (all on the engine loop, syn
 1. validate (status NEW, not seen before: a duplicate id is ignored and counted);
 2. append it to the :class:`~alphastock.signals.journal.Journal` — the durability point
    (one ``os.write``, a few µs; survives ``kill -9``);
-3. call the execution consumers (the fast path, e.g. the DirectExecutor), so an order
+3. queue the DuckDB insert on the :class:`~alphastock.execution.persist.StoreWriter`
+   (queued, not waited for; before step 4 so that a status change a consumer makes
+   is written after the insert);
+4. call the execution consumers (the fast path, e.g. the DirectExecutor), so an order
    can reach the broker within the 200 µs budget — DuckDB (1-5 ms per commit) is
    never waited for;
-4. queue the DuckDB insert on the :class:`~alphastock.execution.persist.StoreWriter`;
 5. publish ``SIGNAL_GENERATED`` when that insert committed — or, if DuckDB failed,
    right then anyway, because the journal holds it and replay inserts it at the
    next start (counted as ``fallback``). So SIGNAL_GENERATED always means "the
@@ -140,6 +142,11 @@ class SignalManager:
         self.journal.append("signal", signal.model_dump(mode="json"))
         self._remember(signal)
         self.stats.submitted += 1
+        # Queued before the consumers run: a status change they cause (REJECTED, ACTIVE) is queued
+        # after the insert, and the writer applies operations in order.
+        self.writer.submit(
+            "insert_signal", signal.to_record(), on_committed=lambda ok: self._generated(signal, ok)
+        )
         handed_ns = wall_ns()
         for consumer in self._consumers:
             try:
@@ -150,9 +157,6 @@ class SignalManager:
                 continue
             if isinstance(result, Awaitable):
                 self._spawn(result)
-        self.writer.submit(
-            "insert_signal", signal.to_record(), on_committed=lambda ok: self._generated(signal, ok)
-        )
         return True
 
     def _generated(self, signal: Signal, ok: bool) -> None:
