@@ -50,7 +50,9 @@ class RecordingBus:
         self.events: list[Event[Any]] = []
         self._subs: list[tuple[frozenset[EventType], Callable[[Event[Any]], object]]] = []
 
-    def subscribe(self, types: EventType | Iterable[EventType], handler: Callable[[Event[Any]], object]) -> None:
+    def subscribe(
+        self, types: EventType | Iterable[EventType], handler: Callable[[Event[Any]], object]
+    ) -> None:
         wanted = frozenset([types] if isinstance(types, EventType) else types)
         self._subs.append((wanted, handler))
 
@@ -153,4 +155,6 @@ def build(
     lookup = StaticInstruments(instruments) if not hasattr(instruments, "instrument") else instruments
     executor = DirectExecutor(signals, oms, risk, portfolio, lookup, config, ticks=ticks)
     exits = ExitMonitor(executor, ticks, enabled=config.exits_enabled)
-    return Stack(store, journal, writer, bus, clock, risk, signals, oms, portfolio, executor, exits, recorder, ticks)
+    return Stack(
+        store, journal, writer, bus, clock, risk, signals, oms, portfolio, executor, exits, recorder, ticks
+    )

@@ -59,7 +59,9 @@ def _stack(broker: KiteBroker, tmp_path: Path, limits: Limits | None = None) -> 
     clock = ManualClock()
     ticks = TickStore(1024)
     ticks.push_batch([SBIN], [clock.now], [ltp])
-    stack = build(broker, tmp_path, instruments=instruments, ticks=ticks, clock=clock, store=store, limits=limits)
+    stack = build(
+        broker, tmp_path, instruments=instruments, ticks=ticks, clock=clock, store=store, limits=limits
+    )
     stack.risk.on_mark(SBIN, ltp, clock.now)
     return stack, ltp
 
@@ -114,7 +116,9 @@ def test_signal_fills_in_the_simulator_and_the_store_matches_it(
         stack.close()
 
 
-def test_risk_rejection_never_calls_the_broker(sim_broker: tuple[SimServer, KiteBroker], tmp_path: Path) -> None:
+def test_risk_rejection_never_calls_the_broker(
+    sim_broker: tuple[SimServer, KiteBroker], tmp_path: Path
+) -> None:
     _, broker = sim_broker
     stack, ltp = _stack(broker, tmp_path, limits=Limits(max_order_notional=100.0))
     entry = round(ltp, 1)
