@@ -74,7 +74,8 @@ def test_signal_to_fill_to_exit_on_target(tmp_path: Path) -> None:
             (f.trade_id, f.quantity, f.price) for f in fills
         )
         pos = stack.portfolio.position(SBIN, "MIS")
-        assert pos is not None and pos.quantity == 0
+        assert pos is not None
+        assert pos.quantity == 0
         assert pos.realised == pytest.approx(25 * (820.95 - 800.05))
         kinds = stack.bus.of(EventType.POSITION_OPENED, EventType.POSITION_CLOSED)
         assert [k.quantity for k in kinds] == [25, 0]

@@ -104,7 +104,8 @@ def test_signal_fills_in_the_simulator_and_the_store_matches_it(
         assert [f.trade_id for f in stack.bus.of(EventType.FILL)] == [t.trade_id for t in trades]
         (sim_pos,) = [p for p in positions.net if p.tradingsymbol == "SBIN" and p.product == "MIS"]
         ours_pos = stack.portfolio.position(SBIN, "MIS")
-        assert ours_pos is not None and (ours_pos.quantity, sim_pos.quantity) == (0, 0)
+        assert ours_pos is not None
+        assert (ours_pos.quantity, sim_pos.quantity) == (0, 0)
         assert ours_pos.realised == pytest.approx(sim_pos.realised, abs=0.01)
         assert [p.quantity for p in stack.bus.of(EventType.POSITION_OPENED, EventType.POSITION_CLOSED)] == [
             expected_qty,

@@ -54,14 +54,17 @@ def test_average_realised_flip_and_events() -> None:
     pf.on_fill(fill("1", "BUY", 10, 100.0))
     pf.on_fill(fill("2", "BUY", 10, 110.0))
     pos = pf.position(SBIN, "MIS")
-    assert pos is not None and (pos.quantity, pos.average_price) == (20, 105.0)
+    assert pos is not None
+    assert (pos.quantity, pos.average_price) == (20, 105.0)
     pf.on_fill(fill("3", "SELL", 5, 120.0, charges=2.0))  # realise 5 * 15 - 2
     assert (pos.quantity, pos.average_price, pos.realised) == (15, 105.0, 73.0)
     pf.on_fill(fill("4", "SELL", 25, 100.0))  # close 15 at -5 each, open 10 short at 100
     assert (pos.quantity, pos.average_price, pos.realised) == (-10, 100.0, -2.0)
-    assert pf.on_fill(fill("4", "SELL", 25, 100.0)) is None and pf.duplicate_fills == 1
+    assert pf.on_fill(fill("4", "SELL", 25, 100.0)) is None
+    assert pf.duplicate_fills == 1
     pf.mark(SBIN, 90.0, T0)
-    assert pos.unrealised == 100.0 and pf.day_pnl == 98.0
+    assert pos.unrealised == 100.0
+    assert pf.day_pnl == 98.0
     pf.on_fill(fill("5", "BUY", 10, 95.0))
     assert (pos.quantity, pos.realised, pos.unrealised) == (0, 48.0, 0.0)
     kinds = [e.type for e in bus.events]

@@ -129,11 +129,13 @@ def test_rotation_renames_and_never_deletes(tmp_path: Path) -> None:
         stats = replay_and_rotate(journal, store)
     assert stats.records == 6
     rotated = sorted(tmp_path.glob("j.jsonl.*"))
-    assert len(rotated) == 1 and len(list(read_journal(rotated[0]))) == 6
+    assert len(rotated) == 1
+    assert len(list(read_journal(rotated[0]))) == 6
     assert list(read_journal(journal.path)) == []
     journal.append("order", ORDER)
     again = journal.rotate(dt.datetime(2026, 1, 6, 10, 0, tzinfo=dt.UTC))
-    assert again is not None and again.name == "j.jsonl.20260106-100000"
+    assert again is not None
+    assert again.name == "j.jsonl.20260106-100000"
     assert journal.rotate() is None  # empty: nothing to keep
     journal.close()
 

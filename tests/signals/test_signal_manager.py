@@ -49,7 +49,8 @@ def test_signal_generated_only_once_the_row_is_in_duckdb(tmp_path: Path) -> None
     try:
         sig = asyncio.run(run())
         assert seen == [(sig.id, [sig.id])]
-        assert manager.stats.published == 1 and manager.stats.fallback == 0
+        assert manager.stats.published == 1
+        assert manager.stats.fallback == 0
         assert [r["kind"] for r in read_journal(tmp_path / "j.jsonl")] == ["signal"]
     finally:
         writer.close()
@@ -101,7 +102,8 @@ def test_status_transitions_follow_the_table(tmp_path: Path) -> None:
         assert manager.update_status(sig.id, SignalStatus.ACTIVE) is not None
         clock.advance(1)
         closed = manager.update_status(sig.id, "CLOSED", "target hit")
-        assert closed is not None and closed.metadata["closed_reason"] == "target hit"
+        assert closed is not None
+        assert closed.metadata["closed_reason"] == "target hit"
         assert manager.update_status(sig.id, SignalStatus.ACTIVE) is None  # CLOSED is terminal
         assert manager.update_status("nope", SignalStatus.ACTIVE) is None
         assert await writer.aflush(10)
@@ -117,7 +119,8 @@ def test_status_transitions_follow_the_table(tmp_path: Path) -> None:
         assert (row["status"], row["updated_ns"]) == ("CLOSED", T0 + 2_000_000_000)
         kinds = [r["kind"] for r in read_journal(tmp_path / "j.jsonl")]
         assert kinds == ["signal", "signal_status", "signal_status"]
-        assert manager.get(sig.id) is not None and manager.get(sig.id).status is SignalStatus.CLOSED  # type: ignore[union-attr]
+        assert manager.get(sig.id) is not None
+        assert manager.get(sig.id).status is SignalStatus.CLOSED
     finally:
         writer.close()
         store.close()

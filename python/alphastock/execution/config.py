@@ -56,7 +56,6 @@ class ExecutionConfig(BaseModel):
         "square_off_mis", description="on stop: keep positions, or square off MIS positions"
     )
 
-
     @field_validator("market_protection")
     @classmethod
     def _protection(cls, value: float) -> float:

@@ -39,7 +39,7 @@ from alphastock.brokers.base import Broker
 from alphastock.brokers.errors import AmbiguousOrderOutcome, BrokerError
 from alphastock.events import Event, EventType, FillInfo
 from alphastock.execution.orders import Approval, ManagedOrder, NotApprovedError, new_order_key
-from alphastock.execution.persist import StoreWriter
+from alphastock.execution.persist import Lazy, StoreWriter
 from alphastock.execution.transitions import (
     IllegalTransitionError,
     OrderState,
@@ -51,7 +51,7 @@ from alphastock.latency import now_ns as wall_ns
 from alphastock.models import Order, OrderRequest, Trade
 from alphastock.signals.journal import Journal
 from alphastock.signals.manager import NowClock, Publisher, WallClock
-from alphastock.store.records import FillRecord
+from alphastock.store.records import FillRecord, OrderRecord
 
 log = logging.getLogger(__name__)
 S = OrderState
@@ -165,9 +165,10 @@ class OMS:
             parent_key=parent_key,
             purpose=purpose,
         )
-        self.journal.append("order", order.journal_record())
+        data = order.journal_record()
+        self.journal.append("order", data)
         self._orders[order.key] = order
-        self.writer.submit("insert_order", order.to_record())
+        self.writer.submit("insert_order", Lazy(lambda: OrderRecord(**data)))
         return order
 
     def submit_nowait(
@@ -204,15 +205,19 @@ class OMS:
         return new_order_key(now_ns)
 
     async def send(self, order: ManagedOrder, stamps: Stamps | None = None) -> None:
-        """SUBMITTED, then ``broker.place_order``; the answer moves the order on."""
+        """SUBMITTED, then ``broker.place_order``; the answer moves the order on.
+
+        SUBMITTED is set in memory before the call and recorded (journal, DuckDB, ORDER_SUBMITTED)
+        right after it, with the broker's order id: the NEW record with its tag is already in the
+        journal, so a crash in between is resolved by reconciliation by tag, and the hot path
+        saves a journal write.
+        """
         if order.state is not S.NEW:
             raise ValueError(f"order {order.key} is {order.state}, only NEW orders are sent")
-        self._transition(order, S.SUBMITTED)
+        check_transition(order.key, order.state, S.SUBMITTED)
+        order.state = S.SUBMITTED
         self.stats.submitted += 1
-        if stamps is not None and self.recorder is not None:
-            self.recorder.record(
-                OrderTrace(order.key, stamps.tick_ns, stamps.signal_ns, stamps.risk_ns, wall_ns())
-            )
+        submit_ns = wall_ns()
         try:
             broker_id = await self.broker.place_order(order.request)
         except AmbiguousOrderOutcome as exc:
@@ -225,12 +230,19 @@ class OMS:
             self.stats.rejected += 1
             self._transition(order, S.REJECTED, message=str(exc))
             return
+        finally:
+            if stamps is not None and self.recorder is not None:
+                trace = OrderTrace(order.key, stamps.tick_ns, stamps.signal_ns, stamps.risk_ns, submit_ns)
+                self.recorder.record(trace)
         if order.broker_order_id is None:
             order.broker_order_id = broker_id
             self._by_broker_id[broker_id] = order
-            state: OrderState = order.state  # an update may have moved it during the call
-            if state is S.SUBMITTED:
-                self._record(order, state)  # store the broker id with the SUBMITTED state
+        self._record_submitted(order)
+
+    def _record_submitted(self, order: ManagedOrder) -> None:
+        if not order.submit_recorded and order.state is not S.NEW:
+            order.submit_recorded = True
+            self._record(order, S.SUBMITTED)
 
     async def cancel(self, key: str) -> bool:
         """Ask the broker to cancel an open order; False when it is not open or the broker refused."""
@@ -269,6 +281,7 @@ class OMS:
             self.stats.unmatched_updates += 1
             return False
         self.stats.updates += 1
+        self._record_submitted(order)
         new_state = state_from_kite(update.status, update.filled_quantity, update.quantity)
         filled = max(update.filled_quantity, order.filled_quantity)
         grew = filled > order.filled_quantity
@@ -415,6 +428,7 @@ class OMS:
     # ----- transitions ----------------------------------------------------------------------------
 
     def _transition(self, order: ManagedOrder, new: OrderState, *, message: str | None = None) -> None:
+        self._record_submitted(order)  # keep the recorded history in order
         try:
             check_transition(order.key, order.state, new)
         except IllegalTransitionError:

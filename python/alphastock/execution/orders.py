@@ -1,8 +1,9 @@
 """The OMS's order record and the risk approval it needs: :class:`ManagedOrder`, :class:`Approval`, keys.
 
 Idempotency keys travel in Kite's ``tag`` (≤ 20 characters; Kite has no client order
-id): ``"AS"`` + 9 base-36 digits of the creation time in ms + a 3-digit base-36 counter
-+ 2 random base-36 digits (16 characters), unique per process and across restarts.
+id): ``"AS"`` + 11 hex digits of the creation time in ms + a 4-hex-digit counter + 2
+random hex digits (19 characters): unique within a process (up to 65536 orders per ms)
+and, by the time and random part, across restarts.
 """
 
 from __future__ import annotations
@@ -20,23 +21,13 @@ from alphastock.models import OrderRequest
 from alphastock.risk import RiskAction
 from alphastock.store.records import OrderRecord
 
-_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 _counter = itertools.count()
 
 
-def _base36(value: int, width: int) -> str:
-    out = []
-    for _ in range(width):
-        value, rem = divmod(value, 36)
-        out.append(_DIGITS[rem])
-    return "".join(reversed(out))
-
-
 def new_order_key(now_ns: int | None = None) -> str:
-    """A new idempotency key (16 characters, see the module docstring)."""
+    """A new idempotency key (19 characters, see the module docstring)."""
     ms = (time.time_ns() if now_ns is None else now_ns) // 1_000_000
-    rand = int.from_bytes(os.urandom(2), "big")
-    return f"AS{_base36(ms, 9)}{_base36(next(_counter), 3)}{_base36(rand, 2)}"
+    return f"AS{ms & 0xFFFFFFFFFFF:011x}{next(_counter) & 0xFFFF:04x}{os.urandom(1).hex()}"
 
 
 class NotApprovedError(ValueError):
@@ -99,6 +90,8 @@ class ManagedOrder:
     derived_quantity: int = 0
     """Units emitted as derived fills (order_trades failed); real trades covering them are skipped."""
     trade_ids: set[str] = field(default_factory=set)
+    submit_recorded: bool = False
+    """SUBMITTED is set before the broker call and recorded (journal, store, event) right after it."""
 
     @property
     def symbol(self) -> str:
@@ -112,30 +105,7 @@ class ManagedOrder:
 
     def to_record(self) -> OrderRecord:
         """The row of the store's ``orders`` table."""
-        r = self.request
-        return OrderRecord(
-            idempotency_key=self.key,
-            symbol=r.tradingsymbol,
-            exchange=r.exchange.value,
-            product=r.product.value,
-            side=r.transaction_type.value,
-            order_type=r.order_type.value,
-            variety=r.variety.value,
-            quantity=r.quantity,
-            state=self.state.value,
-            created_ns=self.created_ns,
-            token=r.instrument_token,
-            validity=r.validity.value,
-            price=r.price,
-            trigger_price=r.trigger_price,
-            parent_id=self.parent_key,
-            signal_id=self.signal_id,
-            broker_order_id=self.broker_order_id,
-            filled_quantity=self.filled_quantity,
-            average_price=self.average_price,
-            status_message=self.message,
-            updated_ns=self.updated_ns,
-        )
+        return OrderRecord(**self.journal_record())
 
     def snapshot(self) -> OrderSnapshot:
         """The :class:`OrderSnapshot` event payload."""
@@ -162,9 +132,31 @@ class ManagedOrder:
         )
 
     def journal_record(self) -> dict[str, Any]:
-        """The journal's ``order`` data (an :class:`OrderRecord` as a dict)."""
-        rec = self.to_record()
-        return {name: getattr(rec, name) for name in rec.__dataclass_fields__}
+        """The journal's ``order`` data: the fields of an :class:`OrderRecord`, as a dict."""
+        r = self.request
+        return {
+            "idempotency_key": self.key,
+            "symbol": r.tradingsymbol,
+            "exchange": r.exchange.value,
+            "product": r.product.value,
+            "side": r.transaction_type.value,
+            "order_type": r.order_type.value,
+            "variety": r.variety.value,
+            "quantity": r.quantity,
+            "state": self.state.value,
+            "created_ns": self.created_ns,
+            "token": r.instrument_token,
+            "validity": r.validity.value,
+            "price": r.price,
+            "trigger_price": r.trigger_price,
+            "parent_id": self.parent_key,
+            "signal_id": self.signal_id,
+            "broker_order_id": self.broker_order_id,
+            "filled_quantity": self.filled_quantity,
+            "average_price": self.average_price,
+            "status_message": self.message,
+            "updated_ns": self.updated_ns,
+        }
 
 
 __all__ = ["Approval", "ManagedOrder", "NotApprovedError", "new_order_key"]

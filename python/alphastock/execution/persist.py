@@ -46,6 +46,16 @@ OnCommitted = Callable[[bool], None]
 """Called with True once the write committed, False when it failed."""
 
 
+class Lazy:
+    """An argument built on the writer thread (``Lazy(fn)`` is replaced by ``fn()``), so that turning an
+    immutable object into a store record costs the hot path nothing."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        self.fn = fn
+
+
 @dataclass(slots=True)
 class _Op:
     name: str
@@ -79,6 +89,8 @@ class StoreWriter:
         self._thread = threading.Thread(target=self._run, name="alphastock-store-writer", daemon=True)
         self._started = False
         self._closed = False
+        self._held: list[_Op] = []
+        self._release_loop: asyncio.AbstractEventLoop | None = None
 
     def start(self) -> StoreWriter:
         """Start the thread (idempotent); returns self."""
@@ -98,17 +110,38 @@ class StoreWriter:
         except RuntimeError:
             loop = None
         self.stats.queued += 1
-        self._queue.put(_Op(op, args, kwargs, on_committed, loop))
+        item = _Op(op, args, kwargs, on_committed, loop)
+        if loop is None:
+            self._put(item)
+            return
+        # On the loop, operations are held and handed to the thread by a call_later(0) callback:
+        # it runs after the tasks already scheduled (the OMS's broker call), so waking the writer
+        # thread (a lock, a notify, then a thread wanting the GIL) never delays the hot path.
+        self._held.append(item)
+        if self._release_loop is not loop:
+            self._release_loop = loop
+            loop.call_later(0, self._release)
+
+    def _release(self) -> None:
+        """Hand held operations to the thread; runs on the loop that holds them (or once it is gone)."""
+        self._release_loop = None
+        held, self._held = self._held, []
+        for item in held:
+            self._put(item)
+
+    def _put(self, item: _Op) -> None:
         if not self._started:
             self.start()
+        self._queue.put(item)
 
     @property
     def pending(self) -> int:
-        """Operations queued and not yet applied."""
-        return self._queue.unfinished_tasks
+        """Operations queued (or held on the loop) and not yet applied."""
+        return self._queue.unfinished_tasks + len(self._held)
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Block until every queued operation was applied; False on timeout. Not for the event loop."""
+        """Block until every queued operation was applied; False on timeout. Not for the event loop
+        (use :meth:`aflush` there, which first hands over what the loop holds)."""
         if not self._started:
             self.start()
         done = threading.Event()
@@ -123,6 +156,7 @@ class StoreWriter:
     async def aflush(self, timeout: float | None = None) -> bool:
         """:meth:`flush` in an executor, for coroutines; callbacks queued by then are delivered before
         this returns (they were scheduled on the loop ahead of it)."""
+        self._release()
         ok = await asyncio.get_running_loop().run_in_executor(None, self.flush, timeout)
         await asyncio.sleep(0)
         return ok
@@ -131,6 +165,7 @@ class StoreWriter:
         """Apply what is queued, then stop the thread; idempotent."""
         if self._closed:
             return
+        self._release()
         self._closed = True
         if self._started:
             self._queue.put(_STOP)
@@ -150,7 +185,8 @@ class StoreWriter:
     def _apply(self, op: _Op) -> None:
         ok = True
         try:
-            getattr(self.store, op.name)(*op.args, **op.kwargs)
+            args = tuple(a.fn() if isinstance(a, Lazy) else a for a in op.args)
+            getattr(self.store, op.name)(*args, **op.kwargs)
             self.stats.committed += 1
         except Exception:  # any DuckDB or data error: the journal keeps the record
             ok = False
@@ -246,4 +282,13 @@ def replay_and_rotate(journal: Journal, store: Store) -> ReplayStats:
     return stats
 
 
-__all__ = ["OPS", "OnCommitted", "ReplayStats", "StoreWriter", "WriterStats", "replay", "replay_and_rotate"]
+__all__ = [
+    "OPS",
+    "Lazy",
+    "OnCommitted",
+    "ReplayStats",
+    "StoreWriter",
+    "WriterStats",
+    "replay",
+    "replay_and_rotate",
+]

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from alphastock.events import Event, EventType
-from alphastock.execution.persist import StoreWriter
+from alphastock.execution.persist import Lazy, StoreWriter
 from alphastock.latency import now_ns as wall_ns
 from alphastock.signals.journal import Journal
 from alphastock.signals.model import Signal, SignalStatus, SignalTransitionError
@@ -145,7 +145,7 @@ class SignalManager:
         # Queued before the consumers run: a status change they cause (REJECTED, ACTIVE) is queued
         # after the insert, and the writer applies operations in order.
         self.writer.submit(
-            "insert_signal", signal.to_record(), on_committed=lambda ok: self._generated(signal, ok)
+            "insert_signal", Lazy(signal.to_record), on_committed=lambda ok: self._generated(signal, ok)
         )
         handed_ns = wall_ns()
         for consumer in self._consumers:
