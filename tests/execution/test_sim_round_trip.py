@@ -4,7 +4,7 @@ orders, trades and positions; through KiteBroker (the official SDK) against SimS
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from alphastock.brokers.kite import KiteBroker, RateLimiter
 from alphastock.brokers.kite.instruments import InstrumentStore
 from alphastock.events import EventType
 from alphastock.execution import OrderState
+from alphastock.feeds.kite_ws import FeedEvent, KiteFeed
 from alphastock.risk import Limits
 from alphastock.signals.model import SignalStatus
 from alphastock.sim import SimServer
@@ -140,5 +141,57 @@ def test_risk_rejection_never_calls_the_broker(
         assert (event["kind"], event["code"]) == ("order_rejected", "NOTIONAL_EXCEEDS_MAX_ORDER")
         (row,) = stack.store.signals().to_pylist()
         assert row["status"] == "REJECTED"
+    finally:
+        stack.close()
+
+
+def test_order_updates_from_the_websocket_drive_the_oms(
+    sim_broker: tuple[SimServer, KiteBroker], tmp_path: Path
+) -> None:
+    """No reconciliation: the sim's WebSocket order updates reach the OMS through KiteFeed →
+    KiteBroker.publish_order_update → broker.order_updates()."""
+    server, broker = sim_broker
+    stack, ltp = _stack(broker, tmp_path)
+    stack.oms.reconcile_interval_s = 3600.0
+    entry = round(ltp, 1)
+
+    def on_event(event: FeedEvent) -> None:
+        if event.kind == "order_update" and event.data is not None:
+            broker.publish_order_update(event.data)
+
+    async def until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                await asyncio.sleep(0.01)
+
+    async def run() -> None:
+        feed = KiteFeed(
+            server.api_key, server.access_token, stack.ticks, url=server.ws_url, on_event=on_event
+        )
+        await stack.oms.start()
+        await feed.start()
+        try:
+            stack.signals.submit(signal(entry=entry, stop_loss=entry - 10, target=entry + 20))
+            await until(lambda: bool(stack.bus.of(EventType.FILL)))
+            await stack.oms.idle()
+            assert await stack.writer.aflush(10)
+        finally:
+            await feed.stop()
+            await stack.oms.stop()
+
+    try:
+        asyncio.run(run())
+        (order,) = stack.oms.orders()
+        assert order.state is OrderState.FILLED
+        assert stack.oms.stats.reconciliations == 0
+        assert stack.oms.stats.updates >= 1
+        trades = asyncio.run(broker.trades())
+        assert [(f.trade_id, f.quantity, f.price) for f in stack.bus.of(EventType.FILL)] == [
+            (t.trade_id, t.quantity, t.average_price) for t in trades
+        ]
+        row = stack.store.order(order.key)
+        assert row is not None
+        assert (row["state"], row["filled_quantity"]) == ("FILLED", order.request.quantity)
+        assert stack.signals.recent(1)[0].status is SignalStatus.ACTIVE
     finally:
         stack.close()
