@@ -154,7 +154,7 @@ def build(
     oms.add_fill_listener(portfolio.on_fill)
     lookup = StaticInstruments(instruments) if not hasattr(instruments, "instrument") else instruments
     executor = DirectExecutor(signals, oms, risk, portfolio, lookup, config, ticks=ticks)
-    exits = ExitMonitor(executor, ticks, enabled=config.exits_enabled)
+    exits = ExitMonitor(executor, ticks, enabled=config.exits_enabled, shutdown=config.shutdown)
     return Stack(
         store, journal, writer, bus, clock, risk, signals, oms, portfolio, executor, exits, recorder, ticks
     )

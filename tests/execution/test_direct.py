@@ -128,3 +128,26 @@ def test_tick_batch_events_drive_marks_and_exits(tmp_path: Path) -> None:
         assert len(stack.oms.orders()) == 1  # 810 is inside stop 790 / target 820: no exit
     finally:
         stack.close()
+
+
+def test_shutdown_hold_keeps_positions(tmp_path: Path) -> None:
+    stack, paper = setup(tmp_path, ExecutionConfig(capital=100_000.0, shutdown="hold"))
+
+    async def run() -> None:
+        await stack.oms.start()
+        await asyncio.sleep(0)
+        push(stack, paper, 800.0)
+        stack.signals.submit(signal())
+        await settle(stack)
+        await stack.exits.stop()
+        await settle(stack)
+        await stack.oms.stop()
+
+    try:
+        asyncio.run(run())
+        assert [o.purpose for o in stack.oms.orders()] == ["entry"]
+        (held,) = stack.portfolio.positions(open_only=True)
+        assert held.quantity == 25
+        assert stack.exits.health() == {"ok": True, "tracked": 1, "exits_sent": 0}
+    finally:
+        stack.close()

@@ -303,3 +303,35 @@ def test_broker_refusal_is_rejected_and_a_used_key_is_refused(tmp_path: Path) ->
     assert oms.open_orders() == []
     writer.close()
     store.close()
+
+
+def test_a_lagging_trade_book_is_read_again_then_derived(tmp_path: Path) -> None:
+    broker = FakeBroker()
+    oms, bus, writer, store = _oms(tmp_path, broker)
+    oms.trade_lag_s = 0.01
+
+    async def run() -> None:
+        await oms.submit(request("ASk5"), approved())
+        calls = 0
+        original = broker.order_trades
+
+        async def late(order_id: str) -> list[Trade]:
+            nonlocal calls
+            calls += 1
+            return [] if calls == 1 else await original(order_id)
+
+        broker.order_trades = late  # type: ignore[method-assign]
+        broker.trades["B1"] = [trade("T1", "B1", 10, 800.0)]
+        oms.apply(kite_order("B1", "ASk5", "COMPLETE", 10, 800.0))
+        await oms.idle()
+        assert calls == 2
+        # A second order whose trades never show up: derived after the second look.
+        await oms.submit(request("ASk6"), approved())
+        oms.apply(kite_order("B2", "ASk6", "COMPLETE", 10, 801.0))
+        await oms.idle()
+
+    asyncio.run(run())
+    fills = [(f.trade_id, f.quantity, f.price) for f in bus.of(EventType.FILL)]
+    assert fills == [("T1", 10, 800.0), ("ASk6-d10", 10, 801.0)]
+    writer.close()
+    store.close()

@@ -121,7 +121,9 @@ def test_stop_loss_exit_and_square_off_all(tmp_path: Path) -> None:
         # A second position, squared off at shutdown.
         stack.signals.submit(signal(ts_ns=stack.clock.now, entry=789.0, stop_loss=780.0, target=800.0))
         await settle(stack)
-        keys = [o.key for o in stack.exits.square_off_all("shutdown")]
+        assert stack.exits.square_off_all("nothing", products=("NRML",)) == []
+        await stack.exits.stop()  # shutdown="square_off_mis" (the default)
+        keys = [o.key for o in stack.oms.orders() if o.purpose == "square_off"]
         await settle(stack)
         await stack.oms.stop()
         return keys

@@ -45,10 +45,19 @@ class ExitMonitor:
 
     name = "exits"
 
-    def __init__(self, executor: DirectExecutor, ticks: LatestPrices, *, enabled: bool = True) -> None:
+    def __init__(
+        self,
+        executor: DirectExecutor,
+        ticks: LatestPrices,
+        *,
+        enabled: bool = True,
+        shutdown: str = "square_off_mis",
+    ) -> None:
         self.executor = executor
         self.ticks = ticks
         self.enabled = enabled
+        self.shutdown = shutdown
+        """``hold`` or ``square_off_mis``: what :meth:`stop` does with open MIS positions."""
         self._tracked: dict[str, Tracked] = {}
         self.exits_sent = 0
         executor.exits = self
@@ -115,6 +124,21 @@ class ExitMonitor:
                     if item.token == holding.token and item.product == holding.product:
                         item.exit_key, item.exit_reason = order.key, reason
         return orders
+
+    async def initialize(self) -> None:
+        """Nothing to prepare."""
+
+    async def start(self) -> None:
+        """Nothing to start: the wiring subscribes :meth:`on_event` to TICK_BATCH."""
+
+    async def stop(self) -> None:
+        """With ``shutdown="square_off_mis"``: square off MIS positions and wait for the broker calls."""
+        if self.shutdown == "square_off_mis" and self.square_off_all("shutdown"):
+            await self.executor.oms.idle()
+
+    def health(self) -> dict[str, Any]:
+        """``ok``, signals tracked and exits sent."""
+        return {"ok": True, "tracked": len(self._tracked), "exits_sent": self.exits_sent}
 
     @staticmethod
     def _hit(signal: Signal, price: float) -> str | None:

@@ -109,6 +109,7 @@ class OMS:
         *,
         reconcile_interval_s: float = 5.0,
         recorder: LatencyRecorder | None = None,
+        trade_lag_s: float = 0.25,
     ) -> None:
         self.broker = broker
         self.journal = journal
@@ -116,6 +117,8 @@ class OMS:
         self.bus = bus
         self.clock: NowClock = clock or WallClock()
         self.reconcile_interval_s = reconcile_interval_s
+        self.trade_lag_s = trade_lag_s
+        """Seconds to wait before looking at the trade book again when it lacks reported fills."""
         self.recorder = recorder
         self.stats = OmsStats()
         self._orders: dict[str, ManagedOrder] = {}
@@ -326,6 +329,8 @@ class OMS:
             row = by_id.get(order.broker_order_id or "") or by_tag.get(order.key)
             if row is not None and self.apply(row):
                 changed += 1
+            elif order.fill_quantity < order.filled_quantity:
+                self._spawn(self._collect_fills(order))  # fills still missing: look again
         self.stats.reconciled_changes += changed
         return changed
 
@@ -342,30 +347,33 @@ class OMS:
     async def _collect_fills(self, order: ManagedOrder) -> None:
         lock = self._fill_locks.setdefault(order.key, asyncio.Lock())
         async with lock:
-            if order.fill_quantity >= order.filled_quantity or order.broker_order_id is None:
-                return
-            try:
-                trades = await self.broker.order_trades(order.broker_order_id)
-            except BrokerError as exc:
-                log.warning("order_trades(%s) failed (%s); deriving the fill", order.broker_order_id, exc)
-                self._derive_fill(order)
-                return
-            cumulative = 0
-            for trade in trades:
-                cumulative += trade.quantity
-                if trade.trade_id in order.trade_ids:
-                    continue
-                if (
-                    cumulative > order.filled_quantity
-                    and cumulative - trade.quantity >= order.filled_quantity
-                ):
-                    break  # newer than the update we know of: the next update brings it
-                order.trade_ids.add(trade.trade_id)
-                if cumulative <= order.derived_quantity:
-                    continue  # already emitted as a derived fill
-                self._emit_trade(order, trade)
-            if order.fill_quantity < order.filled_quantity and trades and cumulative < order.filled_quantity:
-                self._derive_fill(order)  # the trade book lags the order book
+            for attempt in range(2):
+                if order.fill_quantity >= order.filled_quantity or order.broker_order_id is None:
+                    return
+                try:
+                    trades = await self.broker.order_trades(order.broker_order_id)
+                except BrokerError as exc:
+                    log.warning("order_trades(%s) failed (%s); deriving the fill", order.broker_order_id, exc)
+                    self._derive_fill(order)
+                    return
+                self._take_trades(order, trades)
+                if order.fill_quantity < order.filled_quantity and attempt == 0:
+                    await asyncio.sleep(self.trade_lag_s)  # the trade book may lag the order book
+            # Still short after a second look: derive the rest (later real trades for it are skipped).
+            self._derive_fill(order)
+
+    def _take_trades(self, order: ManagedOrder, trades: list[Trade]) -> None:
+        cumulative = 0
+        for trade in trades:
+            cumulative += trade.quantity
+            if trade.trade_id in order.trade_ids:
+                continue
+            if cumulative > order.filled_quantity and cumulative - trade.quantity >= order.filled_quantity:
+                break  # newer than the update we know of: the next update brings it
+            order.trade_ids.add(trade.trade_id)
+            if cumulative <= order.derived_quantity:
+                continue  # already emitted as a derived fill
+            self._emit_trade(order, trade)
 
     def _emit_trade(self, order: ManagedOrder, trade: Trade) -> None:
         ts = trade.fill_timestamp or trade.exchange_timestamp or self.clock.now_ns()
