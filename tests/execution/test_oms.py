@@ -223,7 +223,7 @@ def test_accepted_then_partial_then_filled_with_trades(tmp_path: Path) -> None:
     ]
     assert bus.types()[:2] == [EventType.ORDER_SUBMITTED, EventType.ORDER_ACCEPTED]
     assert EventType.ORDER_FILLED in bus.types()
-    assert oms.stats.illegal_transitions == 1
+    assert oms.counters.illegal_transitions == 1
     events = store.order_events("ASk1").column("to_state").to_pylist()
     assert events == ["NEW", "SUBMITTED", "OPEN", "PARTIALLY_FILLED", "FILLED"]
     assert store.fills().column("trade_id").to_pylist() == ["T1", "T2"]
@@ -254,7 +254,7 @@ def test_failed_trades_call_derives_the_fill_and_real_trades_never_double_count(
     fills = bus.of(EventType.FILL)
     assert [(f.trade_id, f.quantity, f.price) for f in fills] == [("ASk2-d4", 4, 800.0), ("T2", 6, 801.0)]
     assert sum(f.quantity for f in fills) == 10
-    assert oms.stats.derived_fills == 1
+    assert oms.counters.derived_fills == 1
     derived = next(r["data"] for r in read_journal(tmp_path / "j.jsonl") if r["kind"] == "fill")
     assert derived["derived"] is True
     writer.close()

@@ -183,8 +183,8 @@ def test_order_updates_from_the_websocket_drive_the_oms(
         asyncio.run(run())
         (order,) = stack.oms.orders()
         assert order.state is OrderState.FILLED
-        assert stack.oms.stats.reconciliations == 0
-        assert stack.oms.stats.updates >= 1
+        assert stack.oms.counters.reconciliations == 0
+        assert stack.oms.counters.updates >= 1
         trades = asyncio.run(broker.trades())
         assert [(f.trade_id, f.quantity, f.price) for f in stack.bus.of(EventType.FILL)] == [
             (t.trade_id, t.quantity, t.average_price) for t in trades

@@ -49,8 +49,8 @@ def test_signal_generated_only_once_the_row_is_in_duckdb(tmp_path: Path) -> None
     try:
         sig = asyncio.run(run())
         assert seen == [(sig.id, [sig.id])]
-        assert manager.stats.published == 1
-        assert manager.stats.fallback == 0
+        assert manager.counters.published == 1
+        assert manager.counters.fallback == 0
         assert [r["kind"] for r in read_journal(tmp_path / "j.jsonl")] == ["signal"]
     finally:
         writer.close()
@@ -77,7 +77,7 @@ def test_duckdb_failure_falls_back_to_the_journal_and_is_replayed(
     sig = asyncio.run(run())
     writer.close()
     assert [e.payload.id for e in bus.events if e.type is EventType.SIGNAL_GENERATED] == [sig.id]
-    assert (manager.stats.fallback, writer.stats.failed, writer.stats.failures) == (
+    assert (manager.counters.fallback, writer.stats.failed, writer.stats.failures) == (
         1,
         1,
         {"insert_signal": 1},
@@ -111,7 +111,7 @@ def test_status_transitions_follow_the_table(tmp_path: Path) -> None:
 
     try:
         sig = asyncio.run(run())
-        assert manager.stats.illegal_transitions == 1
+        assert manager.counters.illegal_transitions == 1
         updated = [e.payload.status for e in bus.events if e.type is EventType.SIGNAL_UPDATED]
         assert bus.types()[0] is EventType.SIGNAL_GENERATED
         assert updated == [SignalStatus.ACTIVE, SignalStatus.CLOSED]
@@ -150,9 +150,9 @@ def test_duplicates_invalid_and_expiry(tmp_path: Path) -> None:
 
     try:
         asyncio.run(run())
-        assert (manager.stats.duplicates, manager.stats.invalid, manager.stats.expired) == (1, 1, 1)
+        assert (manager.counters.duplicates, manager.counters.invalid, manager.counters.expired) == (1, 1, 1)
         assert sorted(store.signals().column("status").to_pylist()) == ["ACTIVE", "EXPIRED", "NEW"]
-        summary = manager.summary()
+        summary = manager.stats()
         assert (summary["submitted"], summary["status_expired"]) == (3, 1)
     finally:
         writer.close()
@@ -188,7 +188,7 @@ def test_consumers_run_synchronously_and_a_failing_one_is_isolated(tmp_path: Pat
     try:
         sid = asyncio.run(run())
         assert calls == [("direct", sid), ("async", sid)]
-        assert manager.stats.consumer_errors == 1
+        assert manager.counters.consumer_errors == 1
     finally:
         writer.close()
         store.close()

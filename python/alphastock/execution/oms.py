@@ -120,7 +120,7 @@ class OMS:
         self.trade_lag_s = trade_lag_s
         """Seconds to wait before looking at the trade book again when it lacks reported fills."""
         self.recorder = recorder
-        self.stats = OmsStats()
+        self.counters = OmsStats()
         self._orders: dict[str, ManagedOrder] = {}
         self._by_broker_id: dict[str, ManagedOrder] = {}
         self._order_listeners: list[OrderListener] = []
@@ -219,18 +219,18 @@ class OMS:
             raise ValueError(f"order {order.key} is {order.state}, only NEW orders are sent")
         check_transition(order.key, order.state, S.SUBMITTED)
         order.state = S.SUBMITTED
-        self.stats.submitted += 1
+        self.counters.submitted += 1
         submit_ns = wall_ns()
         try:
             broker_id = await self.broker.place_order(order.request)
         except AmbiguousOrderOutcome as exc:
-            self.stats.ambiguous += 1
+            self.counters.ambiguous += 1
             log.warning("order %s outcome unknown (%s); reconciling by tag", order.key, exc)
             self._transition(order, S.UNKNOWN, message=str(exc))
             self._spawn(self.reconcile())
             return
         except BrokerError as exc:
-            self.stats.rejected += 1
+            self.counters.rejected += 1
             self._transition(order, S.REJECTED, message=str(exc))
             return
         finally:
@@ -281,9 +281,9 @@ class OMS:
                 order.broker_order_id = update.order_id
                 self._by_broker_id[update.order_id] = order
         if order is None:
-            self.stats.unmatched_updates += 1
+            self.counters.unmatched_updates += 1
             return False
-        self.stats.updates += 1
+        self.counters.updates += 1
         self._record_submitted(order)
         new_state = state_from_kite(update.status, update.filled_quantity, update.quantity)
         filled = max(update.filled_quantity, order.filled_quantity)
@@ -314,7 +314,7 @@ class OMS:
 
     async def reconcile(self) -> int:
         """Compare open orders with ``broker.orders()``; apply what was missed. Returns orders changed."""
-        self.stats.reconciliations += 1
+        self.counters.reconciliations += 1
         try:
             book = await self.broker.orders()
         except BrokerError as exc:
@@ -331,7 +331,7 @@ class OMS:
                 changed += 1
             elif order.fill_quantity < order.filled_quantity:
                 self._spawn(self._collect_fills(order))  # fills still missing: look again
-        self.stats.reconciled_changes += changed
+        self.counters.reconciled_changes += changed
         return changed
 
     async def _reconcile_loop(self) -> None:
@@ -387,7 +387,7 @@ class OMS:
         emitted_value = self._emitted_value.get(order.key, 0.0)
         price = (order.average_price * order.filled_quantity - emitted_value) / qty
         order.derived_quantity = order.filled_quantity
-        self.stats.derived_fills += 1
+        self.counters.derived_fills += 1
         self._emit_fill(
             order, f"{order.key}-d{order.filled_quantity}", qty, price, self.clock.now_ns(), derived=True
         )
@@ -424,7 +424,7 @@ class OMS:
         self.journal.append("fill", {**asdict(record), "derived": derived} if derived else asdict(record))
         order.fill_quantity += qty
         self._emitted_value[order.key] = self._emitted_value.get(order.key, 0.0) + qty * price
-        self.stats.fills += 1
+        self.counters.fills += 1
         self.writer.submit("insert_fill", record)
         for listener in self._fill_listeners:
             try:
@@ -440,7 +440,7 @@ class OMS:
         try:
             check_transition(order.key, order.state, new)
         except IllegalTransitionError:
-            self.stats.illegal_transitions += 1
+            self.counters.illegal_transitions += 1
             log.warning("order %s: %s -> %s refused (illegal transition)", order.key, order.state, new)
             raise
         order.state = new
@@ -484,9 +484,9 @@ class OMS:
         UNKNOWN)."""
         return [o for o in self._orders.values() if o.state.is_open]
 
-    def summary(self) -> dict[str, int]:
+    def stats(self) -> dict[str, int]:
         """Counters plus orders by state."""
-        out = {k: int(v) for k, v in asdict(self.stats).items()}
+        out = {k: int(v) for k, v in asdict(self.counters).items()}
         for o in self._orders.values():
             out[f"state_{o.state.value.lower()}"] = out.get(f"state_{o.state.value.lower()}", 0) + 1
         return out
@@ -518,7 +518,7 @@ class OMS:
 
     def health(self) -> dict[str, Any]:
         """``ok`` (no order in UNKNOWN) and the counters."""
-        return {"ok": not any(o.state is S.UNKNOWN for o in self._orders.values()), **self.summary()}
+        return {"ok": not any(o.state is S.UNKNOWN for o in self._orders.values()), **self.stats()}
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)

@@ -113,7 +113,7 @@ class SignalManager:
         self.bus = bus
         self.clock: NowClock = clock or WallClock()
         self.signal_ttl_ns = int(signal_ttl_s * 1e9)
-        self.stats = SignalStats()
+        self.counters = SignalStats()
         self._history = history
         self._signals: OrderedDict[str, Signal] = OrderedDict()
         self._consumers: list[Consumer] = []
@@ -132,16 +132,16 @@ class SignalManager:
     def submit(self, signal: Signal) -> bool:
         """Accept a new signal (see the module docstring); False when invalid or a duplicate."""
         if signal.id in self._signals:
-            self.stats.duplicates += 1
+            self.counters.duplicates += 1
             log.info("signal %s already seen; ignored", signal.id)
             return False
         if signal.status is not SignalStatus.NEW:
-            self.stats.invalid += 1
+            self.counters.invalid += 1
             log.warning("signal %s submitted in status %s, not NEW; ignored", signal.id, signal.status)
             return False
         self.journal.append("signal", signal.model_dump(mode="json"))
         self._remember(signal)
-        self.stats.submitted += 1
+        self.counters.submitted += 1
         # Queued before the consumers run: a status change they cause (REJECTED, ACTIVE) is queued
         # after the insert, and the writer applies operations in order.
         self.writer.submit(
@@ -152,7 +152,7 @@ class SignalManager:
             try:
                 result = consumer(signal, handed_ns)
             except Exception:
-                self.stats.consumer_errors += 1
+                self.counters.consumer_errors += 1
                 log.exception("execution consumer failed on signal %s", signal.id)
                 continue
             if isinstance(result, Awaitable):
@@ -161,7 +161,7 @@ class SignalManager:
 
     def _generated(self, signal: Signal, ok: bool) -> None:
         if not ok:
-            self.stats.fallback += 1
+            self.counters.fallback += 1
             log.warning("signal %s not in DuckDB (journal fallback); publishing anyway", signal.id)
         self._publish(EventType.SIGNAL_GENERATED, signal, signal.ts_ns)
 
@@ -180,7 +180,7 @@ class SignalManager:
         try:
             updated = current.with_status(SignalStatus(status), self.clock.now_ns(), **extra)
         except SignalTransitionError as exc:
-            self.stats.illegal_transitions += 1
+            self.counters.illegal_transitions += 1
             log.warning("%s", exc)
             return None
         if updated is current:
@@ -208,7 +208,7 @@ class SignalManager:
         ]
         for signal_id in stale:
             if self.update_status(signal_id, SignalStatus.EXPIRED, "not acted on within the TTL"):
-                self.stats.expired += 1
+                self.counters.expired += 1
         return len(stale)
 
     def get(self, signal_id: str) -> Signal | None:
@@ -219,9 +219,9 @@ class SignalManager:
         """The last ``n`` signals, newest first."""
         return list(reversed(self._signals.values()))[:n]
 
-    def summary(self) -> dict[str, int]:
+    def stats(self) -> dict[str, int]:
         """Counters plus signals by status."""
-        out = {k: int(getattr(self.stats, k)) for k in self.stats.__slots__}
+        out = {k: int(getattr(self.counters, k)) for k in self.counters.__slots__}
         for s in self._signals.values():
             out[f"status_{s.status.value.lower()}"] = out.get(f"status_{s.status.value.lower()}", 0) + 1
         return out
@@ -246,7 +246,7 @@ class SignalManager:
 
     def health(self) -> dict[str, Any]:
         """``ok`` and the counters."""
-        return {"ok": self.stats.consumer_errors == 0, **self.summary()}
+        return {"ok": self.counters.consumer_errors == 0, **self.stats()}
 
     async def _expiry_loop(self) -> None:
         while True:
@@ -267,9 +267,9 @@ class SignalManager:
 
     def _publish(self, kind: EventType, signal: Signal, ts_event: int) -> None:
         if self.bus.publish_nowait(Event(kind, signal, ts_event=ts_event)):
-            self.stats.published += 1
+            self.counters.published += 1
         else:
-            self.stats.dropped_events += 1
+            self.counters.dropped_events += 1
             log.warning("bus refused %s of signal %s", kind, signal.id)
 
 
