@@ -176,3 +176,16 @@ def test_kill_9_after_journal_write_is_recovered_by_replay(tmp_path: Path) -> No
         assert store.count("signals") == 0
         assert replay(jpath, store).signals == 3
         assert sorted(store.signals().column("ts_ns").to_pylist()) == [T0, T0 + 1, T0 + 2]
+
+
+def test_append_json_writes_the_same_record_shape(tmp_path: Path) -> None:
+    sig = signal()
+    with Journal(tmp_path / "j.jsonl") as journal:
+        journal.append_json("signal", sig.model_dump_json(), ts_ns=7)
+        journal.append("signal", sig.model_dump(mode="json"), ts_ns=7)
+    first, second = read_journal(tmp_path / "j.jsonl")
+    assert first == second
+    assert first["data"]["id"] == sig.id
+    journal.close()
+    with pytest.raises(ValueError, match="closed"):
+        journal.append_json("signal", "{}")

@@ -139,7 +139,7 @@ class SignalManager:
             self.counters.invalid += 1
             log.warning("signal %s submitted in status %s, not NEW; ignored", signal.id, signal.status)
             return False
-        self.journal.append("signal", signal.model_dump(mode="json"))
+        self.journal.append_json("signal", signal.model_dump_json())
         self._remember(signal)
         self.counters.submitted += 1
         # Queued before the consumers run: a status change they cause (REJECTED, ACTIVE) is queued
