@@ -21,7 +21,7 @@ Every order (see :mod:`alphastock.execution.transitions` for its states):
    call fails the fill is derived from the deltas (quantity, average price) with
    ``trade_id`` ``<key>-d<filled>`` and ``derived=True`` in the journal. Fills are
    deduplicated by trade id, and real trades covering already-derived quantity
-   are skipped, so no unit is lost or counted twice.
+   are skipped, so no unit is lost or counted twice (see :mod:`alphastock.execution.fills`).
 
 Prices rupees, quantities units, times UTC epoch ns.
 """
@@ -37,7 +37,8 @@ from typing import Any
 
 from alphastock.brokers.base import Broker
 from alphastock.brokers.errors import AmbiguousOrderOutcome, BrokerError
-from alphastock.events import Event, EventType, FillInfo
+from alphastock.events import Event, EventType
+from alphastock.execution.fills import FillCollector, FillListener
 from alphastock.execution.orders import Approval, ManagedOrder, NotApprovedError, new_order_key
 from alphastock.execution.persist import Lazy, StoreWriter
 from alphastock.execution.transitions import (
@@ -48,10 +49,10 @@ from alphastock.execution.transitions import (
 )
 from alphastock.latency import LatencyRecorder, OrderTrace
 from alphastock.latency import now_ns as wall_ns
-from alphastock.models import Order, OrderRequest, Trade
+from alphastock.models import Order, OrderRequest
 from alphastock.signals.journal import Journal
 from alphastock.signals.manager import NowClock, Publisher, WallClock
-from alphastock.store.records import FillRecord, OrderRecord
+from alphastock.store.records import OrderRecord
 
 log = logging.getLogger(__name__)
 S = OrderState
@@ -66,7 +67,6 @@ _EVENT_OF: dict[OrderState, EventType] = {
 }
 
 OrderListener = Callable[[ManagedOrder], None]
-FillListener = Callable[[FillInfo], None]
 
 
 @dataclass(slots=True)
@@ -79,7 +79,7 @@ class Stamps:
 
 
 @dataclass(slots=True)
-class OmsStats:
+class OmsCounters:
     """Counters of the :class:`OMS`."""
 
     submitted: int = 0
@@ -94,7 +94,7 @@ class OmsStats:
     reconciled_changes: int = 0
 
 
-class OMS:
+class OMS(FillCollector):
     """Order management over one broker (see the module docstring)."""
 
     name = "oms"
@@ -120,7 +120,7 @@ class OMS:
         self.trade_lag_s = trade_lag_s
         """Seconds to wait before looking at the trade book again when it lacks reported fills."""
         self.recorder = recorder
-        self.counters = OmsStats()
+        self.counters = OmsCounters()
         self._orders: dict[str, ManagedOrder] = {}
         self._by_broker_id: dict[str, ManagedOrder] = {}
         self._order_listeners: list[OrderListener] = []
@@ -342,97 +342,6 @@ class OMS:
             except Exception:
                 log.exception("reconciliation failed")
 
-    # ----- fills ----------------------------------------------------------------------------------
-
-    async def _collect_fills(self, order: ManagedOrder) -> None:
-        lock = self._fill_locks.setdefault(order.key, asyncio.Lock())
-        async with lock:
-            for attempt in range(2):
-                if order.fill_quantity >= order.filled_quantity or order.broker_order_id is None:
-                    return
-                try:
-                    trades = await self.broker.order_trades(order.broker_order_id)
-                except BrokerError as exc:
-                    log.warning("order_trades(%s) failed (%s); deriving the fill", order.broker_order_id, exc)
-                    self._derive_fill(order)
-                    return
-                self._take_trades(order, trades)
-                if order.fill_quantity < order.filled_quantity and attempt == 0:
-                    await asyncio.sleep(self.trade_lag_s)  # the trade book may lag the order book
-            # Still short after a second look: derive the rest (later real trades for it are skipped).
-            self._derive_fill(order)
-
-    def _take_trades(self, order: ManagedOrder, trades: list[Trade]) -> None:
-        cumulative = 0
-        for trade in trades:
-            cumulative += trade.quantity
-            if trade.trade_id in order.trade_ids:
-                continue
-            if cumulative > order.filled_quantity and cumulative - trade.quantity >= order.filled_quantity:
-                break  # newer than the update we know of: the next update brings it
-            order.trade_ids.add(trade.trade_id)
-            if cumulative <= order.derived_quantity:
-                continue  # already emitted as a derived fill
-            self._emit_trade(order, trade)
-
-    def _emit_trade(self, order: ManagedOrder, trade: Trade) -> None:
-        ts = trade.fill_timestamp or trade.exchange_timestamp or self.clock.now_ns()
-        self._emit_fill(order, trade.trade_id, trade.quantity, trade.average_price, ts, derived=False)
-
-    def _derive_fill(self, order: ManagedOrder) -> None:
-        qty = order.filled_quantity - order.fill_quantity
-        if qty <= 0 or order.average_price is None:
-            return
-        # The broker's average covers every unit filled; what was emitted already is taken out.
-        emitted_value = self._emitted_value.get(order.key, 0.0)
-        price = (order.average_price * order.filled_quantity - emitted_value) / qty
-        order.derived_quantity = order.filled_quantity
-        self.counters.derived_fills += 1
-        self._emit_fill(
-            order, f"{order.key}-d{order.filled_quantity}", qty, price, self.clock.now_ns(), derived=True
-        )
-
-    def _emit_fill(
-        self, order: ManagedOrder, trade_id: str, qty: int, price: float, ts_ns: int, *, derived: bool
-    ) -> None:
-        r = order.request
-        fill = FillInfo(
-            trade_id=trade_id,
-            order_key=order.key,
-            broker_order_id=order.broker_order_id,
-            token=r.instrument_token,
-            symbol=r.tradingsymbol,
-            exchange=r.exchange.value,
-            side=r.transaction_type.value,
-            quantity=qty,
-            price=price,
-            ts_ns=ts_ns,
-            product=r.product.value,
-            signal_id=order.signal_id,
-        )
-        record = FillRecord(
-            trade_id=trade_id,
-            symbol=fill.symbol,
-            side=fill.side,
-            quantity=qty,
-            price=price,
-            ts_ns=ts_ns,
-            order_key=order.key,
-            broker_order_id=order.broker_order_id,
-            token=fill.token,
-        )
-        self.journal.append("fill", {**asdict(record), "derived": derived} if derived else asdict(record))
-        order.fill_quantity += qty
-        self._emitted_value[order.key] = self._emitted_value.get(order.key, 0.0) + qty * price
-        self.counters.fills += 1
-        self.writer.submit("insert_fill", record)
-        for listener in self._fill_listeners:
-            try:
-                listener(fill)
-            except Exception:
-                log.exception("fill listener failed on %s", trade_id)
-        self.bus.publish_nowait(Event(EventType.FILL, fill, ts_event=ts_ns))
-
     # ----- transitions ----------------------------------------------------------------------------
 
     def _transition(self, order: ManagedOrder, new: OrderState, *, message: str | None = None) -> None:
@@ -531,4 +440,4 @@ class OMS:
             log.error("OMS task failed", exc_info=task.exception())
 
 
-__all__ = ["OMS", "FillListener", "OmsStats", "OrderListener", "Stamps"]
+__all__ = ["OMS", "FillListener", "OmsCounters", "OrderListener", "Stamps"]
