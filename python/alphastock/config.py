@@ -24,6 +24,7 @@ from alphastock.brokers.charges import ChargeRates
 from alphastock.brokers.paper.settings import PaperSettings
 from alphastock.calendar import CalendarConfig
 from alphastock.errors import ConfigError
+from alphastock.execution.config import ExecutionConfig
 from alphastock.live.config import LiveConfig
 from alphastock.options.strikes import StrikeFilters, StrikeWeights
 from alphastock.risk.limits import Limits
@@ -73,6 +74,7 @@ class AlphaStockConfig(BaseModel):
     strategies: StrategiesConfig = StrategiesConfig()
     runners: RunnersConfig = RunnersConfig()
     live: LiveConfig = LiveConfig()
+    execution: ExecutionConfig = ExecutionConfig()
 
     def paper_settings(self) -> PaperSettings:
         """The ``paper`` section for a PaperBroker, with the ``charges`` section filled in when

@@ -1,0 +1,366 @@
+"""The :class:`DirectExecutor`: a signal on an equity, future or commodity becomes a sized, checked order.
+
+It is a :class:`~alphastock.signals.manager.SignalManager` consumer, called
+synchronously right after the signal is journaled: instrument lookup (lot, tick,
+freeze quantity), product from config (MIS/CNC for NSE/BSE equity, MIS/NRML for
+NFO/MCX), sizing by risk (:func:`~alphastock.execution.sizing.size_by_risk`), an
+:class:`OrderIntent` through :meth:`RiskEngine.check` (REDUCE_SIZE sends the
+approved quantity; REJECT and REQUIRE_APPROVAL — there is no approval flow yet —
+reject the signal, publish RISK_REJECTED and persist a risk event), then the
+:class:`OrderRequest` (MARKET with ``market_protection``, or LIMIT at the touch ±
+``limit_offset_ticks``; tag = the OMS key) to the OMS, whose broker call is
+scheduled on the loop. An opposite signal on a symbol with an open position
+closes it (one exit order) instead of stacking. Latency stamps of each order go
+to the :class:`~alphastock.latency.LatencyRecorder` (through the OMS).
+
+Units: prices rupees, quantities units, times UTC epoch ns.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable
+from typing import Any, Final, Protocol
+
+from alphastock._core import OrderIntent
+from alphastock.events import Event, EventType, RiskNotice
+from alphastock.execution.config import ExecutionConfig
+from alphastock.execution.oms import OMS, Stamps
+from alphastock.execution.orders import Approval, ManagedOrder
+from alphastock.execution.portfolio import Holding, LatestPrices, Portfolio
+from alphastock.execution.sizing import size_by_risk
+from alphastock.execution.transitions import OrderState
+from alphastock.latency import now_ns as wall_ns
+from alphastock.models import Instrument, OrderRequest
+from alphastock.risk import RiskAction, RiskEngine
+from alphastock.signals.manager import SignalManager
+from alphastock.signals.model import Signal, SignalAction, SignalStatus
+
+log = logging.getLogger(__name__)
+
+ASSET_TYPES: Final = frozenset({"equity", "futures", "commodity"})
+"""Signal asset types this executor handles (options have their own executor)."""
+
+_KIND = {"EQ": "EQ", "FUT": "FUT", "CE": "CE", "PE": "PE"}
+
+
+class InstrumentLookup(Protocol):
+    """``instrument(exchange, tradingsymbol) -> Instrument`` (``InstrumentStore`` has it)."""
+
+    def instrument(self, exchange: str, tradingsymbol: str) -> Instrument: ...
+
+
+class StaticInstruments:
+    """An :class:`InstrumentLookup` over a list of instruments (paper trading, tests)."""
+
+    def __init__(self, instruments: Iterable[Instrument]) -> None:
+        self._by_key = {(i.exchange, i.tradingsymbol): i for i in instruments}
+
+    def instrument(self, exchange: str, tradingsymbol: str) -> Instrument:
+        """The instrument, or KeyError."""
+        return self._by_key[(exchange, tradingsymbol)]
+
+
+def round_to_tick(price: float, tick: float, *, up: bool) -> float:
+    """``price`` rounded up (or down) to a multiple of ``tick`` rupees, to 2 decimals."""
+    steps = price / tick
+    steps = math.ceil(steps - 1e-9) if up else math.floor(steps + 1e-9)
+    return round(steps * tick, 2)
+
+
+class DirectExecutor:
+    """Signals to orders (see the module docstring)."""
+
+    name = "direct-executor"
+
+    def __init__(
+        self,
+        signals: SignalManager,
+        oms: OMS,
+        risk: RiskEngine,
+        portfolio: Portfolio,
+        instruments: InstrumentLookup,
+        config: ExecutionConfig | None = None,
+        *,
+        ticks: LatestPrices | None = None,
+    ) -> None:
+        self.signals = signals
+        self.oms = oms
+        self.risk = risk
+        self.portfolio = portfolio
+        self.instruments = instruments
+        self.config = config or ExecutionConfig()
+        self.ticks = ticks
+        self.exits: Any = None
+        """The :class:`~alphastock.execution.exits.ExitMonitor`, when exits are enabled (set by it)."""
+        self.rejected = 0
+        self._orders_by_signal: dict[str, list[str]] = {}
+        signals.add_consumer(self.on_signal)
+        oms.add_order_listener(self._on_order)
+
+    # ----- the fast path --------------------------------------------------------------------------
+
+    def on_signal(self, signal: Signal, handed_ns: int) -> ManagedOrder | None:
+        """Turn ``signal`` into an order (or reject it); returns the order, NEW, its send scheduled."""
+        if signal.asset_type not in ASSET_TYPES:
+            return None
+        try:
+            inst = self.instruments.instrument(signal.exchange, signal.symbol)
+        except Exception as exc:  # unknown instrument: nothing to trade
+            self._reject(signal, f"unknown instrument {signal.exchange}:{signal.symbol} ({exc})")
+            return None
+        product = self._product(inst.exchange)
+        side = signal.action.value
+        holding = self.portfolio.position(inst.instrument_token, product)
+        if holding is not None and holding.quantity != 0 and (holding.quantity > 0) != (side == "BUY"):
+            order = self.close_position(
+                holding,
+                f"opposite signal {signal.id}",
+                signal_id=signal.id,
+                handed_ns=handed_ns,
+                recv_ns=signal.recv_ns,
+            )
+            if order is not None and self.exits is not None:
+                self.exits.track(signal, inst.instrument_token, product, watch=False)
+            return order
+        lot = max(inst.lot_size, 1)
+        quantity = signal.quantity or self._size(signal, lot)
+        if quantity < 1:
+            self._reject(signal, "position size is 0 (capital, risk per trade or stop distance)")
+            return None
+        return self._send(
+            signal,
+            inst,
+            product,
+            side,
+            quantity,
+            purpose="entry",
+            handed_ns=handed_ns,
+            recv_ns=signal.recv_ns,
+        )
+
+    def close_position(
+        self,
+        holding: Holding,
+        reason: str,
+        *,
+        signal_id: str | None = None,
+        handed_ns: int | None = None,
+        recv_ns: int = 0,
+        purpose: str = "exit",
+    ) -> ManagedOrder | None:
+        """A MARKET order flattening ``holding`` (through risk and the OMS); None when flat or refused."""
+        if holding.quantity == 0:
+            return None
+        try:
+            inst = self.instruments.instrument(holding.exchange, holding.symbol)
+        except Exception:
+            log.error("cannot close %s:%s: unknown instrument", holding.exchange, holding.symbol)
+            return None
+        side = "SELL" if holding.quantity > 0 else "BUY"
+        log.info("closing %s %s (%s)", holding.symbol, holding.quantity, reason)
+        return self._send(
+            None,
+            inst,
+            holding.product,
+            side,
+            abs(holding.quantity),
+            purpose=purpose,
+            handed_ns=handed_ns or wall_ns(),
+            recv_ns=recv_ns,
+            market=True,
+            signal_id=signal_id,
+        )
+
+    # ----- internals ------------------------------------------------------------------------------
+
+    def _product(self, exchange: str) -> str:
+        return self.config.equity_product if exchange in ("NSE", "BSE") else self.config.futures_product
+
+    def _capital(self) -> float | None:
+        if self.config.capital is not None:
+            return self.config.capital
+        return self.risk.cash
+
+    def _size(self, signal: Signal, lot: int) -> int:
+        capital = self._capital()
+        if capital is None:
+            return 0
+        return size_by_risk(
+            capital,
+            self.config.risk_per_trade_pct,
+            signal.entry,
+            signal.stop_loss,
+            lot,
+            max_position_value=capital * self.config.max_position_pct / 100.0,
+        )
+
+    def _touch(self, token: int, fallback: float) -> tuple[float, float, float]:
+        """(last, bid, ask) rupees from the TickStore, ``fallback`` where unknown."""
+        tick = self.ticks.latest(token) if self.ticks is not None else None
+        if tick is None:
+            return fallback, fallback, fallback
+
+        def ok(v: float) -> float:
+            return float(v) if math.isfinite(v) and v > 0 else 0.0
+
+        last = ok(tick.last_price) or fallback
+        return last, ok(tick.bid) or last, ok(tick.ask) or last
+
+    def _send(
+        self,
+        signal: Signal | None,
+        inst: Instrument,
+        product: str,
+        side: str,
+        quantity: int,
+        *,
+        purpose: str,
+        handed_ns: int,
+        recv_ns: int,
+        market: bool = False,
+        signal_id: str | None = None,
+    ) -> ManagedOrder | None:
+        sid = signal.id if signal is not None else signal_id
+        last, bid, ask = self._touch(inst.instrument_token, signal.entry if signal is not None else 0.0)
+        if last <= 0:
+            if signal is not None:
+                self._reject(signal, "no price for the instrument")
+            return None
+        tick = inst.tick_size or 0.05
+        limit: float | None = None
+        if not market and self.config.order_type == "LIMIT":
+            offset = self.config.limit_offset_ticks * tick
+            limit = (
+                round_to_tick(ask + offset, tick, up=True)
+                if side == "BUY"
+                else round_to_tick(bid - offset, tick, up=False)
+            )
+        intent = OrderIntent(
+            token=inst.instrument_token,
+            symbol=inst.tradingsymbol,
+            exchange=inst.exchange,
+            product=product,
+            side=side,
+            quantity=quantity,
+            reference_price=last,
+            price=limit,
+            lot_size=max(inst.lot_size, 1),
+            tick_size=tick,
+            freeze_quantity=inst.freeze_quantity,
+            underlying=inst.name or inst.tradingsymbol,
+            kind=_KIND.get(inst.instrument_type, "EQ"),
+        )
+        now = self.oms.clock.now_ns()
+        decision = self.risk.check(intent, now)
+        risk_ns = wall_ns()
+        if decision.action not in (RiskAction.APPROVE, RiskAction.REDUCE_SIZE):
+            self._risk_notice(decision, intent, sid, now)
+            if signal is not None:
+                self._reject(
+                    signal, f"risk {decision.action}: {'; '.join(v.message for v in decision.violations)}"
+                )
+            return None
+        if decision.action is RiskAction.REDUCE_SIZE:
+            self._risk_notice(decision, intent, sid, now)
+        approval = Approval.from_decision(intent, decision, now)
+        fields: dict[str, Any] = {
+            "tag": self.oms.new_key(now),
+            "exchange": inst.exchange,
+            "tradingsymbol": inst.tradingsymbol,
+            "instrument_token": inst.instrument_token,
+            "transaction_type": side,
+            "quantity": approval.quantity,
+            "product": product,
+        }
+        if limit is None:
+            fields.update(order_type="MARKET", market_protection=self.config.market_protection)
+        else:
+            fields.update(order_type="LIMIT", price=limit)
+        request = OrderRequest.model_validate(fields)
+        stamps = Stamps(tick_ns=recv_ns or handed_ns, signal_ns=handed_ns, risk_ns=risk_ns)
+        order = self.oms.submit_nowait(request, approval, signal_id=sid, purpose=purpose, stamps=stamps)
+        if sid is not None:
+            self._orders_by_signal.setdefault(sid, []).append(order.key)
+        return order
+
+    def _risk_notice(self, decision: Any, intent: OrderIntent, signal_id: str | None, now: int) -> None:
+        codes = list(decision.codes)
+        message = "; ".join(v.message for v in decision.violations)
+        detail = {
+            "action": str(decision.action),
+            "requested": decision.requested_quantity,
+            "approved": decision.approved_quantity,
+            "signal_id": signal_id,
+            "codes": codes,
+        }
+        notice = RiskNotice(
+            code=codes[0] if codes else str(decision.action),
+            message=message,
+            symbol=intent.symbol,
+            detail=detail,
+        )
+        self.oms.bus.publish_nowait(Event(EventType.RISK_REJECTED, notice, ts_event=now))
+        self.oms.writer.submit(
+            "record_risk_event",
+            now,
+            "order_rejected" if decision.action != RiskAction.REDUCE_SIZE else "order_reduced",
+            code=notice.code,
+            message=message,
+            payload={**detail, "symbol": intent.symbol},
+        )
+
+    def _reject(self, signal: Signal, reason: str) -> None:
+        self.rejected += 1
+        log.info("signal %s rejected: %s", signal.id, reason)
+        self.signals.update_status(signal.id, SignalStatus.REJECTED, reason)
+
+    def _on_order(self, order: ManagedOrder) -> None:
+        sid = order.signal_id
+        if sid is None:
+            return
+        signal = self.signals.get(sid)
+        if signal is None:
+            return
+        state = order.state
+        if state in (
+            OrderState.OPEN,
+            OrderState.TRIGGER_PENDING,
+            OrderState.PARTIALLY_FILLED,
+            OrderState.FILLED,
+        ):
+            if signal.status is SignalStatus.NEW:
+                self.signals.update_status(sid, SignalStatus.ACTIVE, order_key=order.key)
+            if state is OrderState.FILLED and order.purpose == "entry" and self.exits is not None:
+                self.exits.track(
+                    self.signals.get(sid) or signal, order.token, order.request.product.value, watch=True
+                )
+        elif state in (OrderState.REJECTED, OrderState.CANCELLED) and signal.status in (
+            SignalStatus.NEW,
+            SignalStatus.ACTIVE,
+        ):
+            keys = self._orders_by_signal.get(sid, [])
+            orders = [self.oms.get(k) for k in keys]
+            if all(
+                o is not None
+                and o.state in (OrderState.REJECTED, OrderState.CANCELLED)
+                and o.filled_quantity == 0
+                for o in orders
+            ):
+                self.signals.update_status(sid, SignalStatus.REJECTED, order.message or f"order {state}")
+
+
+def opposite(action: SignalAction) -> str:
+    """The side that closes a position opened by ``action``."""
+    return "SELL" if action is SignalAction.BUY else "BUY"
+
+
+__all__ = [
+    "ASSET_TYPES",
+    "DirectExecutor",
+    "InstrumentLookup",
+    "StaticInstruments",
+    "opposite",
+    "round_to_tick",
+]

@@ -1,0 +1,443 @@
+"""The order management system: state table, idempotency keys, broker updates, fills, reconciliation.
+
+Every order (see :mod:`alphastock.execution.transitions` for its states):
+
+1. :meth:`OMS.submit_nowait` (sync, on the engine loop) takes an :class:`OrderRequest`
+   and the :class:`~alphastock.execution.orders.Approval` that
+   :meth:`RiskEngine.check` produced — there is no way to send an order without
+   one. The order (state NEW, ``tag`` = its idempotency key) is appended to the
+   journal and queued for DuckDB's ``orders`` table (the journal is the
+   durability point; DuckDB is written right after by the background writer,
+   never waited for), then the broker call is scheduled.
+2. ``SUBMITTED`` is journaled, ``submit_ns`` stamped for the latency trace, and
+   ``broker.place_order`` awaited: an order id, a refusal (REJECTED) or an
+   ambiguous outcome (UNKNOWN: the order may exist; never resent).
+3. Broker order updates (:meth:`run_updates` over ``broker.order_updates()``) and
+   the periodic :meth:`reconcile` (``broker.orders()``, matching UNKNOWN orders by
+   tag) are mapped to transitions; an illegal one is refused and logged. Each
+   transition is journaled, written to DuckDB and published (ORDER_* events).
+4. When ``filled_quantity`` grows, the new executions are fetched with
+   ``broker.order_trades`` and emitted as one FILL per new ``trade_id``; if that
+   call fails the fill is derived from the deltas (quantity, average price) with
+   ``trade_id`` ``<key>-d<filled>`` and ``derived=True`` in the journal. Fills are
+   deduplicated by trade id, and real trades covering already-derived quantity
+   are skipped, so no unit is lost or counted twice (see :mod:`alphastock.execution.fills`).
+
+Prices rupees, quantities units, times UTC epoch ns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from alphastock.brokers.base import Broker
+from alphastock.brokers.errors import AmbiguousOrderOutcome, BrokerError
+from alphastock.events import Event, EventType
+from alphastock.execution.fills import FillCollector, FillListener
+from alphastock.execution.orders import Approval, ManagedOrder, NotApprovedError, new_order_key
+from alphastock.execution.persist import Lazy, StoreWriter
+from alphastock.execution.transitions import (
+    IllegalTransitionError,
+    OrderState,
+    check_transition,
+    state_from_kite,
+)
+from alphastock.latency import LatencyRecorder, OrderTrace
+from alphastock.latency import now_ns as wall_ns
+from alphastock.models import Order, OrderRequest
+from alphastock.signals.journal import Journal
+from alphastock.signals.manager import NowClock, Publisher, WallClock
+from alphastock.store.records import OrderRecord
+
+log = logging.getLogger(__name__)
+S = OrderState
+
+_EVENT_OF: dict[OrderState, EventType] = {
+    S.SUBMITTED: EventType.ORDER_SUBMITTED,
+    S.OPEN: EventType.ORDER_ACCEPTED,
+    S.TRIGGER_PENDING: EventType.ORDER_ACCEPTED,
+    S.FILLED: EventType.ORDER_FILLED,
+    S.CANCELLED: EventType.ORDER_CANCELLED,
+    S.REJECTED: EventType.ORDER_REJECTED,
+}
+
+OrderListener = Callable[[ManagedOrder], None]
+
+
+@dataclass(slots=True)
+class Stamps:
+    """Latency stamps known before the OMS (wall clock, ns): tick received, signal handed over, risk done."""
+
+    tick_ns: int
+    signal_ns: int
+    risk_ns: int
+
+
+@dataclass(slots=True)
+class OmsCounters:
+    """Counters of the :class:`OMS`."""
+
+    submitted: int = 0
+    rejected: int = 0
+    ambiguous: int = 0
+    illegal_transitions: int = 0
+    fills: int = 0
+    derived_fills: int = 0
+    updates: int = 0
+    unmatched_updates: int = 0
+    reconciliations: int = 0
+    reconciled_changes: int = 0
+
+
+class OMS(FillCollector):
+    """Order management over one broker (see the module docstring)."""
+
+    name = "oms"
+
+    def __init__(
+        self,
+        broker: Broker,
+        journal: Journal,
+        writer: StoreWriter,
+        bus: Publisher,
+        clock: NowClock | None = None,
+        *,
+        reconcile_interval_s: float = 5.0,
+        recorder: LatencyRecorder | None = None,
+        trade_lag_s: float = 0.25,
+    ) -> None:
+        self.broker = broker
+        self.journal = journal
+        self.writer = writer
+        self.bus = bus
+        self.clock: NowClock = clock or WallClock()
+        self.reconcile_interval_s = reconcile_interval_s
+        self.trade_lag_s = trade_lag_s
+        """Seconds to wait before looking at the trade book again when it lacks reported fills."""
+        self.recorder = recorder
+        self.counters = OmsCounters()
+        self._orders: dict[str, ManagedOrder] = {}
+        self._by_broker_id: dict[str, ManagedOrder] = {}
+        self._order_listeners: list[OrderListener] = []
+        self._fill_listeners: list[FillListener] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._fill_locks: dict[str, asyncio.Lock] = {}
+        self._loops: list[asyncio.Task[None]] = []
+        self._emitted_value: dict[str, float] = {}
+
+    # ----- wiring ---------------------------------------------------------------------------------
+
+    def add_order_listener(self, listener: OrderListener) -> None:
+        """Called synchronously after every state or fill change of an order."""
+        self._order_listeners.append(listener)
+
+    def add_fill_listener(self, listener: FillListener) -> None:
+        """Called synchronously with every new fill (before the FILL event is published)."""
+        self._fill_listeners.append(listener)
+
+    # ----- submission -----------------------------------------------------------------------------
+
+    def create(
+        self,
+        request: OrderRequest,
+        approval: Approval,
+        *,
+        signal_id: str | None = None,
+        purpose: str = "entry",
+        parent_key: str | None = None,
+    ) -> ManagedOrder:
+        """Journal and queue a NEW order (``request.tag`` must be a key from :func:`new_order_key` or
+        :meth:`new_key`); raises :class:`NotApprovedError` when ``approval`` does not cover it."""
+        if not isinstance(approval, Approval) or not approval.covers(request):
+            raise NotApprovedError(f"order {request.tag}: no risk approval covers it")
+        if request.tag in self._orders:
+            raise ValueError(f"idempotency key {request.tag} already used")
+        now = self.clock.now_ns()
+        order = ManagedOrder(
+            key=request.tag,
+            request=request,
+            state=S.NEW,
+            created_ns=now,
+            updated_ns=now,
+            signal_id=signal_id,
+            parent_key=parent_key,
+            purpose=purpose,
+        )
+        data = order.journal_record()
+        self.journal.append("order", data)
+        self._orders[order.key] = order
+        self.writer.submit("insert_order", Lazy(lambda: OrderRecord(**data)))
+        return order
+
+    def submit_nowait(
+        self,
+        request: OrderRequest,
+        approval: Approval,
+        *,
+        signal_id: str | None = None,
+        purpose: str = "entry",
+        stamps: Stamps | None = None,
+    ) -> ManagedOrder:
+        """:meth:`create`, then schedule :meth:`send` on the running loop; returns the NEW order."""
+        order = self.create(request, approval, signal_id=signal_id, purpose=purpose)
+        self._spawn(self.send(order, stamps))
+        return order
+
+    async def submit(
+        self,
+        request: OrderRequest,
+        approval: Approval,
+        *,
+        signal_id: str | None = None,
+        purpose: str = "entry",
+        stamps: Stamps | None = None,
+    ) -> ManagedOrder:
+        """:meth:`create` and :meth:`send`; returns the order after the broker call."""
+        order = self.create(request, approval, signal_id=signal_id, purpose=purpose)
+        await self.send(order, stamps)
+        return order
+
+    @staticmethod
+    def new_key(now_ns: int | None = None) -> str:
+        """A new idempotency key (Kite tag)."""
+        return new_order_key(now_ns)
+
+    async def send(self, order: ManagedOrder, stamps: Stamps | None = None) -> None:
+        """SUBMITTED, then ``broker.place_order``; the answer moves the order on.
+
+        SUBMITTED is set in memory before the call and recorded (journal, DuckDB, ORDER_SUBMITTED)
+        right after it, with the broker's order id: the NEW record with its tag is already in the
+        journal, so a crash in between is resolved by reconciliation by tag, and the hot path
+        saves a journal write.
+        """
+        if order.state is not S.NEW:
+            raise ValueError(f"order {order.key} is {order.state}, only NEW orders are sent")
+        check_transition(order.key, order.state, S.SUBMITTED)
+        order.state = S.SUBMITTED
+        self.counters.submitted += 1
+        submit_ns = wall_ns()
+        try:
+            broker_id = await self.broker.place_order(order.request)
+        except AmbiguousOrderOutcome as exc:
+            self.counters.ambiguous += 1
+            log.warning("order %s outcome unknown (%s); reconciling by tag", order.key, exc)
+            self._transition(order, S.UNKNOWN, message=str(exc))
+            self._spawn(self.reconcile())
+            return
+        except BrokerError as exc:
+            self.counters.rejected += 1
+            self._transition(order, S.REJECTED, message=str(exc))
+            return
+        finally:
+            if stamps is not None and self.recorder is not None:
+                trace = OrderTrace(order.key, stamps.tick_ns, stamps.signal_ns, stamps.risk_ns, submit_ns)
+                self.recorder.record(trace)
+        if order.broker_order_id is None:
+            order.broker_order_id = broker_id
+            self._by_broker_id[broker_id] = order
+        self._record_submitted(order)
+
+    def _record_submitted(self, order: ManagedOrder) -> None:
+        if not order.submit_recorded and order.state is not S.NEW:
+            order.submit_recorded = True
+            self._record(order, S.SUBMITTED)
+
+    async def cancel(self, key: str) -> bool:
+        """Ask the broker to cancel an open order; False when it is not open or the broker refused."""
+        order = self._orders.get(key)
+        if (
+            order is None
+            or order.broker_order_id is None
+            or order.state
+            not in (
+                S.OPEN,
+                S.TRIGGER_PENDING,
+                S.PARTIALLY_FILLED,
+            )
+        ):
+            return False
+        self._transition(order, S.CANCEL_PENDING)
+        try:
+            await self.broker.cancel_order(order.broker_order_id, order.request.variety)
+        except BrokerError as exc:
+            log.warning("cancel of %s refused: %s", key, exc)
+            await self.reconcile()
+            return False
+        return True
+
+    # ----- broker updates -------------------------------------------------------------------------
+
+    def apply(self, update: Order) -> bool:
+        """Apply a broker order (update or order-book row); False when it is not ours or changed nothing."""
+        order = self._by_broker_id.get(update.order_id)
+        if order is None and update.tag:
+            order = self._orders.get(update.tag)
+            if order is not None and order.broker_order_id is None:
+                order.broker_order_id = update.order_id
+                self._by_broker_id[update.order_id] = order
+        if order is None:
+            self.counters.unmatched_updates += 1
+            return False
+        self.counters.updates += 1
+        self._record_submitted(order)
+        new_state = state_from_kite(update.status, update.filled_quantity, update.quantity)
+        filled = max(update.filled_quantity, order.filled_quantity)
+        grew = filled > order.filled_quantity
+        if grew:
+            order.filled_quantity = filled
+            order.average_price = update.average_price or order.average_price
+        if new_state is None or new_state is order.state:
+            if grew:
+                self._record(order, order.state, event=EventType.ORDER_UPDATED)
+                self._spawn(self._collect_fills(order))
+            return grew
+        try:
+            self._transition(order, new_state, message=update.status_message)
+        except IllegalTransitionError:
+            return False
+        if grew or (new_state is S.FILLED and order.fill_quantity < order.filled_quantity):
+            self._spawn(self._collect_fills(order))
+        return True
+
+    async def run_updates(self) -> None:
+        """Consume ``broker.order_updates()`` until cancelled."""
+        async for update in self.broker.order_updates():
+            try:
+                self.apply(update)
+            except Exception:
+                log.exception("order update %s not applied", update.order_id)
+
+    async def reconcile(self) -> int:
+        """Compare open orders with ``broker.orders()``; apply what was missed. Returns orders changed."""
+        self.counters.reconciliations += 1
+        try:
+            book = await self.broker.orders()
+        except BrokerError as exc:
+            log.warning("reconciliation skipped: %s", exc)
+            return 0
+        changed = 0
+        by_tag = {o.tag: o for o in book if o.tag}
+        by_id = {o.order_id: o for o in book}
+        for order in list(self._orders.values()):
+            if order.state.is_terminal and order.fill_quantity >= order.filled_quantity:
+                continue
+            row = by_id.get(order.broker_order_id or "") or by_tag.get(order.key)
+            if row is not None and self.apply(row):
+                changed += 1
+            elif order.fill_quantity < order.filled_quantity:
+                self._spawn(self._collect_fills(order))  # fills still missing: look again
+        self.counters.reconciled_changes += changed
+        return changed
+
+    async def _reconcile_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.reconcile_interval_s)
+            try:
+                await self.reconcile()
+            except Exception:
+                log.exception("reconciliation failed")
+
+    # ----- transitions ----------------------------------------------------------------------------
+
+    def _transition(self, order: ManagedOrder, new: OrderState, *, message: str | None = None) -> None:
+        self._record_submitted(order)  # keep the recorded history in order
+        try:
+            check_transition(order.key, order.state, new)
+        except IllegalTransitionError:
+            self.counters.illegal_transitions += 1
+            log.warning("order %s: %s -> %s refused (illegal transition)", order.key, order.state, new)
+            raise
+        order.state = new
+        if message:
+            order.message = message
+        self._record(order, new)
+
+    def _record(self, order: ManagedOrder, state: OrderState, *, event: EventType | None = None) -> None:
+        order.updated_ns = self.clock.now_ns()
+        fields: dict[str, Any] = {
+            "broker_order_id": order.broker_order_id,
+            "filled_quantity": order.filled_quantity,
+            "average_price": order.average_price,
+            "status_message": order.message,
+        }
+        self.journal.append(
+            "order_transition",
+            {"key": order.key, "to_state": state.value, "ts_ns": order.updated_ns, **fields},
+        )
+        self.writer.submit("transition_order", order.key, state.value, order.updated_ns, **fields)
+        for listener in self._order_listeners:
+            try:
+                listener(order)
+            except Exception:
+                log.exception("order listener failed on %s", order.key)
+        kind = event or _EVENT_OF.get(state, EventType.ORDER_UPDATED)
+        self.bus.publish_nowait(Event(kind, order.snapshot(), ts_event=order.updated_ns))
+
+    # ----- queries and lifecycle ------------------------------------------------------------------
+
+    def get(self, key: str) -> ManagedOrder | None:
+        """The order with this idempotency key."""
+        return self._orders.get(key)
+
+    def orders(self) -> list[ManagedOrder]:
+        """Every order, in creation order."""
+        return list(self._orders.values())
+
+    def open_orders(self) -> list[ManagedOrder]:
+        """Orders that may still trade (SUBMITTED, OPEN, TRIGGER_PENDING, PARTIALLY_FILLED, CANCEL_PENDING,
+        UNKNOWN)."""
+        return [o for o in self._orders.values() if o.state.is_open]
+
+    def stats(self) -> dict[str, int]:
+        """Counters plus orders by state."""
+        out = {k: int(v) for k, v in asdict(self.counters).items()}
+        for o in self._orders.values():
+            out[f"state_{o.state.value.lower()}"] = out.get(f"state_{o.state.value.lower()}", 0) + 1
+        return out
+
+    async def idle(self) -> None:
+        """Wait until every broker call and fill collection the OMS started has finished (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def initialize(self) -> None:
+        """Nothing to prepare."""
+
+    async def start(self) -> None:
+        """Start consuming broker updates and the reconciliation loop."""
+        self._loops = [
+            asyncio.create_task(self.run_updates(), name="oms-updates"),
+            asyncio.create_task(self._reconcile_loop(), name="oms-reconcile"),
+        ]
+
+    async def stop(self) -> None:
+        """Finish in-flight calls, stop the loops."""
+        await self.idle()
+        for task in self._loops:
+            task.cancel()
+        for task in self._loops:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._loops = []
+
+    def health(self) -> dict[str, Any]:
+        """``ok`` (no order in UNKNOWN) and the counters."""
+        return {"ok": not any(o.state is S.UNKNOWN for o in self._orders.values()), **self.stats()}
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("OMS task failed", exc_info=task.exception())
+
+
+__all__ = ["OMS", "FillListener", "OmsCounters", "OrderListener", "Stamps"]

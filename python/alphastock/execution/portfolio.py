@@ -1,0 +1,216 @@
+"""The :class:`Portfolio`: positions per (token, product) built from fills, marked from the TickStore.
+
+A fill that increases a position moves the average price (quantity-weighted); one
+that reduces it realises P&L against the average; one that flips it realises the
+closed part and opens the rest at the fill price. Each fill is passed on to
+:meth:`RiskEngine.on_fill` (with its charges) and each mark to ``on_mark``, so the
+risk engine's view of exposure and P&L is the portfolio's. Publishes
+POSITION_OPENED / POSITION_CHANGED / POSITION_CLOSED (:class:`PositionSnapshot`),
+and writes snapshots to DuckDB's ``positions`` table through the writer.
+
+Units: prices and P&L rupees, quantities units (signed: negative = short), times UTC epoch ns.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from alphastock.events import Event, EventType, FillInfo, PositionSnapshot
+from alphastock.execution.persist import StoreWriter
+from alphastock.risk import RiskEngine
+from alphastock.signals.manager import NowClock, Publisher, WallClock
+from alphastock.store.records import PositionRecord
+
+log = logging.getLogger(__name__)
+
+
+class LatestPrices(Protocol):
+    """Anything with ``latest(token)`` returning a row whose ``last_price`` is rupees (``TickStore``)."""
+
+    def latest(self, token: int) -> Any: ...
+
+
+@dataclass(slots=True)
+class Holding:
+    """One position (see the module docstring for units)."""
+
+    token: int
+    symbol: str
+    exchange: str
+    product: str
+    quantity: int = 0
+    average_price: float = 0.0
+    realised: float = 0.0
+    last_price: float = 0.0
+    charges: float = 0.0
+    ts_ns: int = 0
+
+    @property
+    def unrealised(self) -> float:
+        """(last - average) * quantity, rupees; 0 when flat or unmarked."""
+        if self.quantity == 0 or self.last_price <= 0:
+            return 0.0
+        return (self.last_price - self.average_price) * self.quantity
+
+    def snapshot(self) -> PositionSnapshot:
+        """The event payload."""
+        return PositionSnapshot(
+            token=self.token,
+            symbol=self.symbol,
+            exchange=self.exchange,
+            product=self.product,
+            quantity=self.quantity,
+            average_price=self.average_price,
+            last_price=self.last_price,
+            realised=self.realised,
+            unrealised=self.unrealised,
+            ts_ns=self.ts_ns,
+        )
+
+    def record(self, ts_ns: int) -> PositionRecord:
+        """The row of the store's ``positions`` table at ``ts_ns``."""
+        return PositionRecord(
+            ts_ns=ts_ns,
+            token=self.token,
+            symbol=self.symbol,
+            product=self.product,
+            quantity=self.quantity,
+            average_price=self.average_price,
+            realised=self.realised,
+            unrealised=self.unrealised,
+        )
+
+
+class Portfolio:
+    """Positions from fills (see the module docstring)."""
+
+    name = "portfolio"
+
+    def __init__(
+        self,
+        bus: Publisher,
+        *,
+        writer: StoreWriter | None = None,
+        risk: RiskEngine | None = None,
+        ticks: LatestPrices | None = None,
+        clock: NowClock | None = None,
+    ) -> None:
+        self.bus = bus
+        self.writer = writer
+        self.risk = risk
+        self.ticks = ticks
+        self.clock: NowClock = clock or WallClock()
+        self._book: dict[tuple[int, str], Holding] = {}
+        self._trade_ids: set[str] = set()
+        self.duplicate_fills = 0
+
+    def on_fill(self, fill: FillInfo) -> PositionSnapshot | None:
+        """Apply one execution; None (counted) for a trade id seen before."""
+        if fill.trade_id in self._trade_ids:
+            self.duplicate_fills += 1
+            return None
+        self._trade_ids.add(fill.trade_id)
+        key = (fill.token, fill.product)
+        pos = self._book.get(key)
+        if pos is None:
+            pos = self._book[key] = Holding(fill.token, fill.symbol, fill.exchange, fill.product)
+        before = pos.quantity
+        signed = fill.quantity if fill.side == "BUY" else -fill.quantity
+        after = before + signed
+        if before == 0 or (before > 0) == (signed > 0):
+            pos.average_price = (pos.average_price * abs(before) + fill.price * abs(signed)) / abs(after)
+        else:
+            closed = min(abs(before), abs(signed))
+            pos.realised += closed * (fill.price - pos.average_price) * (1 if before > 0 else -1)
+            if after == 0:
+                pos.average_price = 0.0
+            elif (after > 0) != (before > 0):
+                pos.average_price = fill.price  # flipped: the rest opens at the fill price
+        pos.realised -= fill.charges
+        pos.charges += fill.charges
+        pos.quantity = after
+        pos.last_price = pos.last_price or fill.price
+        pos.ts_ns = fill.ts_ns
+        if self.risk is not None:
+            self.risk.on_fill(
+                fill.token, fill.side, fill.quantity, fill.price, fill.ts_ns, charges=fill.charges
+            )
+        kind = (
+            EventType.POSITION_OPENED
+            if before == 0
+            else EventType.POSITION_CLOSED
+            if after == 0
+            else EventType.POSITION_CHANGED
+        )
+        snap = pos.snapshot()
+        self.bus.publish_nowait(Event(kind, snap, ts_event=fill.ts_ns))
+        self.persist([pos], fill.ts_ns)
+        return snap
+
+    def on_event(self, event: Event[Any]) -> None:
+        """Bus handler: FILL events update positions, TICK_BATCH events mark them."""
+        if event.type is EventType.FILL:
+            self.on_fill(event.payload)
+        elif event.type is EventType.TICK_BATCH:
+            self.mark_tokens(event.payload.tokens)
+
+    def mark(self, token: int, price: float, ts_ns: int) -> None:
+        """Mark every position of ``token`` at ``price`` rupees (ignored unless finite and positive)."""
+        if not (math.isfinite(price) and price > 0):
+            return
+        for (tok, _), pos in self._book.items():
+            if tok == token:
+                pos.last_price = price
+        if self.risk is not None:
+            self.risk.on_mark(token, price, ts_ns)
+
+    def mark_tokens(self, tokens: Iterable[int]) -> None:
+        """Mark the held ones of ``tokens`` at their latest TickStore price."""
+        if self.ticks is None:
+            return
+        held = {tok for tok, _ in self._book}
+        for token in tokens:
+            token = int(token)
+            if token in held:
+                tick = self.ticks.latest(token)
+                if tick is not None:
+                    self.mark(token, float(tick.last_price), int(tick.ts_ns))
+
+    def persist(self, positions: Iterable[Holding] | None = None, ts_ns: int | None = None) -> None:
+        """Queue a snapshot of ``positions`` (all by default) for DuckDB."""
+        if self.writer is None:
+            return
+        when = self.clock.now_ns() if ts_ns is None else ts_ns
+        rows = [p.record(when) for p in (self._book.values() if positions is None else positions)]
+        if rows:
+            self.writer.submit("write_positions", rows)
+
+    def position(self, token: int, product: str) -> Holding | None:
+        """The position of ``(token, product)``, if any was ever traded."""
+        return self._book.get((token, product))
+
+    def positions(self, *, open_only: bool = False) -> list[Holding]:
+        """Every position (or only those not flat)."""
+        return [p for p in self._book.values() if p.quantity != 0 or not open_only]
+
+    @property
+    def realised(self) -> float:
+        """Realised P&L after charges, rupees."""
+        return sum(p.realised for p in self._book.values())
+
+    @property
+    def unrealised(self) -> float:
+        """Unrealised P&L at the last marks, rupees."""
+        return sum(p.unrealised for p in self._book.values())
+
+    @property
+    def day_pnl(self) -> float:
+        """Realised + unrealised, rupees."""
+        return self.realised + self.unrealised
+
+
+__all__ = ["Holding", "LatestPrices", "Portfolio"]

@@ -1,0 +1,42 @@
+"""Position sizing by risk: how many units so that hitting the stop loses ``risk_pct`` of capital.
+
+Units: ``capital`` and prices rupees, ``risk_pct`` percent (1.0 means 1 %), ``lot_size``
+and the result units (always a whole number of lots).
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def size_by_risk(
+    capital: float,
+    risk_pct: float,
+    entry: float,
+    stop: float,
+    lot_size: int,
+    *,
+    max_position_value: float | None = None,
+) -> int:
+    """Units = floor(capital * risk_pct / 100 / |entry - stop| / lot_size) * lot_size, then capped so
+    that units * entry <= ``max_position_value`` (in whole lots). 0 means "do not trade".
+
+    Invalid inputs (non-finite or non-positive capital, risk, prices, lot size, or entry == stop)
+    give 0 rather than raising: a bad signal must not become an order.
+    """
+    values = (capital, risk_pct, entry, stop)
+    if not all(math.isfinite(v) and v > 0 for v in values) or lot_size < 1:
+        return 0
+    distance = abs(entry - stop)
+    if distance == 0:
+        return 0
+    # A small epsilon keeps exact ratios (e.g. 2000 / 10 / 1) from flooring to one lot less.
+    lots = math.floor(capital * risk_pct / 100.0 / distance / lot_size + 1e-9)
+    if max_position_value is not None:
+        if not math.isfinite(max_position_value) or max_position_value <= 0:
+            return 0
+        lots = min(lots, math.floor(max_position_value / (entry * lot_size) + 1e-9))
+    return max(lots, 0) * lot_size
+
+
+__all__ = ["size_by_risk"]

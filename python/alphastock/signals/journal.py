@@ -1,0 +1,145 @@
+"""The execution journal: an append-only JSON-lines file, the engine's DURABILITY POINT.
+
+Why a journal and not DuckDB: a committed DuckDB write costs 1-5 ms, the live
+tick → broker-submit path has a budget of 200 µs (p50). So every signal, order,
+order transition, fill and signal status change is first written here, with ONE
+``os.write`` on an ``O_APPEND`` file descriptor (a few µs), BEFORE anything acts
+on it; :class:`~alphastock.execution.persist.StoreWriter` then copies it to
+DuckDB on a background thread, and :func:`~alphastock.execution.persist.replay`
+inserts whatever DuckDB missed at the next start.
+
+Guarantees: once :meth:`Journal.append` returned, the line is in the kernel's page
+cache and survives a crash of this process (``kill -9``). With ``fsync=True``
+it is also on disk (survives power loss) at the price of an ``fsync`` per record
+(~0.3 ms on a typical SSD; see ``benches/test_bench_execution.py``).
+
+One line per record: ``{"kind": ..., "data": {...}, "ts_ns": ...}`` where kind is
+one of :data:`KINDS` and ``ts_ns`` is UTC epoch ns (wall clock when written).
+A torn last line (the process died inside ``write``) is skipped by :func:`read_journal`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, Final
+
+log = logging.getLogger(__name__)
+
+KINDS: Final = frozenset({"signal", "signal_status", "order", "order_transition", "fill"})
+"""Record kinds: a new signal, a signal status change, a new order, an order transition, a fill."""
+
+
+class Journal:
+    """Append-only JSON-lines journal at ``path`` (created with mode 0600; parents created)."""
+
+    def __init__(self, path: str | Path, *, fsync: bool = False) -> None:
+        self.path = Path(path)
+        self.fsync = fsync
+        self.appended = 0
+        """Records appended through this object."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fd: int | None = self._open()
+
+    def _open(self) -> int:
+        return os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` ran."""
+        return self._fd is None
+
+    def append(self, kind: str, data: Mapping[str, Any], ts_ns: int | None = None) -> None:
+        """Write one record (``data`` JSON-serialisable); durable against a process crash on return."""
+        if kind not in KINDS:  # checked before serialising, again in append_json (cheap)
+            raise ValueError(f"journal kind must be one of {sorted(KINDS)}, got {kind!r}")
+        self.append_json(kind, json.dumps(data, separators=(",", ":"), allow_nan=False), ts_ns)
+
+    def append_json(self, kind: str, data_json: str, ts_ns: int | None = None) -> None:
+        """:meth:`append` with ``data`` already serialised to a JSON object (e.g. pydantic's
+        ``model_dump_json()``, which is faster than ``json.dumps`` of a dict)."""
+        if kind not in KINDS:
+            raise ValueError(f"journal kind must be one of {sorted(KINDS)}, got {kind!r}")
+        if self._fd is None:
+            raise ValueError(f"journal {self.path} is closed")
+        stamp = time.time_ns() if ts_ns is None else int(ts_ns)
+        line = f'{{"kind":"{kind}","data":{data_json},"ts_ns":{stamp}}}\n'
+        buf = memoryview(line.encode())
+        # O_APPEND makes each write atomic with respect to the offset; a regular file takes the whole
+        # buffer in one call, the loop only guards against a short write.
+        while buf:
+            written = os.write(self._fd, buf)
+            buf = buf[written:]
+        if self.fsync:
+            os.fsync(self._fd)
+        self.appended += 1
+
+    def rotate(self, now: dt.datetime | None = None) -> Path | None:
+        """Rename the file to ``<name>.<YYYYmmdd-HHMMSS>`` (never deleted) and start an empty one.
+
+        Returns the new name of the old file, or None when it was empty (then it is kept as is).
+        """
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        rotated: Path | None = None
+        if self.path.exists() and self.path.stat().st_size > 0:
+            stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%d-%H%M%S")
+            rotated = self.path.with_name(f"{self.path.name}.{stamp}")
+            n = 1
+            while rotated.exists():
+                rotated = self.path.with_name(f"{self.path.name}.{stamp}.{n}")
+                n += 1
+            self.path.rename(rotated)
+        self._fd = self._open()
+        return rotated
+
+    def close(self) -> None:
+        """Close the file descriptor; idempotent."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Journal({str(self.path)!r}, fsync={self.fsync}, appended={self.appended})"
+
+
+def read_journal(path: str | Path) -> Iterator[dict[str, Any]]:
+    """The records of the journal at ``path`` in write order (nothing when it does not exist).
+
+    A line that does not parse (a torn write at a crash) is logged and skipped.
+    """
+    file = Path(path)
+    if not file.exists():
+        return
+    with file.open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            try:
+                record = json.loads(raw)
+            except ValueError:
+                log.warning("journal %s line %d is torn or corrupt; skipped", file, number)
+                continue
+            if (
+                isinstance(record, dict)
+                and record.get("kind") in KINDS
+                and isinstance(record.get("data"), dict)
+            ):
+                yield record
+            else:
+                log.warning("journal %s line %d is not a record; skipped", file, number)
+
+
+__all__ = ["KINDS", "Journal", "read_journal"]

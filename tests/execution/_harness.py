@@ -1,0 +1,160 @@
+"""Test helpers: a synchronous recording bus, a manual clock and the whole execution stack on one broker."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alphastock.brokers.base import Broker
+from alphastock.events import Event, EventType
+from alphastock.execution import (
+    OMS,
+    DirectExecutor,
+    ExecutionConfig,
+    ExitMonitor,
+    Portfolio,
+    StaticInstruments,
+    StoreWriter,
+)
+from alphastock.latency import LatencyRecorder
+from alphastock.models import IST, Instrument, datetime_to_ns
+from alphastock.risk import Limits, RiskEngine
+from alphastock.signals.journal import Journal
+from alphastock.signals.manager import SignalManager
+from alphastock.signals.model import Signal
+from alphastock.store import Store
+from alphastock.ticks import TickStore
+
+SBIN = 779521
+T0 = datetime_to_ns(dt.datetime(2026, 1, 6, 10, 0, tzinfo=IST))
+SBIN_EQ = Instrument(
+    instrument_token=SBIN,
+    exchange_token=3045,
+    tradingsymbol="SBIN",
+    name="SBIN",
+    tick_size=0.05,
+    lot_size=1,
+    instrument_type="EQ",
+    segment="NSE",
+    exchange="NSE",
+)
+
+
+class RecordingBus:
+    """Delivers synchronously to subscribers and keeps every event (stands in for the EventBus)."""
+
+    def __init__(self) -> None:
+        self.events: list[Event[Any]] = []
+        self._subs: list[tuple[frozenset[EventType], Callable[[Event[Any]], object]]] = []
+
+    def subscribe(
+        self, types: EventType | Iterable[EventType], handler: Callable[[Event[Any]], object]
+    ) -> None:
+        wanted = frozenset([types] if isinstance(types, EventType) else types)
+        self._subs.append((wanted, handler))
+
+    def publish_nowait(self, event: Event[Any]) -> bool:
+        self.events.append(event)
+        for types, handler in self._subs:
+            if event.type in types:
+                handler(event)
+        return True
+
+    def of(self, *types: EventType) -> list[Any]:
+        return [e.payload for e in self.events if e.type in types]
+
+    def types(self) -> list[EventType]:
+        return [e.type for e in self.events]
+
+
+class ManualClock:
+    """UTC epoch ns under test control; callable (PaperBroker) and ``now_ns()`` (engine)."""
+
+    def __init__(self, start_ns: int = T0) -> None:
+        self.now = start_ns
+
+    def now_ns(self) -> int:
+        return self.now
+
+    def __call__(self) -> int:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += int(seconds * 1e9)
+
+
+def signal(**fields: Any) -> Signal:
+    """A BUY SBIN signal at 800 (stop 790, target 820) unless overridden."""
+    base: dict[str, Any] = {
+        "ts_ns": T0,
+        "symbol": "SBIN",
+        "exchange": "NSE",
+        "token": SBIN,
+        "strategy": "test",
+        "action": "BUY",
+        "entry": 800.0,
+        "stop_loss": 790.0,
+        "target": 820.0,
+    }
+    base.update(fields)
+    return Signal.model_validate(base)
+
+
+@dataclass
+class Stack:
+    """The execution components wired as the live engine wires them."""
+
+    store: Store
+    journal: Journal
+    writer: StoreWriter
+    bus: RecordingBus
+    clock: ManualClock
+    risk: RiskEngine
+    signals: SignalManager
+    oms: OMS
+    portfolio: Portfolio
+    executor: DirectExecutor
+    exits: ExitMonitor
+    recorder: LatencyRecorder
+    ticks: TickStore
+
+    def close(self) -> None:
+        self.writer.close()
+        self.journal.close()
+        self.store.close()
+
+
+def build(
+    broker: Broker,
+    tmp_path: Path,
+    *,
+    instruments: Iterable[Instrument] | Any = (SBIN_EQ,),
+    limits: Limits | None = None,
+    config: ExecutionConfig | None = None,
+    ticks: TickStore | None = None,
+    clock: ManualClock | None = None,
+    store: Store | None = None,
+) -> Stack:
+    store = store or Store.open(":memory:")
+    journal = Journal(tmp_path / "journal.jsonl")
+    writer = StoreWriter(store).start()
+    bus = RecordingBus()
+    clock = clock or ManualClock()
+    risk = RiskEngine(limits or Limits())
+    risk.set_cash(1_000_000.0)
+    ticks = ticks if ticks is not None else TickStore(1024)
+    config = config or ExecutionConfig(capital=100_000.0)
+    recorder = LatencyRecorder(1000)
+    signals = SignalManager(journal, writer, bus, clock, signal_ttl_s=config.signal_ttl_s)
+    oms = OMS(broker, journal, writer, bus, clock, recorder=recorder)
+    portfolio = Portfolio(bus, writer=writer, risk=risk, ticks=ticks, clock=clock)
+    oms.add_fill_listener(portfolio.on_fill)
+    lookup = StaticInstruments(instruments) if not hasattr(instruments, "instrument") else instruments
+    executor = DirectExecutor(signals, oms, risk, portfolio, lookup, config, ticks=ticks)
+    exits = ExitMonitor(executor, ticks, enabled=config.exits_enabled, shutdown=config.shutdown)
+    return Stack(
+        store, journal, writer, bus, clock, risk, signals, oms, portfolio, executor, exits, recorder, ticks
+    )

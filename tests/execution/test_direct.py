@@ -1,0 +1,153 @@
+"""DirectExecutor rules by value on the PaperBroker: LIMIT at the touch, opposite signals close, refusals."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import numpy as np
+
+from alphastock.brokers.paper import PaperBroker, PaperSettings, TickStoreMarket
+from alphastock.events import Event, EventType, TickBatch
+from alphastock.execution import ExecutionConfig, OrderState
+from alphastock.signals.model import SignalStatus
+from alphastock.ticks import TickStore
+from tests.execution._harness import SBIN, SBIN_EQ, ManualClock, Stack, build, signal
+from tests.execution.test_paper_round_trip import push, settle
+
+
+def setup(tmp_path: Path, config: ExecutionConfig, **paper: object) -> tuple[Stack, PaperBroker]:
+    clock = ManualClock()
+    ticks = TickStore(1024)
+    broker = PaperBroker(TickStoreMarket(ticks), PaperSettings(**paper), clock=clock, instruments=[SBIN_EQ])
+    return build(broker, tmp_path, ticks=ticks, clock=clock, config=config), broker
+
+
+def test_limit_order_at_the_touch_plus_ticks(tmp_path: Path) -> None:
+    stack, paper = setup(
+        tmp_path, ExecutionConfig(capital=100_000.0, order_type="LIMIT", limit_offset_ticks=2)
+    )
+
+    async def run() -> None:
+        await stack.oms.start()
+        await asyncio.sleep(0)
+        push(stack, paper, 800.0)  # ask 800.05
+        stack.signals.submit(signal())
+        await settle(stack)
+        stack.signals.submit(signal(action="SELL", entry=800.0, stop_loss=810.0, target=780.0))
+        await settle(stack)
+        await stack.oms.stop()
+
+    try:
+        asyncio.run(run())
+        buy, sell = stack.oms.orders()
+        assert (buy.request.order_type, buy.request.price) == ("LIMIT", 800.15)  # 800.05 + 2 ticks
+        assert buy.request.market_protection is None
+        # The SELL closes the BUY's position (25 units) instead of opening a short: a MARKET exit.
+        assert (sell.request.order_type, sell.request.quantity, sell.purpose) == ("MARKET", 25, "exit")
+        assert [f.price for f in stack.bus.of(EventType.FILL)] == [800.05, 799.95]
+        assert stack.portfolio.positions(open_only=True) == []
+        assert [s.status for s in stack.signals.recent(2)] == [SignalStatus.CLOSED, SignalStatus.CLOSED]
+    finally:
+        stack.close()
+
+
+def test_broker_refusal_rejects_the_signal(tmp_path: Path) -> None:
+    stack, paper = setup(tmp_path, ExecutionConfig(capital=100_000.0), starting_cash=100.0)
+
+    async def run() -> None:
+        await stack.oms.start()
+        await asyncio.sleep(0)
+        push(stack, paper, 800.0)
+        stack.signals.submit(signal())
+        await settle(stack)
+        await stack.oms.stop()
+
+    try:
+        asyncio.run(run())
+        (order,) = stack.oms.orders()
+        assert order.state is OrderState.REJECTED
+        assert "Insufficient funds" in (order.message or "")
+        sig = stack.signals.recent(1)[0]
+        assert sig.status is SignalStatus.REJECTED
+        assert "Insufficient funds" in sig.metadata["rejected_reason"]
+        assert stack.store.signals().column("status").to_pylist() == ["REJECTED"]
+    finally:
+        stack.close()
+
+
+def test_unknown_instrument_zero_size_and_other_asset_types(tmp_path: Path) -> None:
+    stack, paper = setup(tmp_path, ExecutionConfig(capital=1_000.0))
+
+    async def run() -> None:
+        push(stack, paper, 800.0)
+        stack.signals.submit(signal(symbol="NOPE"))
+        stack.signals.submit(signal())  # 1 % of 1 000 = 10 rupees at risk over a 10 rupee stop: 1 unit,
+        stack.signals.submit(signal(asset_type="options"))  # left to the options executor
+        await settle(stack)
+
+    try:
+        asyncio.run(run())
+        opts, sized, unknown = stack.signals.recent(3)
+        assert unknown.status is SignalStatus.REJECTED
+        assert "unknown instrument" in unknown.metadata["rejected_reason"]
+        # ... but 20 % of 1 000 buys no unit of an 800 rupee share: size 0, rejected.
+        assert sized.status is SignalStatus.REJECTED
+        assert "size is 0" in sized.metadata["rejected_reason"]
+        assert opts.status is SignalStatus.NEW
+        assert stack.oms.orders() == []
+        assert stack.executor.rejected == 2
+    finally:
+        stack.close()
+
+
+def test_tick_batch_events_drive_marks_and_exits(tmp_path: Path) -> None:
+    stack, paper = setup(tmp_path, ExecutionConfig(capital=100_000.0))
+    stack.bus.subscribe(EventType.TICK_BATCH, stack.portfolio.on_event)
+    stack.bus.subscribe(EventType.TICK_BATCH, stack.exits.on_event)
+
+    async def run() -> None:
+        await stack.oms.start()
+        await asyncio.sleep(0)
+        push(stack, paper, 800.0)
+        stack.signals.submit(signal())
+        await settle(stack)
+        stack.clock.advance(1)
+        now = stack.clock.now_ns()
+        stack.ticks.push_batch([SBIN], [now], [810.0], bid=[809.95], ask=[810.05])
+        tokens = np.array([SBIN], dtype=np.int64)
+        stack.bus.publish_nowait(Event(EventType.TICK_BATCH, TickBatch(tokens=tokens), now))
+        await settle(stack)
+        await stack.oms.stop()
+
+    try:
+        asyncio.run(run())
+        pos = stack.portfolio.position(SBIN, "MIS")
+        assert pos is not None
+        assert (pos.quantity, pos.last_price, pos.unrealised) == (25, 810.0, (810.0 - 800.05) * 25)
+        assert len(stack.oms.orders()) == 1  # 810 is inside stop 790 / target 820: no exit
+    finally:
+        stack.close()
+
+
+def test_shutdown_hold_keeps_positions(tmp_path: Path) -> None:
+    stack, paper = setup(tmp_path, ExecutionConfig(capital=100_000.0, shutdown="hold"))
+
+    async def run() -> None:
+        await stack.oms.start()
+        await asyncio.sleep(0)
+        push(stack, paper, 800.0)
+        stack.signals.submit(signal())
+        await settle(stack)
+        await stack.exits.stop()
+        await settle(stack)
+        await stack.oms.stop()
+
+    try:
+        asyncio.run(run())
+        assert [o.purpose for o in stack.oms.orders()] == ["entry"]
+        (held,) = stack.portfolio.positions(open_only=True)
+        assert held.quantity == 25
+        assert stack.exits.health() == {"ok": True, "tracked": 1, "exits_sent": 0}
+    finally:
+        stack.close()
