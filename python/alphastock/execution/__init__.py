@@ -5,17 +5,46 @@ the JSON-lines :class:`~alphastock.signals.journal.Journal` before anything acts
 it, and copied to DuckDB by one background :class:`StoreWriter` thread, so the tick
 → broker path never waits for a 1-5 ms DuckDB commit. :func:`replay` fills DuckDB
 from the journal at start. See each module's docstring.
+
+Only :class:`ExecutionConfig` is imported eagerly: ``alphastock.config`` needs it, and loading
+the configuration must not open DuckDB or Arrow. The rest loads on first use.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from alphastock.execution.config import ExecutionConfig
-from alphastock.execution.direct import DirectExecutor, StaticInstruments
-from alphastock.execution.exits import ExitMonitor
-from alphastock.execution.oms import OMS, Stamps
-from alphastock.execution.orders import Approval, ManagedOrder, NotApprovedError, new_order_key
-from alphastock.execution.persist import StoreWriter, replay, replay_and_rotate
-from alphastock.execution.portfolio import Holding, Portfolio
-from alphastock.execution.sizing import size_by_risk
-from alphastock.execution.transitions import ORDER_TRANSITIONS, IllegalTransitionError, OrderState
+
+if TYPE_CHECKING:
+    from alphastock.execution.direct import DirectExecutor, StaticInstruments
+    from alphastock.execution.exits import ExitMonitor
+    from alphastock.execution.oms import OMS, Stamps
+    from alphastock.execution.orders import Approval, ManagedOrder, NotApprovedError, new_order_key
+    from alphastock.execution.persist import StoreWriter, replay, replay_and_rotate
+    from alphastock.execution.portfolio import Holding, Portfolio
+    from alphastock.execution.sizing import size_by_risk
+    from alphastock.execution.transitions import ORDER_TRANSITIONS, IllegalTransitionError, OrderState
+
+_LAZY = {
+    "OMS": "oms", "ORDER_TRANSITIONS": "transitions", "Approval": "orders", "DirectExecutor": "direct",
+    "ExitMonitor": "exits", "Holding": "portfolio", "IllegalTransitionError": "transitions",
+    "ManagedOrder": "orders", "NotApprovedError": "orders", "OrderState": "transitions",
+    "Portfolio": "portfolio", "Stamps": "oms", "StaticInstruments": "direct", "StoreWriter": "persist",
+    "new_order_key": "orders",
+    "replay": "persist", "replay_and_rotate": "persist", "size_by_risk": "sizing",
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "OMS",

@@ -23,7 +23,7 @@ from typing import Any
 from alphastock import __version__
 from alphastock.brokers.base import Broker
 from alphastock.brokers.kite import KiteBroker
-from alphastock.brokers.kite.instruments import InstrumentStore
+from alphastock.brokers.kite.instruments import InstrumentCache, InstrumentStore
 from alphastock.brokers.paper import PaperBroker
 from alphastock.brokers.paper.market import TickStoreMarket
 from alphastock.bus import EventBus, conflate_tick_batches
@@ -35,10 +35,16 @@ from alphastock.events import Event, EventType, OrderSnapshot, Priority, Session
 from alphastock.execution.direct import DirectExecutor
 from alphastock.execution.exits import ExitMonitor
 from alphastock.execution.oms import OMS
-from alphastock.execution.persist import StoreWriter, replay
+from alphastock.execution.persist import StoreWriter, replay_and_rotate
 from alphastock.execution.portfolio import Portfolio
 from alphastock.feeds.kite_ws import KiteFeed
-from alphastock.live.components import FeedComponent, StrategyComponent, WriterComponent, history_bars
+from alphastock.live.components import (
+    Adapted,
+    FeedComponent,
+    StrategyComponent,
+    WriterComponent,
+    history_bars,
+)
 from alphastock.live.connect import Connection
 from alphastock.live.reconcile import reconcile
 from alphastock.live.safety import RunMode
@@ -114,6 +120,7 @@ class TradingApp:
         today = dt.datetime.fromtimestamp(self.first_clock_ns / 1e9, IST).date()
         await self.instruments.refresh(self.data_broker, today=today)
         self.data_broker.freeze_lookup = self.instruments.freeze_lookup
+        self.instrument_cache = InstrumentCache(self.instruments)
         self.resolver = SymbolResolver(self.instruments, cfg.runners.aliases)
         self.risk = RiskEngine(cfg.risk)
         self.broker: Broker = self.data_broker
@@ -131,9 +138,10 @@ class TradingApp:
         )
         # Persistence: the journal is the durability point, DuckDB follows on the writer thread.
         self.journal = Journal(self.journal_path, fsync=cfg.execution.journal_fsync)
-        replayed = replay(self.journal_path, self.store)
-        if replayed.inserted:
-            self.notes.append(f"replayed {replayed.inserted} journal records into DuckDB")
+        replayed = replay_and_rotate(self.journal, self.store)
+        inserted = replayed.signals + replayed.orders + replayed.transitions + replayed.fills
+        if inserted:
+            self.notes.append(f"replayed {inserted} journal records of an earlier run into DuckDB")
         self.writer = StoreWriter(self.store)
         self.signals = SignalManager(
             self.journal, self.writer, self.bus, self.clock, signal_ttl_s=cfg.execution.signal_ttl_s
@@ -150,14 +158,16 @@ class TradingApp:
             self.oms,
             self.risk,
             self.portfolio,
-            self.instruments,
+            self.instrument_cache,
             cfg.execution,
             ticks=self.ticks,
         )
-        self.exits = ExitMonitor(self.executor, self.ticks, enabled=cfg.execution.exits_enabled)
+        self.exits = ExitMonitor(
+            self.executor, self.ticks, enabled=cfg.execution.exits_enabled, shutdown=cfg.execution.shutdown
+        )
         self.runners = RunnerSet.from_config(
             cfg.runners, resolver=self.resolver, feed=self.feed, ticks=self.ticks, broker=self.data_broker,
-            publish=self.bus.publish_nowait, clock=self.clock, calendar=self.calendar,
+            publish=self._publish_market, clock=self.clock, calendar=self.calendar,
             forward_strikes=cfg.options.forward_strikes,
         )  # fmt: skip
         self.strategy_manager = StrategyManager.from_config(cfg.strategies, instruments=self.instruments)
@@ -172,22 +182,23 @@ class TradingApp:
             self.scheduler.add(token_expiry_warning_job(self._token_expiry_ns, self._warn_token))
         self._subscribe()
         for component in (
-            WriterComponent(self.writer), self.signals, self.oms, self.portfolio, self.feed_component,
-            self.runners, self.strategies, self.session, self.scheduler,
+            WriterComponent(self.writer), Adapted(self.signals), Adapted(self.oms), Adapted(self.portfolio),
+            self.feed_component, Adapted(self.runners), self.strategies, self.session, self.scheduler,
         ):  # fmt: skip
             self.engine.add(component)
 
     def _subscribe(self) -> None:
         bus = self.bus
         ticks = (EventType.TICK_BATCH, EventType.FEED_STATUS)
-        bus.subscribe(ticks, self.runners.handle, priority=Priority.HIGH, name="runners",
+        bus.subscribe(ticks, self.runners.handle_async, priority=Priority.HIGH, name="runners",
                       conflate=conflate_tick_batches)  # fmt: skip
         bus.subscribe(EventType.TICK_BATCH, self.exits.on_event, priority=Priority.HIGH, name="exits",
                       conflate=conflate_tick_batches)  # fmt: skip
         bus.subscribe(
             (EventType.BAR, EventType.CHAIN, EventType.FILL), self.strategies.handle, name="strategies"
         )
-        bus.subscribe(EventType.FILL, self.portfolio.on_event, priority=Priority.HIGH, name="portfolio")
+        bus.subscribe(EventType.TICK_BATCH, self.portfolio.on_event, priority=Priority.LOW, name="marks",
+                      conflate=conflate_tick_batches)  # fmt: skip
         watched = (
             EventType.SIGNAL_GENERATED, EventType.SIGNAL_UPDATED, EventType.ORDER_SUBMITTED,
             EventType.ORDER_ACCEPTED, EventType.ORDER_UPDATED, EventType.ORDER_FILLED,
@@ -195,6 +206,15 @@ class TradingApp:
             EventType.SESSION,
         )  # fmt: skip
         bus.subscribe(watched, self._observe, priority=Priority.LOW, name="view")
+
+    def _publish_market(self, event: Event[Any]) -> bool:
+        """What the runners publish. A closed bar goes to the strategies at once, on this call: a bus
+        hop would queue it behind the rest of the batch's work, the largest part of tick-to-order
+        latency. Everything is published on the bus as well, for every other subscriber."""
+        published = self.bus.publish_nowait(event)
+        if event.type is EventType.BAR:
+            self.strategies.handle(event)
+        return published
 
     def _observe(self, event: Event[Any]) -> None:
         payload = event.payload
@@ -217,6 +237,9 @@ class TradingApp:
         """Start the engine, warm the strategies up on history, sync cash with the broker."""
         await self.engine.start()
         await self._sync_cash()
+        traded = self._strategy_tokens()
+        self.runners.bars.restrict(traded)
+        self.feed_component.watch_for_risk(traded)
         try:
             bars = await history_bars(
                 self.data_broker,
@@ -228,6 +251,17 @@ class TradingApp:
             log.info("strategies warmed up on %d historical bars", fed)
         except Exception:  # warm-up is an optimisation; live bars still come
             log.exception("strategy warm-up failed")
+
+    def _strategy_tokens(self) -> set[int]:
+        tokens: set[int] = set()
+        for exchange, symbol, _ in self.strategy_manager.subscriptions():
+            try:
+                inst = self.resolver.resolve(symbol, exchange)
+                tokens.add(inst.instrument_token)
+                self.instrument_cache.instrument(str(inst.exchange), inst.tradingsymbol)  # warm the trading path
+            except Exception as exc:  # reported by the runners too; the other symbols trade
+                self.notes.append(f"strategy symbol {exchange}:{symbol} unknown: {exc}")
+        return tokens
 
     async def _sync_cash(self) -> None:
         try:
@@ -249,7 +283,7 @@ class TradingApp:
         log.warning(note)
 
     def _end_of_day_report(self) -> None:
-        log.info("end of day: %s", self.oms.summary())
+        log.info("end of day: orders %s", self.oms.stats())
 
     # ------------------------------------------------------------------------------------ views
 
@@ -306,7 +340,7 @@ class TradingApp:
             risk_state=str(self.risk.state), risk_reason=str(self.risk.state_reason or ""),
             day_pnl=float(self.risk.day_pnl), realised=realised, unrealised=unrealised,
             drawdown=float(self.risk.drawdown), orders_today=len(self.oms.orders()),
-            signals_total=self.signals.stats.generated, fills_total=self.fills, rejections=self.risk_rejections,
+            signals_total=self.signals.counters.submitted, fills_total=self.fills, rejections=self.risk_rejections,
             errors=errors, latency_p50_us=latency.get("p50", math.nan), latency_p99_us=latency.get("p99", math.nan),
             positions=positions, signals=signals, orders=orders, notes=notes,
         )  # fmt: skip
@@ -408,8 +442,19 @@ class TradingApp:
         )  # fmt: skip
 
     def session_config(self) -> dict[str, Any]:
-        """The configuration stored with the session row."""
-        return as_plain_data(self.config)
+        """The configuration stored with the session row (JSON: infinities as strings)."""
+
+        def finite(value: Any) -> Any:
+            if isinstance(value, float) and not math.isfinite(value):
+                return str(value)
+            if isinstance(value, dict):
+                return {k: finite(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [finite(v) for v in value]
+            return value
+
+        plain: dict[str, Any] = finite(as_plain_data(self.config))
+        return plain
 
     @property
     def version(self) -> str:

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
 
 from alphastock.bus import EventBus
 from alphastock.clock import Clock
-from alphastock.engine import BaseComponent, RateMeter
+from alphastock.engine import BaseComponent, Health, HealthState, RateMeter
 from alphastock.events import Bar, Event, EventType, FeedStatus, FillInfo, TickBatch
 from alphastock.execution.persist import StoreWriter
 from alphastock.feeds.kite_ws import FeedEvent, KiteFeed
@@ -54,12 +57,19 @@ class FeedComponent(BaseComponent):
         self.state = "starting"
         self.refused = 0
         """TICK_BATCH notices no subscriber queue had room for (the ticks are stored regardless)."""
-        # The bridge keeps the risk engine's per-instrument data times fresh and tracks staleness.
+        self.risk = risk
+        # The bridge tracks staleness; data times are refreshed here, for traded instruments only.
         self.bridge = FeedRiskBridge(None, risk)
+        self.risk_tokens: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
         feed.on_event = self._on_event
 
+    def watch_for_risk(self, tokens: Iterable[int]) -> None:
+        """Refresh the risk engine's data time of these instruments on every tick (the ones that can
+        get orders); a per-token call for every subscribed option would cost more than the rest of
+        the frame's handling."""
+        self.risk_tokens = np.unique(np.fromiter((int(t) for t in tokens), dtype=np.int64))
+
     def _on_event(self, event: FeedEvent) -> None:
-        self.bridge(event)
         if event.kind == "ticks":
             count = len(event.tokens)
             self.ticks_total += count
@@ -67,7 +77,12 @@ class FeedComponent(BaseComponent):
             batch = TickBatch(tokens=event.tokens, recv_ns=event.wall_ns, source="feed")
             if not self.bus.publish_nowait(Event(EventType.TICK_BATCH, batch, ts_event=event.ts_ns)):
                 self.refused += 1
-        elif event.kind == "order_update":
+            traded = event.tokens[np.isin(event.tokens, self.risk_tokens)]
+            for token in set(traded.tolist()):
+                self.risk.on_tick(token, event.ts_ns)
+            return
+        self.bridge(event)
+        if event.kind == "order_update":
             if self.on_order_update is not None and isinstance(event.data, dict):
                 try:
                     self.on_order_update(event.data)
@@ -209,7 +224,7 @@ async def history_bars(
         if interval is None:
             continue
         try:
-            inst = resolver.resolve(f"{exchange}:{symbol}")
+            inst = resolver.resolve(symbol, exchange)
         except Exception as exc:  # an unknown symbol is reported by the runners; skip its history
             log.warning("no history for %s:%s: %s", exchange, symbol, exc)
             continue
@@ -238,4 +253,41 @@ def _interval_ns(timeframe: str) -> int:
     return int(timeframe[:-1]) * seconds * 1_000_000_000
 
 
-__all__ = ["FeedComponent", "StrategyComponent", "WriterComponent", "history_bars", "split_symbol"]
+class Adapted(BaseComponent):
+    """Runs a part whose lifecycle matches the engine's but whose ``health()`` reports a dict
+    (``{"ok": bool, counters...}``) or another Health type, reporting it as the engine's Health."""
+
+    def __init__(self, part: Any, name: str | None = None) -> None:
+        super().__init__(name or str(getattr(part, "name", type(part).__name__)))
+        self.part = part
+
+    async def _call(self, method: str) -> None:
+        hook = getattr(self.part, method, None)  # a part without a lifecycle (the portfolio) has none
+        if hook is not None:
+            await hook()
+
+    async def on_initialize(self) -> None:
+        await self._call("initialize")
+
+    async def on_start(self) -> None:
+        await self._call("start")
+
+    async def on_stop(self) -> None:
+        await self._call("stop")
+
+    def health(self) -> Health:
+        """The part's report as the engine's :class:`Health`."""
+        if self._state == "stopped":
+            return super().health()
+        report = self.part.health()
+        if isinstance(report, dict):
+            metrics = {k: float(v) for k, v in report.items() if isinstance(v, int | float) and k != "ok"}
+            state: HealthState = "ok" if report.get("ok", True) else "degraded"
+            return Health(state, "", metrics, self.errors)
+        metrics = {k: float(v) for k, v in dict(report.metrics).items() if isinstance(v, int | float)}
+        raw = str(report.state)
+        state = raw if raw in ("starting", "ok", "degraded", "failed", "stopped") else "degraded"  # type: ignore[assignment]
+        return Health(state, str(report.detail), metrics, self.errors)
+
+
+__all__ = ["Adapted", "FeedComponent", "StrategyComponent", "WriterComponent", "history_bars"]

@@ -155,6 +155,8 @@ class Runner:
         self.errors: list[str] = []
         """Problems found (unknown symbols ...), newest last."""
         self.subscribed: dict[int, str] = {}
+        self.subscription_version = 0
+        """Bumped on every change of :attr:`subscribed` (the set re-routes ticks only then)."""
         """Token -> mode this runner holds on the feed."""
         self.updates = 0
         """Tokens processed by :meth:`update_tokens`."""
@@ -174,6 +176,7 @@ class Runner:
         if self.subscribed:
             await self.hub.unsubscribe(self.name, list(self.subscribed))
             self.subscribed.clear()
+            self.subscription_version += 1
         self._state = "stopped"
 
     async def _hold(self, tokens: Iterable[int], mode: str) -> None:
@@ -182,6 +185,7 @@ class Runner:
             await self.hub.subscribe(self.name, group, mode)
             for token in group:
                 self.subscribed[token] = mode
+            self.subscription_version += 1
 
     async def _release(self, tokens: Iterable[int]) -> None:
         group = [int(t) for t in tokens if int(t) in self.subscribed]
@@ -189,6 +193,7 @@ class Runner:
             await self.hub.unsubscribe(self.name, group)
             for token in group:
                 del self.subscribed[token]
+            self.subscription_version += 1
 
     def error(self, message: str) -> None:
         """Record (and log) a problem that degrades this runner."""

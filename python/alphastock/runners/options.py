@@ -12,6 +12,7 @@ re-centred: new strikes are subscribed, strikes that left are unsubscribed.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import math
@@ -202,8 +203,11 @@ class OptionsRunner(Runner):
         await self.roll_expiries(now_ns)
         await self.recentre()
         if now_ns >= self.next_snapshot_ns:
-            self.snapshot_all(now_ns)
             self.next_snapshot_ns = now_ns + self.interval_ns
+            for und in self.underlyings.values():
+                for window in und.windows:
+                    self._snapshot(und.name, window, now_ns)
+                    await asyncio.sleep(0)  # a chain is ~1 ms of work: let ticks and orders through
 
     async def recentre(self) -> list[ChainWindow]:
         """Move windows whose ATM strike is more than ``recentre_strikes`` from their centre."""
@@ -255,16 +259,19 @@ class OptionsRunner(Runner):
 
     def snapshot_all(self, now_ns: int) -> list[ChainSnapshot]:
         """Build, keep and publish (CHAIN) a snapshot of every window."""
-        out: list[ChainSnapshot] = []
-        for und in self.underlyings.values():
-            for window in und.windows:
-                snap = self.build(window, now_ns)
-                self.latest[(und.name, window.expiry)] = snap
-                out.append(snap)
-                if self.publish is not None:
-                    self.publish(Event(EventType.CHAIN, snap, now_ns))
-        self.snapshots += len(out)
-        return out
+        return [
+            self._snapshot(und.name, window, now_ns)
+            for und in self.underlyings.values()
+            for window in und.windows
+        ]
+
+    def _snapshot(self, underlying: str, window: ChainWindow, now_ns: int) -> ChainSnapshot:
+        snap = self.build(window, now_ns)
+        self.latest[(underlying, window.expiry)] = snap
+        if self.publish is not None:
+            self.publish(Event(EventType.CHAIN, snap, now_ns))
+        self.snapshots += 1
+        return snap
 
     def snapshot(self) -> dict[str, Any]:
         """``rows``: one summary per followed chain (newest snapshot), plus windows and errors."""

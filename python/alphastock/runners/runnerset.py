@@ -31,7 +31,7 @@ from alphastock.runners.index import IndexRunner
 from alphastock.runners.options import OptionsRunner
 from alphastock.runners.polling import PollClock, QuotePoller
 from alphastock.runners.resolver import SymbolResolver
-from alphastock.ticks import TickStore
+from alphastock.ticks import LatestTicks, TickStore
 
 log = logging.getLogger(__name__)
 NS_PER_SECOND = 1_000_000_000
@@ -75,6 +75,7 @@ class RunnerSet:
         self.clock: Clock = clock or WallClock()
         self.timer_interval_s = timer_interval_s
         self._routes: dict[int, list[Runner]] = {}
+        self._versions: tuple[int, ...] = ()
         self._known: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
         self._member: NDArray[np.bool_] = np.zeros((len(runners), 0), dtype=np.bool_)
         self._task: asyncio.Task[None] | None = None
@@ -247,6 +248,7 @@ class RunnerSet:
             for token in runner.subscribed:
                 routes.setdefault(token, []).append(runner)
         self._routes = routes
+        self._versions = tuple(r.subscription_version for r in self.runners)
         # The same table as arrays for the tick path: sorted tokens and runner x token membership.
         known = np.array(sorted(routes), dtype=np.int64)
         member = np.zeros((len(self.runners), known.shape[0]), dtype=np.bool_)
@@ -278,11 +280,17 @@ class RunnerSet:
 
     def on_ticks(self, batch: TickBatch) -> None:
         """A TICK_BATCH: bars first, then each runner with its own tokens of the batch."""
+        self._apply(*self._bars(batch))
+
+    def _bars(self, batch: TickBatch) -> tuple[LatestTicks, NDArray[np.int64]]:
         self.batches += 1
         # One bulk read of each distinct token's newest tick, shared by the bars and the runners.
         unique, _counts = distinct_tokens(batch.tokens)
         latest = self.ticks.latest_many(unique)
         self.bars.on_ticks(batch, latest)
+        return latest, unique
+
+    def _apply(self, latest: LatestTicks, unique: NDArray[np.int64]) -> None:
         if not self.runners or unique.shape[0] == 0:
             return
         known = self._known
@@ -311,6 +319,18 @@ class RunnerSet:
         elif event.type is EventType.FEED_STATUS and isinstance(payload, FeedStatus):
             self.on_feed_event(payload.kind)
 
+    async def handle_async(self, event: Event[Any]) -> None:
+        """:meth:`handle` for the live loop: after the bars of a batch it yields once, so that what
+        they set off (a strategy's order, sent from its own task) goes out before the runners'
+        bookkeeping of the same batch takes the loop."""
+        payload = event.payload
+        if event.type is EventType.TICK_BATCH and isinstance(payload, TickBatch):
+            latest, unique = self._bars(payload)
+            await asyncio.sleep(0)
+            self._apply(latest, unique)
+        else:
+            self.handle(event)
+
     def on_feed_event(self, kind: str) -> None:
         """Feed events (``connected``, ``disconnected``, ``stale``, ``fresh``) switch the poller."""
         if self.poller is not None:
@@ -319,13 +339,19 @@ class RunnerSet:
     async def on_timer(self, now_ns: int | None = None) -> None:
         """One timer pass at ``now_ns`` (engine clock): flush due bars, then each runner's periodic work."""
         now = self.clock.now_ns() if now_ns is None else now_ns
-        self.bars.flush(now)
+        if self.bars.flush(now):
+            # Let the strategies see the bars just closed before the periodic work (option chain
+            # snapshots take about a millisecond each) holds the loop.
+            await asyncio.sleep(0)
         for runner in self.runners:
             try:
                 await runner.on_timer(now)
             except Exception as exc:
                 runner.error(f"timer failed: {exc}")
-        self.reroute()
+            await asyncio.sleep(0)  # one runner's periodic work at a time; ticks and orders in between
+        versions = tuple(r.subscription_version for r in self.runners)
+        if versions != self._versions:
+            self.reroute()
 
     async def _timer_loop(self) -> None:
         sleep_until = getattr(self.clock, "sleep_until", None)

@@ -244,4 +244,26 @@ class InstrumentStore:
         return [inst.instrument_token for inst in self.option_chain(underlying, expiry, dump_date=dump_date)]
 
 
-__all__ = ["DERIVATIVE_TYPES", "InstrumentSource", "InstrumentStore", "instruments_table", "today_ist"]
+class InstrumentCache:
+    """Memoised :meth:`InstrumentStore.instrument` for the trading path: a DuckDB query costs about a
+    millisecond, a dict read well under a microsecond. The dump changes once a day; call
+    :meth:`clear` after a refresh."""
+
+    def __init__(self, source: InstrumentStore) -> None:
+        self.source = source
+        self._cache: dict[tuple[str, str], Instrument] = {}
+
+    def instrument(self, exchange: str, tradingsymbol: str) -> Instrument:
+        """The instrument (raises as the store does when unknown; failures are not cached)."""
+        key = (exchange, tradingsymbol)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self.source.instrument(exchange, tradingsymbol)
+        return found
+
+    def clear(self) -> None:
+        """Forget everything (after a new dump)."""
+        self._cache.clear()
+
+
+__all__ = ["DERIVATIVE_TYPES", "InstrumentCache", "InstrumentSource", "InstrumentStore", "instruments_table", "today_ist"]
