@@ -119,8 +119,8 @@ class TradingApp:
         self.instruments = InstrumentStore(self.store, cfg.instruments.freeze_quantities)
         today = dt.datetime.fromtimestamp(self.first_clock_ns / 1e9, IST).date()
         await self.instruments.refresh(self.data_broker, today=today)
-        self.data_broker.freeze_lookup = self.instruments.freeze_lookup
         self.instrument_cache = InstrumentCache(self.instruments)
+        self.data_broker.freeze_lookup = self.instrument_cache.freeze_lookup
         self.resolver = SymbolResolver(self.instruments, cfg.runners.aliases)
         self.risk = RiskEngine(cfg.risk)
         self.broker: Broker = self.data_broker
@@ -258,7 +258,9 @@ class TradingApp:
             try:
                 inst = self.resolver.resolve(symbol, exchange)
                 tokens.add(inst.instrument_token)
-                self.instrument_cache.instrument(str(inst.exchange), inst.tradingsymbol)  # warm the trading path
+                # Warm the order path's caches: no DuckDB query between a signal and its order.
+                self.instrument_cache.instrument(str(inst.exchange), inst.tradingsymbol)
+                self.instrument_cache.freeze_lookup(str(inst.exchange), inst.tradingsymbol)
             except Exception as exc:  # reported by the runners too; the other symbols trade
                 self.notes.append(f"strategy symbol {exchange}:{symbol} unknown: {exc}")
         return tokens

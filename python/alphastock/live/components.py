@@ -26,6 +26,7 @@ from alphastock.feeds.kite_ws import FeedEvent, KiteFeed
 from alphastock.feeds.risk_bridge import FeedRiskBridge
 from alphastock.models import IST, Candle
 from alphastock.risk import RiskEngine
+from alphastock.runners.bars import member_of
 from alphastock.runners.resolver import SymbolResolver
 from alphastock.signals.model import Signal
 from alphastock.strategies.manager import StrategyManager, split_symbol
@@ -77,7 +78,7 @@ class FeedComponent(BaseComponent):
             batch = TickBatch(tokens=event.tokens, recv_ns=event.wall_ns, source="feed")
             if not self.bus.publish_nowait(Event(EventType.TICK_BATCH, batch, ts_event=event.ts_ns)):
                 self.refused += 1
-            traded = event.tokens[np.isin(event.tokens, self.risk_tokens)]
+            traded = event.tokens[member_of(event.tokens, self.risk_tokens)]
             for token in set(traded.tolist()):
                 self.risk.on_tick(token, event.ts_ns)
             return

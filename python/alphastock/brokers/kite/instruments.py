@@ -252,6 +252,7 @@ class InstrumentCache:
     def __init__(self, source: InstrumentStore) -> None:
         self.source = source
         self._cache: dict[tuple[str, str], Instrument] = {}
+        self._freeze: dict[tuple[str, str], tuple[int, int] | None] = {}
 
     def instrument(self, exchange: str, tradingsymbol: str) -> Instrument:
         """The instrument (raises as the store does when unknown; failures are not cached)."""
@@ -261,9 +262,17 @@ class InstrumentCache:
             found = self._cache[key] = self.source.instrument(exchange, tradingsymbol)
         return found
 
+    def freeze_lookup(self, exchange: str, tradingsymbol: str) -> tuple[int, int] | None:
+        """Memoised :meth:`InstrumentStore.freeze_lookup` (KiteBroker asks it on every placement)."""
+        key = (exchange, tradingsymbol)
+        if key not in self._freeze:
+            self._freeze[key] = self.source.freeze_lookup(exchange, tradingsymbol)
+        return self._freeze[key]
+
     def clear(self) -> None:
         """Forget everything (after a new dump)."""
         self._cache.clear()
+        self._freeze.clear()
 
 
 __all__ = ["DERIVATIVE_TYPES", "InstrumentCache", "InstrumentSource", "InstrumentStore", "instruments_table", "today_ist"]
