@@ -40,6 +40,7 @@ from alphastock.execution.portfolio import Portfolio
 from alphastock.feeds.kite_ws import KiteFeed
 from alphastock.live.components import (
     Adapted,
+    CashSync,
     FeedComponent,
     StrategyComponent,
     WriterComponent,
@@ -153,6 +154,8 @@ class TradingApp:
         self.portfolio = Portfolio(
             self.bus, writer=self.writer, risk=self.risk, ticks=self.ticks, clock=self.clock
         )
+        # Positions first, then exits: the exit monitor reads the position a fill just changed.
+        self.oms.add_fill_listener(self.portfolio.on_fill)
         self.executor = DirectExecutor(
             self.signals,
             self.oms,
@@ -175,6 +178,7 @@ class TradingApp:
             self.strategy_manager, self.signals.submit, self.clock,
             bars_meter=self.engine.meter("bars"), signals_meter=self.engine.meter("signals"),
         )  # fmt: skip
+        self.cash = CashSync(self.broker, self.risk)
         self.session = SessionWatcher(self.clock, self.calendar, self.bus, exchanges=("NSE", "MCX"))
         self.scheduler = Scheduler(self.clock, self.calendar, self.bus)
         self.scheduler.add(end_of_day_report_job(self._end_of_day_report))
@@ -183,7 +187,7 @@ class TradingApp:
         self._subscribe()
         for component in (
             WriterComponent(self.writer), Adapted(self.signals), Adapted(self.oms), Adapted(self.portfolio),
-            self.feed_component, Adapted(self.runners), self.strategies, self.session, self.scheduler,
+            self.cash, self.feed_component, Adapted(self.runners), self.strategies, self.session, self.scheduler,
         ):  # fmt: skip
             self.engine.add(component)
 
@@ -236,7 +240,6 @@ class TradingApp:
     async def start(self) -> None:
         """Start the engine, warm the strategies up on history, sync cash with the broker."""
         await self.engine.start()
-        await self._sync_cash()
         traded = self._strategy_tokens()
         self.runners.bars.restrict(traded)
         self.feed_component.watch_for_risk(traded)
@@ -264,15 +267,6 @@ class TradingApp:
             except Exception as exc:  # reported by the runners too; the other symbols trade
                 self.notes.append(f"strategy symbol {exchange}:{symbol} unknown: {exc}")
         return tokens
-
-    async def _sync_cash(self) -> None:
-        try:
-            margins = await self.broker.margins("equity")
-            available = getattr(margins, "net", None)
-            if isinstance(available, int | float) and math.isfinite(available):
-                self.risk.set_cash(float(available))
-        except Exception as exc:  # risk keeps its configured view; logged for the operator
-            log.warning("could not read margins from the broker: %s", exc)
 
     def _token_expiry_ns(self) -> int | None:
         from alphastock.auth.session import next_expiry

@@ -9,8 +9,11 @@ submits its signals; :class:`WriterComponent` owns the DuckDB writer thread.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import logging
+import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -29,7 +32,7 @@ from alphastock.risk import RiskEngine
 from alphastock.runners.bars import member_of
 from alphastock.runners.resolver import SymbolResolver
 from alphastock.signals.model import Signal
-from alphastock.strategies.manager import StrategyManager, split_symbol
+from alphastock.strategies.manager import StrategyManager
 
 log = logging.getLogger(__name__)
 
@@ -291,4 +294,64 @@ class Adapted(BaseComponent):
         return Health(state, str(report.detail), metrics, self.errors)
 
 
-__all__ = ["Adapted", "FeedComponent", "StrategyComponent", "WriterComponent", "history_bars"]
+class CashSync(BaseComponent):
+    """Keeps the risk engine's cash view equal to the broker's available margin.
+
+    The risk engine lowers its cash view by the margin of every order it approves and never
+    raises it by itself, so the broker (the truth) is asked again after fills (at most every
+    ``min_interval_s`` wall seconds) and every ``interval_s`` regardless.
+    """
+
+    def __init__(
+        self, broker: Any, risk: RiskEngine, *, interval_s: float = 30.0, min_interval_s: float = 1.0
+    ) -> None:
+        super().__init__("cash-sync")
+        self.broker = broker
+        self.risk = risk
+        self.interval_s = interval_s
+        self.min_interval_s = min_interval_s
+        self.syncs = 0
+        self.last_cash: float | None = None
+        self._dirty = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def on_fill(self, _event: Event[Any]) -> None:
+        """Bus handler: a fill changed the margin in use."""
+        self._dirty.set()
+
+    async def sync(self) -> float | None:
+        """Read the broker's available equity margin into the risk engine; the value, or None."""
+        try:
+            margins = await self.broker.margins("equity")
+        except Exception as exc:  # the risk engine keeps its (conservative, declining) view
+            self.record_error(f"margins: {exc}")
+            log.warning("could not read margins from the broker: %s", exc)
+            return None
+        available = getattr(margins, "net", None)
+        if isinstance(available, int | float) and math.isfinite(available):
+            self.risk.set_cash(float(available))
+            self.last_cash = float(available)
+            self.syncs += 1
+        return self.last_cash
+
+    async def on_start(self) -> None:
+        await self.sync()
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="cash-sync")
+
+    async def on_stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._dirty.wait(), self.interval_s)
+            self._dirty.clear()
+            await self.sync()
+            await asyncio.sleep(self.min_interval_s)
+
+
+__all__ = ["Adapted", "CashSync", "FeedComponent", "StrategyComponent", "WriterComponent", "history_bars"]

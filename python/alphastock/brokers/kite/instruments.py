@@ -275,4 +275,11 @@ class InstrumentCache:
         self._freeze.clear()
 
 
-__all__ = ["DERIVATIVE_TYPES", "InstrumentCache", "InstrumentSource", "InstrumentStore", "instruments_table", "today_ist"]
+__all__ = [
+    "DERIVATIVE_TYPES",
+    "InstrumentCache",
+    "InstrumentSource",
+    "InstrumentStore",
+    "instruments_table",
+    "today_ist",
+]
