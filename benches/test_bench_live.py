@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
 import statistics
 import struct
@@ -52,14 +53,14 @@ FAST_TRADING: dict[str, Any] = {
     "live": {"sim": {"speed": 60.0, "seed": 11}},
     "strategies": {
         "instances": [
-            {"strategy": "ma_crossover", "symbols": ["NSE:RELIANCE", "NSE:INFY", "NSE:SBIN", "NSE:HDFCBANK",
-                                                     "NSE:TCS"], "params": {"fast": 2, "slow": 5}},
-            {"strategy": "breakout", "symbols": ["NSE:SBIN", "NSE:TCS", "NSE:INFY"], "params": {"lookback": 5}},
+            {"strategy": "ma_crossover", "params": {"fast": 2, "slow": 5},
+             "symbols": ["NSE:RELIANCE", "NSE:INFY", "NSE:SBIN", "NSE:HDFCBANK", "NSE:TCS"]},
+            {"strategy": "breakout", "params": {"lookback": 5},
+             "symbols": ["NSE:SBIN", "NSE:TCS", "NSE:INFY"]},
         ]
     },
-    "risk": {"max_trades_per_day": 100_000, "max_orders_per_day": 100_000, "max_open_positions": 50,
-             "max_order_notional": 5_000_000.0},
-    "execution": {"capital": 5_000_000.0},
+    "risk": {"max_trades_per_day": 100_000, "max_orders_per_day": 100_000, "max_open_positions": 50},
+    "execution": {"max_position_pct": 10.0},
 }  # fmt: skip
 
 
@@ -71,7 +72,7 @@ def _pct(values: list[float], q: float) -> float:
 def _session(overrides: dict[str, Any], duration_s: float, data_dir: Path) -> LiveSession:
     config = load_config([], environ={}, overrides=overrides)
     options = LiveOptions(mode=RunMode.SIM, duration_s=duration_s, data_dir=data_dir, headless=True)
-    return LiveSession(config, options, environ={}, console=Console(file=open("/dev/null", "w")))
+    return LiveSession(config, options, environ={}, console=Console(file=io.StringIO()))
 
 
 async def _floor() -> list[float]:

@@ -72,11 +72,20 @@ def test_no_arguments_shows_help(runner: CliRunner) -> None:
     assert "Usage" in result.stdout
 
 
-def test_live_is_not_yet_available(runner: CliRunner) -> None:
-    result = invoke(runner, "live")
+def test_live_refuses_contradictory_flags(runner: CliRunner) -> None:
+    both = invoke(runner, "live", "--paper", "--live")
+    assert both.exit_code == 2
+    assert "--paper and --live exclude each other" in both.stderr
+    yes_alone = invoke(runner, "live", "--yes")
+    assert yes_alone.exit_code == 2
+    assert "--yes only applies to --live" in yes_alone.stderr
+
+
+def test_live_without_a_kite_session_says_how_to_log_in(runner: CliRunner, tmp_path: Path) -> None:
+    # Real orders need a stored session: none here (an empty config dir), so nothing starts.
+    result = invoke(runner, "live", "--live", env={"XDG_CONFIG_HOME": str(tmp_path), "HOME": str(tmp_path)})
     assert result.exit_code == 2
-    assert "not yet available" in result.stderr
-    assert result.stdout == ""
+    assert "alphastock login" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FillListener = Callable[[FillInfo], None]
+FillListener = Callable[[FillInfo], object]
 
 
 class FillCollector:

@@ -107,7 +107,7 @@ class TradingApp:
         return LiveClock()
 
     async def build(self) -> None:
-        """Create every part; downloads the instruments dump (once per trading day) and replays the journal."""
+        """Create every part; downloads the instruments dump (once a trading day), replays the journal."""
         cfg = self.config
         self.clock = self._clock()
         self.first_clock_ns = self.clock.now_ns()
@@ -187,7 +187,8 @@ class TradingApp:
         self._subscribe()
         for component in (
             WriterComponent(self.writer), Adapted(self.signals), Adapted(self.oms), Adapted(self.portfolio),
-            self.cash, self.feed_component, Adapted(self.runners), self.strategies, self.session, self.scheduler,
+            self.cash, self.feed_component, Adapted(self.runners), self.strategies, self.session,
+            self.scheduler,
         ):  # fmt: skip
             self.engine.add(component)
 
@@ -304,7 +305,7 @@ class TradingApp:
                 s.target,
                 s.confidence,
                 s.status.value,
-            )  # fmt: skip
+            )
             for s in reversed(self.recent_signals)
         )
         orders = tuple(
@@ -318,7 +319,7 @@ class TradingApp:
                 o.average_price,
                 o.state,
                 o.message,
-            )  # fmt: skip
+            )
             for o in list(reversed(self.recent_orders.values()))[: self.config.live.view_rows]
         )
         realised = sum(p.realised for p in positions)
@@ -336,8 +337,9 @@ class TradingApp:
             risk_state=str(self.risk.state), risk_reason=str(self.risk.state_reason or ""),
             day_pnl=float(self.risk.day_pnl), realised=realised, unrealised=unrealised,
             drawdown=float(self.risk.drawdown), orders_today=len(self.oms.orders()),
-            signals_total=self.signals.counters.submitted, fills_total=self.fills, rejections=self.risk_rejections,
-            errors=errors, latency_p50_us=latency.get("p50", math.nan), latency_p99_us=latency.get("p99", math.nan),
+            signals_total=self.signals.counters.submitted, fills_total=self.fills,
+            rejections=self.risk_rejections, errors=errors,
+            latency_p50_us=latency.get("p50", math.nan), latency_p99_us=latency.get("p99", math.nan),
             positions=positions, signals=signals, orders=orders, notes=notes,
         )  # fmt: skip
 

@@ -136,8 +136,8 @@ class LiveSession:
 
     def _announce(self, mode: RunMode, store: Store, log_file: Path, app: TradingApp) -> None:
         where = {
-            RunMode.SIM: f"embedded simulator at {app.conn.rest_root} (speed {self.config.live.sim.speed:g}x, "
-            "paper money)",
+            RunMode.SIM: f"embedded simulator at {app.conn.rest_root} "
+            f"(speed {self.config.live.sim.speed:g}x, paper money)",
             RunMode.PAPER: "Kite market data, PaperBroker fills (paper money)",
             RunMode.LIVE: f"REAL ORDERS for Kite account {app.conn.user_id}",
         }[mode]
