@@ -14,9 +14,9 @@ configuration must not pull in DuckDB, Arrow and the Kite SDK. The rest loads on
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from alphastock._lazy import lazy_exports
 from alphastock.runners.config import RunnersConfig
 
 if TYPE_CHECKING:
@@ -52,14 +52,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 __all__ = [
     "BarBuilder",
