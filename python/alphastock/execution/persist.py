@@ -37,6 +37,7 @@ OPS: Final = frozenset(
         "transition_order",
         "insert_fill",
         "write_positions",
+        "upsert_daily_pnl",
         "record_risk_event",
     }
 )

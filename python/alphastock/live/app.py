@@ -56,11 +56,17 @@ from alphastock.models import IST
 from alphastock.risk import RiskEngine, TradingState
 from alphastock.runners.resolver import SymbolResolver
 from alphastock.runners.runnerset import RunnerSet
-from alphastock.scheduler import Scheduler, end_of_day_report_job, token_expiry_warning_job
+from alphastock.scheduler import (
+    Scheduler,
+    end_of_day_report_job,
+    instruments_refresh_job,
+    token_expiry_warning_job,
+)
 from alphastock.session import SessionWatcher
 from alphastock.signals.journal import Journal
 from alphastock.signals.manager import SignalManager
 from alphastock.store import Store
+from alphastock.store.records import DailyPnlRecord
 from alphastock.strategies.manager import StrategyManager
 from alphastock.ticks import TickStore
 
@@ -181,6 +187,7 @@ class TradingApp:
         self.cash = CashSync(self.broker, self.risk)
         self.session = SessionWatcher(self.clock, self.calendar, self.bus, exchanges=("NSE", "MCX"))
         self.scheduler = Scheduler(self.clock, self.calendar, self.bus)
+        self.scheduler.add(instruments_refresh_job(self._refresh_instruments))
         self.scheduler.add(end_of_day_report_job(self._end_of_day_report))
         if self.mode is not RunMode.SIM:
             self.scheduler.add(token_expiry_warning_job(self._token_expiry_ns, self._warn_token))
@@ -279,8 +286,28 @@ class TradingApp:
         self.notes.append(note)
         log.warning(note)
 
+    async def _refresh_instruments(self) -> None:
+        """The day's instruments dump (before the open): lot sizes, expiries and strikes change."""
+        today = dt.datetime.fromtimestamp(self.clock.now_ns() / 1e9, IST).date()
+        rows = await self.instruments.refresh(self.data_broker, today=today)
+        if rows:
+            self.instrument_cache.clear()
+            log.info("instruments dump of %s stored: %d rows", today, rows)
+
     def _end_of_day_report(self) -> None:
-        log.info("end of day: orders %s", self.oms.stats())
+        """The day's P&L into ``daily_pnl`` and the log (rupees; ``trades`` = fills)."""
+        positions = self.portfolio.positions()
+        realised = sum(p.realised for p in positions)
+        unrealised = sum(p.unrealised for p in positions)
+        charges = sum(p.charges for p in positions)
+        day = dt.datetime.fromtimestamp(self.clock.now_ns() / 1e9, IST).date()
+        record = DailyPnlRecord(
+            date=day, realised=realised, unrealised=unrealised, charges=charges,
+            gross=realised + unrealised, net=realised + unrealised - charges, trades=self.fills,
+            peak=float(self.risk.peak_pnl), drawdown=float(self.risk.drawdown),
+        )  # fmt: skip
+        self.writer.submit("upsert_daily_pnl", record)
+        log.info("end of day %s: %s; orders %s", day, record, self.oms.stats())
 
     # ------------------------------------------------------------------------------------ views
 
