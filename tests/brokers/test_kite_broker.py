@@ -375,3 +375,24 @@ def test_client_limiter_keeps_the_sim_limits() -> None:
         assert kb.limiter.waited_s["quote"] > 1.5
     finally:
         strict.stop()
+
+
+def test_place_order_now_starts_the_request_at_once(broker: KiteBroker, kite_sim: SimServer) -> None:
+    async def run() -> tuple[str, int, object, object]:
+        pending = broker.place_order_now(sbin("now-1"))
+        assert pending is not None
+        started = broker.placements  # counted (and handed to the SDK's thread) before any await
+        order_id = await pending
+        # Over the freeze quantity or as an autoslice it cannot start at once: None, nothing counted.
+        broker.freeze_lookup = lambda exchange, symbol: (5, 1)
+        sliced = broker.place_order_now(sbin("now-2", quantity=10))
+        auto = broker.place_order_now(sbin("now-3", autoslice=True))
+        return order_id, started, sliced, auto
+
+    order_id, started, sliced, auto = asyncio.run(run())
+    assert started == 1
+    assert sliced is None
+    assert auto is None
+    assert broker.placements == 1
+    [sim_order] = sim_orders(kite_sim)
+    assert (sim_order.tag, sim_order.order_id) == ("now-1", order_id)

@@ -77,3 +77,17 @@ def test_categories_are_independent_and_shared_by_concurrent_callers() -> None:
 def test_unknown_category() -> None:
     with pytest.raises(ValueError, match="unknown rate-limit category"):
         asyncio.run(RateLimiter(clock=FakeClock()).acquire("bogus"))  # type: ignore[arg-type]
+
+
+def test_try_acquire_counts_only_what_fits_now() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter({"order": (Window(2, 1.0),)}, clock=clock)  # type: ignore[dict-item]
+    assert limiter.try_acquire("order")
+    assert limiter.try_acquire("order")
+    assert not limiter.try_acquire("order")  # the window is full: nothing counted
+    assert limiter.acquired["order"] == 2
+    clock.now = 1.0
+    assert limiter.try_acquire("order")
+    assert limiter.acquired["order"] == 3
+    with pytest.raises(ValueError, match="unknown rate-limit category"):
+        limiter.try_acquire("nope")  # type: ignore[arg-type]

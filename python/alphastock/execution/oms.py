@@ -31,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -185,7 +185,7 @@ class OMS(FillCollector):
     ) -> ManagedOrder:
         """:meth:`create`, then schedule :meth:`send` on the running loop; returns the NEW order."""
         order = self.create(request, approval, signal_id=signal_id, purpose=purpose)
-        self._spawn(self.send(order, stamps))
+        self._spawn(self._complete(order, self._start(order), stamps))
         return order
 
     async def submit(
@@ -215,14 +215,39 @@ class OMS(FillCollector):
         journal, so a crash in between is resolved by reconciliation by tag, and the hot path
         saves a journal write.
         """
+        await self._complete(order, self._start(order), stamps)
+
+    def _start(self, order: ManagedOrder) -> tuple[Awaitable[str], int]:
+        """SUBMITTED, and the placement handed to the broker: at once when the broker can start it
+        synchronously (``place_order_now``: the request leaves on this call, not when the loop
+        next gets to a task), else as the ``place_order`` coroutine. Returns it with the wall time
+        of the hand-over (ns)."""
         if order.state is not S.NEW:
             raise ValueError(f"order {order.key} is {order.state}, only NEW orders are sent")
         check_transition(order.key, order.state, S.SUBMITTED)
         order.state = S.SUBMITTED
         self.counters.submitted += 1
+        start_now = getattr(self.broker, "place_order_now", None)
         submit_ns = wall_ns()
+        pending = None
+        if start_now is not None:
+            try:
+                pending = start_now(order.request)
+            except Exception:  # the coroutine path raises it again, where errors are handled
+                pending = None
+        if pending is None:
+            # Not started yet: the hand-over is when the task first runs it (stamped there).
+            return self.broker.place_order(order.request), 0
+        return pending, submit_ns
+
+    async def _complete(
+        self, order: ManagedOrder, started: tuple[Awaitable[str], int], stamps: Stamps | None
+    ) -> None:
+        placement, submit_ns = started
+        if submit_ns == 0:
+            submit_ns = wall_ns()
         try:
-            broker_id = await self.broker.place_order(order.request)
+            broker_id = await placement
         except AmbiguousOrderOutcome as exc:
             self.counters.ambiguous += 1
             log.warning("order %s outcome unknown (%s); reconciling by tag", order.key, exc)

@@ -30,7 +30,7 @@ import asyncio
 import datetime as dt
 import logging
 import random
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
@@ -309,21 +309,48 @@ class KiteBroker:
                 raise
         return parent
 
-    async def _place_one(self, params: dict[str, Any], tag: str, *, autoslice: bool = False) -> str:
-        self._check_session()
+    @staticmethod
+    def _order_params(params: dict[str, Any]) -> dict[str, Any]:
         params = dict(params)
         params.pop("autoslice", None)
         protection = params.get("market_protection")
         if isinstance(protection, float) and protection.is_integer():
             params["market_protection"] = int(protection)  # Kite wants "-1", not "-1.0"
+        return params
+
+    async def _place_one(self, params: dict[str, Any], tag: str, *, autoslice: bool = False) -> str:
+        self._check_session()
+        params = self._order_params(params)
         await self.limiter.acquire("order")
         self.placements += 1
+        method = self._kite.place_autoslice_order if autoslice else self._kite.place_order
+        return await self._placed(self._run(method, **params), tag, autoslice=autoslice)
+
+    def place_order_now(self, request: OrderRequest) -> Awaitable[str] | None:
+        """Start placing ``request`` before returning: the SDK call is handed to its thread at once.
+
+        For the engine's hot path: a coroutine from :meth:`place_order` starts only when the loop
+        gets to it, behind whatever else is ready. Returns an awaitable of the order id (errors as
+        :meth:`place_order`), or None when it cannot start now — slicing, autoslice, an expired
+        session or the order rate limit reached — and :meth:`place_order` must be used.
+        """
+        if self._token_expired or request.autoslice or len(self._slices(request)) != 1:
+            return None
+        if not self.limiter.try_acquire("order"):
+            return None
+        self.placements += 1
+        loop = asyncio.get_running_loop()
+        call = loop.run_in_executor(
+            self._executor, partial(self._kite.place_order, **self._order_params(request.to_kite()))
+        )
+        return self._placed(call, request.tag)
+
+    async def _placed(self, call: Awaitable[Any], tag: str, *, autoslice: bool = False) -> str:
+        """The order id of a placement in flight; an ambiguous outcome is resolved by ``tag``."""
         try:
-            if autoslice:
-                answer = await self._run(self._kite.place_autoslice_order, **params)
-                order_id = answer.get("order_id") if isinstance(answer, dict) else None
-            else:
-                order_id = await self._run(self._kite.place_order, **params)
+            answer = await call
+            # An autoslice answer is a dict with the parent's id; a plain placement returns the id.
+            order_id = (answer.get("order_id") if isinstance(answer, dict) else None) if autoslice else answer
         except kite_ex.TokenException as exc:
             raise self._token_failure(exc) from None
         except kite_ex.KiteException as exc:

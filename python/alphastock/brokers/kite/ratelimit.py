@@ -109,6 +109,23 @@ class RateLimiter:
             lock = self._locks[category] = asyncio.Lock()
         return lock
 
+    def try_acquire(self, category: Category) -> bool:
+        """Count one request of ``category`` and return True when it is allowed right now and nobody is
+        waiting for the category; else False and nothing counted (then ``await acquire``)."""
+        logs = self._logs.get(category)
+        if logs is None:
+            raise ValueError(f"unknown rate-limit category {category!r}")
+        lock = self._locks.get(category)
+        if lock is not None and lock.locked():
+            return False  # waiters are served in arrival order
+        now = self.clock.monotonic()
+        if max(log.wait_for(now) for log in logs) > 0:
+            return False
+        for log in logs:
+            log.times.append(now)
+        self.acquired[category] += 1
+        return True
+
     async def acquire(self, category: Category) -> None:
         """Wait (on the limiter's clock) until a request of ``category`` is allowed; count it."""
         logs = self._logs.get(category)
