@@ -10,9 +10,12 @@ stored in the audit log (``broker_book``).
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -126,3 +129,33 @@ def test_secrets_stay_out_of_the_log(run: tuple[subprocess.CompletedProcess[str]
     assert "live session sim-" in text
     assert not re.search(r"access_token=[0-9a-f]{16,}", text)
     assert not re.search(r"token [^ :]+:[0-9a-f]{16,}", text)
+
+
+def test_ctrl_c_to_the_whole_terminal_group_still_shuts_down_cleanly(tmp_path: Path) -> None:
+    # A terminal's Ctrl-C sends SIGINT to every process of the foreground group: the simulator
+    # child must not die with us before the square-off and the reconciliation have run.
+    process = subprocess.Popen(
+        [str(ALPHASTOCK), "live", "--speed", "60", "--headless", "--data-dir", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        env={"PATH": str(ALPHASTOCK.parent), "HOME": str(tmp_path), "COLUMNS": "200", "PYTHONUTF8": "1"},
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        log_dir = tmp_path / "logs"
+        while time.monotonic() < deadline:  # trading has started once the engine runs
+            logs = list(log_dir.glob("live-*.log")) if log_dir.exists() else []
+            if logs and "strategies warmed up" in logs[0].read_text():
+                break
+            time.sleep(0.5)
+        time.sleep(8.0)
+        os.killpg(process.pid, signal.SIGINT)
+        out, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode == 0, err[-3000:]
+    assert "SIGINT received; new orders stopped" in out
+    assert "broker book" in out
+    assert "matches" in out
+    assert "broker book unavailable" not in out

@@ -394,10 +394,16 @@ class TradingApp:
             await self._wait_for_orders(cfg.live.square_off_wait_s)
         else:
             shutdown_note += "; positions held"
+        # Each broker call below is bounded: a broker that went away must not hold the shutdown.
+        step_s = cfg.live.shutdown_timeout_s / 4
         with contextlib.suppress(Exception):
-            await self.oms.reconcile()
+            await asyncio.wait_for(self.oms.reconcile(), step_s)
         await self.writer.aflush(cfg.live.shutdown_timeout_s)
-        reconciliation = await self._reconcile_with_broker()
+        try:
+            reconciliation = await asyncio.wait_for(self._reconcile_with_broker(), 2 * step_s)
+        except TimeoutError:
+            self.notes.append(f"broker book not read within {2 * step_s:g} s at the end")
+            reconciliation = None
         await self.engine.stop()
         stop_errors = dict(self.engine.stop_errors)
         self.store.end_session(self.session_id, time.time_ns())

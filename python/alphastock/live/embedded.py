@@ -3,7 +3,8 @@
 ``alphastock live`` without credentials trades against it through the same
 KiteBroker and KiteFeed a real account uses. The child (``python -m
 alphastock.sim``) announces its addresses and pre-issued session on its first
-stdout line; it stops when we close its stdin, so it never outlives us.
+stdout line; it stops when we close its stdin, so it never outlives us. It runs in
+its own session, out of reach of the terminal's Ctrl-C, which is ours to handle.
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ class EmbeddedSimulator:
             "--speed", f"{self.speed:g}", "--seed", str(self.seed),
             "--frame-interval", f"{self.frame_interval_s:g}",
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            # Its own session: Ctrl-C (SIGINT to the terminal's whole process group) must reach only
+            # us, so the clean shutdown can still square off and reconcile against the simulator.
+            start_new_session=True,
         )  # fmt: skip
         assert self._process.stdout is not None
         try:
