@@ -430,3 +430,13 @@ def test_latest_many_matches_latest_on_random_stores(
     windows = store.window_many(asked, [2] * len(asked))
     want = [t for token in asked for t in store.window(token, 2)["ts_ns"].tolist()]
     assert windows["ts_ns"].tolist() == want
+
+
+def test_member_of_equals_isin_on_a_sorted_set() -> None:
+    from alphastock.ticks import member_of
+
+    rng = np.random.default_rng(7)
+    values = rng.integers(0, 50, 300).astype(np.int64)
+    for size in (0, 1, 5, 49):
+        subset = np.unique(rng.integers(0, 50, size).astype(np.int64))
+        assert (member_of(values, subset) == np.isin(values, subset)).all()

@@ -62,8 +62,7 @@ IST_OFFSET_NS = 19_800 * NS_PER_SECOND
 IST = dt.timezone(dt.timedelta(hours=5, minutes=30), "IST")
 
 _UNIT_NS = {"s": NS_PER_SECOND, "m": 60 * NS_PER_SECOND, "h": 3600 * NS_PER_SECOND}
-# Kite Connect's historical-data interval names.
-_KITE_NAMES = {
+KITE_INTERVALS: dict[str, str] = {
     "minute": "1m",
     "3minute": "3m",
     "5minute": "5m",
@@ -73,6 +72,7 @@ _KITE_NAMES = {
     "60minute": "1h",
     "day": "1d",
 }
+"""Kite Connect's historical-candle interval names -> ours (``minute`` -> ``1m``, ``60minute`` -> ``1h``)."""
 _INTERVAL = re.compile(r"(\d+)([smhd])")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -119,7 +119,7 @@ def parse_interval(interval: str | dt.timedelta) -> int | None:
         if not 0 < ns < NS_PER_DAY:
             raise ValueError(f"interval must be positive and shorter than a day (or one day), got {interval}")
         return ns
-    text = _KITE_NAMES.get(str(interval).strip(), str(interval).strip())
+    text = KITE_INTERVALS.get(str(interval).strip(), str(interval).strip())
     match = _INTERVAL.fullmatch(text)
     if match is None:
         raise ValueError(

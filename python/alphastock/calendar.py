@@ -166,6 +166,8 @@ class MarketCalendar:
         for special in self.config.special_sessions:  # config wins over the library
             for exchange in special.exchanges:
                 self._specials[(special.date, exchange.upper())] = special
+        # The calendar is immutable once built, and runners ask the same days on every timer pass.
+        self._trading: dict[tuple[dt.date, str], bool] = {}
 
     @classmethod
     def from_config(cls, cfg: Any) -> MarketCalendar:
@@ -201,10 +203,13 @@ class MarketCalendar:
     def is_trading_day(self, day: dt.date, exchange: str = "NSE") -> bool:
         """True when ``exchange`` trades on ``day`` (a weekday that is no holiday, or a special session)."""
         ex = exchange.upper()
+        known = self._trading.get((day, ex))
+        if known is not None:
+            return known
         self.hours(ex)
-        if self._special(day, ex) is not None:
-            return True
-        return day.weekday() < 5 and not self.is_holiday(day, ex)
+        trades = self._special(day, ex) is not None or (day.weekday() < 5 and not self.is_holiday(day, ex))
+        self._trading[(day, ex)] = trades
+        return trades
 
     def next_trading_day(self, day: dt.date, exchange: str = "NSE") -> dt.date:
         """The first trading day strictly after ``day``."""

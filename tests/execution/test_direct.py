@@ -148,6 +148,7 @@ def test_shutdown_hold_keeps_positions(tmp_path: Path) -> None:
         assert [o.purpose for o in stack.oms.orders()] == ["entry"]
         (held,) = stack.portfolio.positions(open_only=True)
         assert held.quantity == 25
-        assert stack.exits.health() == {"ok": True, "tracked": 1, "exits_sent": 0}
+        health = stack.exits.health()
+        assert (health.state, health.metrics) == ("ok", {"tracked": 1.0, "exits_sent": 0.0})
     finally:
         stack.close()

@@ -65,3 +65,16 @@ def test_installs_itself_and_chains_the_previous_callback(caplog: pytest.LogCapt
     assert [r.levelname for r in caplog.records] == ["WARNING", "INFO"]
     assert "stale" in caplog.records[0].getMessage()
     assert risk.check(option(), T0 + 5 * SECOND).action == "APPROVE"
+
+
+def test_watch_limits_the_refresh_to_traded_instruments() -> None:
+    risk = RiskEngine(limits(max_data_age_s=10.0))
+    bridge = FeedRiskBridge(None, risk)
+    bridge.watch([NIFTY_CE])
+    bridge(_ticks(T0, INFY, NIFTY_CE, 12345))
+    assert bridge.ticks_forwarded == 1
+    assert risk.check(option(), T0 + SECOND).action == "APPROVE"
+    assert risk.check(option(token=INFY), T0 + SECOND).codes == ["STALE_MARKET_DATA"]
+    bridge.watch(None)  # every ticking instrument again
+    bridge(_ticks(T0 + 2 * SECOND, INFY))
+    assert risk.check(option(token=INFY), T0 + 3 * SECOND).codes == []

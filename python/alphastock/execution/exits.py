@@ -19,6 +19,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from alphastock.engine import Health
 from alphastock.events import Event, EventType, FillInfo
 from alphastock.execution.direct import DirectExecutor
 from alphastock.execution.orders import ManagedOrder
@@ -136,9 +137,9 @@ class ExitMonitor:
         if self.shutdown == "square_off_mis" and self.square_off_all("shutdown"):
             await self.executor.oms.idle()
 
-    def health(self) -> dict[str, Any]:
-        """``ok``, signals tracked and exits sent."""
-        return {"ok": True, "tracked": len(self._tracked), "exits_sent": self.exits_sent}
+    def health(self) -> Health:
+        """``ok``, with signals tracked and exits sent as metrics."""
+        return Health("ok", "", {"tracked": float(len(self._tracked)), "exits_sent": float(self.exits_sent)})
 
     @staticmethod
     def _hit(signal: Signal, price: float) -> str | None:

@@ -37,6 +37,7 @@ from typing import Any
 
 from alphastock.brokers.base import Broker
 from alphastock.brokers.errors import AmbiguousOrderOutcome, BrokerError
+from alphastock.engine import Health
 from alphastock.events import Event, EventType
 from alphastock.execution.fills import FillCollector, FillListener
 from alphastock.execution.orders import Approval, ManagedOrder, NotApprovedError, new_order_key
@@ -450,9 +451,13 @@ class OMS(FillCollector):
                 await task
         self._loops = []
 
-    def health(self) -> dict[str, Any]:
-        """``ok`` (no order in UNKNOWN) and the counters."""
-        return {"ok": not any(o.state is S.UNKNOWN for o in self._orders.values()), **self.stats()}
+    def health(self) -> Health:
+        """``ok``, or ``degraded`` while an order's outcome is UNKNOWN; the counters as metrics."""
+        unknown = [o.key for o in self._orders.values() if o.state is S.UNKNOWN]
+        metrics = {k: float(v) for k, v in self.stats().items()}
+        if unknown:
+            return Health("degraded", f"outcome unknown: {', '.join(unknown[:5])}", metrics)
+        return Health("ok", "", metrics)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)

@@ -197,16 +197,16 @@ class StoreWriter:
         callback = op.on_committed
         if callback is None:
             return
-        if op.loop is not None and not op.loop.is_closed():
+        if op.loop is None:  # submitted outside a loop: the caller expects the writer's thread
             try:
-                op.loop.call_soon_threadsafe(callback, ok)
-                return
-            except RuntimeError:  # the loop closed in between
-                pass
+                callback(ok)
+            except Exception:
+                log.exception("on_committed callback of %s failed", op.name)
+            return
         try:
-            callback(ok)
-        except Exception:
-            log.exception("on_committed callback of %s failed", op.name)
+            op.loop.call_soon_threadsafe(callback, ok)
+        except RuntimeError:  # the loop closed: its callbacks (bus publications) have no one to tell
+            log.debug("on_committed of %s dropped: its event loop is closed (the row is written)", op.name)
 
 
 @dataclass(slots=True)

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from alphastock.engine import Health
 from alphastock.events import Event, EventType, FillInfo, PositionSnapshot
 from alphastock.execution.persist import StoreWriter
 from alphastock.risk import RiskEngine
@@ -192,6 +193,23 @@ class Portfolio:
     def position(self, token: int, product: str) -> Holding | None:
         """The position of ``(token, product)``, if any was ever traded."""
         return self._book.get((token, product))
+
+    async def initialize(self) -> None:
+        """Nothing to prepare: positions start flat and come from fills."""
+
+    async def start(self) -> None:
+        """Nothing to start: the wiring feeds :meth:`on_fill` and :meth:`on_event`."""
+
+    async def stop(self) -> None:
+        """Nothing to stop (snapshots are written on every fill)."""
+
+    def health(self) -> Health:
+        """``ok``, with open positions and duplicate fills ignored as metrics."""
+        metrics = {
+            "open_positions": float(sum(1 for p in self._book.values() if p.quantity)),
+            "duplicate_fills": float(self.duplicate_fills),
+        }
+        return Health("ok", "", metrics)
 
     def positions(self, *, open_only: bool = False) -> list[Holding]:
         """Every position (or only those not flat)."""

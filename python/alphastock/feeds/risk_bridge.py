@@ -17,11 +17,15 @@ instruments gets ``STALE_MARKET_DATA``; when ticks resume they pass again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
 
 from alphastock.feeds.kite_ws import FeedEvent
 from alphastock.risk.engine import RiskEngine
+from alphastock.ticks import member_of
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +52,22 @@ class FeedRiskBridge:
         """How many ``stale`` events were seen."""
         self.ticks_forwarded = 0
         """``on_tick`` calls made (one per token per ``ticks`` event)."""
+        self._watched: NDArray[np.int64] | None = None
         self._next: Callable[[FeedEvent], object] | None = None
         if feed is not None:
             self._next = feed.on_event
             feed.on_event = self
+
+    def watch(self, tokens: Iterable[int] | None) -> None:
+        """Refresh data times of these instruments only (None: every ticking one, the default).
+
+        The instruments that can get orders are what the data-age rule checks; a call into the
+        engine for every subscribed option contract on every frame would cost more than the rest
+        of the frame's handling.
+        """
+        self._watched = (
+            None if tokens is None else np.unique(np.fromiter((int(t) for t in tokens), dtype=np.int64))
+        )
 
     def __call__(self, event: FeedEvent) -> None:
         """Handle one feed event (see the class doc), then pass it on."""
@@ -63,7 +79,12 @@ class FeedRiskBridge:
 
     def _handle(self, event: FeedEvent) -> None:
         if event.kind == "ticks":
-            for token in set(event.tokens.tolist()):
+            tokens = (
+                event.tokens
+                if self._watched is None
+                else event.tokens[member_of(event.tokens, self._watched)]
+            )
+            for token in set(tokens.tolist()):
                 self.risk.on_tick(int(token), event.ts_ns)
                 self.ticks_forwarded += 1
         elif event.kind == "stale":

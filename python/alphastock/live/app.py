@@ -39,7 +39,6 @@ from alphastock.execution.persist import StoreWriter, replay_and_rotate
 from alphastock.execution.portfolio import Portfolio
 from alphastock.feeds.kite_ws import KiteFeed
 from alphastock.live.components import (
-    Adapted,
     CashSync,
     FeedComponent,
     StrategyComponent,
@@ -67,7 +66,8 @@ from alphastock.signals.journal import Journal
 from alphastock.signals.manager import SignalManager
 from alphastock.store import Store
 from alphastock.store.records import DailyPnlRecord
-from alphastock.strategies.manager import StrategyManager
+from alphastock.strategies.config import StrategiesConfig
+from alphastock.strategies.manager import StrategyManager, split_symbol
 from alphastock.ticks import TickStore
 
 log = logging.getLogger(__name__)
@@ -179,7 +179,9 @@ class TradingApp:
             publish=self._publish_market, clock=self.clock, calendar=self.calendar,
             forward_strikes=cfg.options.forward_strikes,
         )  # fmt: skip
-        self.strategy_manager = StrategyManager.from_config(cfg.strategies, instruments=self.instruments)
+        self.strategy_manager = StrategyManager.from_config(
+            self._resolved_strategies(), instruments=self.instruments
+        )
         self.strategies = StrategyComponent(
             self.strategy_manager, self.signals.submit, self.clock,
             bars_meter=self.engine.meter("bars"), signals_meter=self.engine.meter("signals"),
@@ -193,11 +195,30 @@ class TradingApp:
             self.scheduler.add(token_expiry_warning_job(self._token_expiry_ns, self._warn_token))
         self._subscribe()
         for component in (
-            WriterComponent(self.writer), Adapted(self.signals), Adapted(self.oms), Adapted(self.portfolio),
-            self.cash, self.feed_component, Adapted(self.runners), self.strategies, self.session,
+            WriterComponent(self.writer), self.signals, self.oms, self.portfolio,
+            self.cash, self.feed_component, self.runners, self.strategies, self.session,
             self.scheduler,
         ):  # fmt: skip
             self.engine.add(component)
+
+    def _resolved_strategies(self) -> StrategiesConfig:
+        """``strategies`` with every symbol resolved to today's tradingsymbol (``NFO:NIFTY`` -> the
+        nearest-month future, aliases applied): bars carry tradingsymbols, so routing needs them.
+        An unknown symbol stays as written (it gets no bars) and is noted."""
+        instances = []
+        for spec in self.config.strategies.instances:
+            symbols = []
+            for symbol in spec.symbols:
+                exchange, name = split_symbol(symbol)
+                try:
+                    inst = self.resolver.resolve(name, exchange)
+                except Exception as exc:  # the runners report it too; the other symbols trade
+                    self.notes.append(f"strategy symbol {symbol} unknown: {exc}")
+                    symbols.append(symbol)
+                    continue
+                symbols.append(f"{inst.exchange}:{inst.tradingsymbol}")
+            instances.append(spec.model_copy(update={"symbols": symbols}))
+        return self.config.strategies.model_copy(update={"instances": instances})
 
     def _subscribe(self) -> None:
         bus = self.bus
@@ -249,6 +270,8 @@ class TradingApp:
         """Start the engine, warm the strategies up on history, sync cash with the broker."""
         await self.engine.start()
         traded = self._strategy_tokens()
+        # What the strategies trade must tick even when no runner follows it (a stock future, say).
+        await self.runners.hub.subscribe("strategies", sorted(traded), "full")
         self.runners.bars.restrict(traded)
         self.feed_component.watch_for_risk(traded)
         try:
@@ -272,8 +295,8 @@ class TradingApp:
                 # Warm the order path's caches: no DuckDB query between a signal and its order.
                 self.instrument_cache.instrument(str(inst.exchange), inst.tradingsymbol)
                 self.instrument_cache.freeze_lookup(str(inst.exchange), inst.tradingsymbol)
-            except Exception as exc:  # reported by the runners too; the other symbols trade
-                self.notes.append(f"strategy symbol {exchange}:{symbol} unknown: {exc}")
+            except Exception:  # noted when the strategies were built
+                continue
         return tokens
 
     def _token_expiry_ns(self) -> int | None:

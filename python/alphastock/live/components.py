@@ -17,27 +17,26 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-import numpy as np
-from numpy.typing import NDArray
-
+from alphastock.bars import KITE_INTERVALS
 from alphastock.bus import EventBus
 from alphastock.clock import Clock
-from alphastock.engine import BaseComponent, Health, HealthState, RateMeter
+from alphastock.engine import BaseComponent, RateMeter
 from alphastock.events import Bar, Event, EventType, FeedStatus, FillInfo, TickBatch
 from alphastock.execution.persist import StoreWriter
 from alphastock.feeds.kite_ws import FeedEvent, KiteFeed
 from alphastock.feeds.risk_bridge import FeedRiskBridge
 from alphastock.models import IST, Candle
 from alphastock.risk import RiskEngine
-from alphastock.runners.bars import member_of
 from alphastock.runners.resolver import SymbolResolver
 from alphastock.signals.model import Signal
+from alphastock.strategies.base import interval_ns
 from alphastock.strategies.manager import StrategyManager
 
 log = logging.getLogger(__name__)
 
 _STATUS_KINDS = frozenset({"connected", "disconnected", "stale", "fresh"})
-_KITE_INTERVALS = {"1m": "minute", "3m": "3minute", "5m": "5minute", "15m": "15minute", "1h": "60minute"}
+# Our bar intervals -> Kite's historical-candle interval names.
+_KITE_CANDLES = {ours: kite for kite, ours in KITE_INTERVALS.items()}
 
 
 class FeedComponent(BaseComponent):
@@ -61,17 +60,13 @@ class FeedComponent(BaseComponent):
         self.state = "starting"
         self.refused = 0
         """TICK_BATCH notices no subscriber queue had room for (the ticks are stored regardless)."""
-        self.risk = risk
-        # The bridge tracks staleness; data times are refreshed here, for traded instruments only.
+        # The bridge refreshes the risk engine's data times and tracks staleness.
         self.bridge = FeedRiskBridge(None, risk)
-        self.risk_tokens: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
         feed.on_event = self._on_event
 
     def watch_for_risk(self, tokens: Iterable[int]) -> None:
-        """Refresh the risk engine's data time of these instruments on every tick (the ones that can
-        get orders); a per-token call for every subscribed option would cost more than the rest of
-        the frame's handling."""
-        self.risk_tokens = np.unique(np.fromiter((int(t) for t in tokens), dtype=np.int64))
+        """The instruments whose data time the risk engine needs (those that can get orders)."""
+        self.bridge.watch(tokens)
 
     def _on_event(self, event: FeedEvent) -> None:
         if event.kind == "ticks":
@@ -81,10 +76,6 @@ class FeedComponent(BaseComponent):
             batch = TickBatch(tokens=event.tokens, recv_ns=event.wall_ns, source="feed")
             if not self.bus.publish_nowait(Event(EventType.TICK_BATCH, batch, ts_event=event.ts_ns)):
                 self.refused += 1
-            traded = event.tokens[member_of(event.tokens, self.risk_tokens)]
-            for token in set(traded.tolist()):
-                self.risk.on_tick(token, event.ts_ns)
-            return
         self.bridge(event)
         if event.kind == "order_update":
             if self.on_order_update is not None and isinstance(event.data, dict):
@@ -136,7 +127,7 @@ class StrategyComponent(BaseComponent):
         self.warmup_bars = 0
 
     async def on_start(self) -> None:
-        self.manager.start(lambda _name: _Context(self.clock, self.manager), sink=self._emit)
+        self.manager.start(lambda _name: _Context(self.clock, self.manager, self._emit), sink=self._emit)
 
     async def on_stop(self) -> None:
         self.manager.stop()
@@ -177,11 +168,16 @@ class StrategyComponent(BaseComponent):
 
 
 class _Context:
-    """What a strategy may ask of the engine: the clock, instruments, a log, a way to emit."""
+    """What a strategy may ask of the engine: the clock, instruments, a log, a way to emit.
 
-    def __init__(self, clock: Clock, manager: StrategyManager) -> None:
+    (The manager wraps it per instance and routes emits made during a hook itself; ``emit`` here
+    is what a strategy's emit outside a hook reaches: the same path as the manager's signals.)
+    """
+
+    def __init__(self, clock: Clock, manager: StrategyManager, emit: Callable[[Signal], None]) -> None:
         self._clock = clock
         self._manager = manager
+        self._emit = emit
         self.log = logging.getLogger("alphastock.strategy")
 
     def now_ns(self) -> int:
@@ -190,8 +186,8 @@ class _Context:
     def instrument(self, symbol: str) -> Any:
         return self._manager.instrument(symbol)
 
-    def emit(self, signal: Signal) -> None:  # the manager's own context routes emits; never reached
-        raise RuntimeError("emit goes through the strategy manager")
+    def emit(self, signal: Signal) -> None:
+        self._emit(signal)
 
 
 class WriterComponent(BaseComponent):
@@ -224,7 +220,7 @@ async def history_bars(
     start = (now - dt.timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
     bars: list[Bar] = []
     for exchange, symbol, timeframe in sorted(subscriptions):
-        interval = _KITE_INTERVALS.get(timeframe)
+        interval = _KITE_CANDLES.get(timeframe)
         if interval is None:
             continue
         try:
@@ -232,7 +228,7 @@ async def history_bars(
         except Exception as exc:  # an unknown symbol is reported by the runners; skip its history
             log.warning("no history for %s:%s: %s", exchange, symbol, exc)
             continue
-        step_ns = _interval_ns(timeframe)
+        step_ns = interval_ns(timeframe)
         try:
             candles: list[Candle] = await broker.historical(inst.instrument_token, start, now, interval)
         except Exception as exc:  # history is a warm-up; live bars still come
@@ -249,49 +245,6 @@ async def history_bars(
                 )
             )  # fmt: skip
     return bars
-
-
-def _interval_ns(timeframe: str) -> int:
-    unit = timeframe[-1]
-    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
-    return int(timeframe[:-1]) * seconds * 1_000_000_000
-
-
-class Adapted(BaseComponent):
-    """Runs a part whose lifecycle matches the engine's but whose ``health()`` reports a dict
-    (``{"ok": bool, counters...}``) or another Health type, reporting it as the engine's Health."""
-
-    def __init__(self, part: Any, name: str | None = None) -> None:
-        super().__init__(name or str(getattr(part, "name", type(part).__name__)))
-        self.part = part
-
-    async def _call(self, method: str) -> None:
-        hook = getattr(self.part, method, None)  # a part without a lifecycle (the portfolio) has none
-        if hook is not None:
-            await hook()
-
-    async def on_initialize(self) -> None:
-        await self._call("initialize")
-
-    async def on_start(self) -> None:
-        await self._call("start")
-
-    async def on_stop(self) -> None:
-        await self._call("stop")
-
-    def health(self) -> Health:
-        """The part's report as the engine's :class:`Health`."""
-        if self._state == "stopped":
-            return super().health()
-        report = self.part.health()
-        if isinstance(report, dict):
-            metrics = {k: float(v) for k, v in report.items() if isinstance(v, int | float) and k != "ok"}
-            state: HealthState = "ok" if report.get("ok", True) else "degraded"
-            return Health(state, "", metrics, self.errors)
-        metrics = {k: float(v) for k, v in dict(report.metrics).items() if isinstance(v, int | float)}
-        raw = str(report.state)
-        state = raw if raw in ("starting", "ok", "degraded", "failed", "stopped") else "degraded"  # type: ignore[assignment]
-        return Health(state, str(report.detail), metrics, self.errors)
 
 
 class CashSync(BaseComponent):
@@ -354,4 +307,4 @@ class CashSync(BaseComponent):
             await asyncio.sleep(self.min_interval_s)
 
 
-__all__ = ["Adapted", "CashSync", "FeedComponent", "StrategyComponent", "WriterComponent", "history_bars"]
+__all__ = ["CashSync", "FeedComponent", "StrategyComponent", "WriterComponent", "history_bars"]

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol, cast, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
 
+from alphastock.engine import Health, HealthState
 from alphastock.events import Event, TickBatch
 from alphastock.ticks import TICK_COLUMNS, LatestTicks, Tick, TickStore
 
@@ -29,15 +29,6 @@ MODE_RANK = {"ltp": 0, "quote": 1, "full": 2}
 
 Publish = Callable[[Event[Any]], object]
 """Where runners hand their events (e.g. ``bus.publish_nowait``)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Health:
-    """A component's health: ``state`` is ``ok``, ``degraded``, ``failed``, ``starting`` or ``stopped``."""
-
-    state: str
-    detail: str = ""
-    metrics: Mapping[str, Any] = field(default_factory=dict)
 
 
 @runtime_checkable
@@ -137,6 +128,11 @@ def ticks_of(latest: LatestTicks, rows: NDArray[np.intp]) -> list[Tick]:
     return [Tick._make(row) for row in zip(*columns, strict=True)]
 
 
+def lifecycle_state(state: str) -> HealthState:
+    """A runner's lifecycle state (``starting``, ``running``, ``stopped``) as a health state."""
+    return "ok" if state == "running" else "starting" if state == "starting" else "stopped"
+
+
 class Runner:
     """Base of the asset-class runners: a component following some instruments on the shared feed.
 
@@ -202,11 +198,10 @@ class Runner:
 
     def health(self) -> Health:
         """``ok`` when running without errors; ``degraded`` with the errors as detail."""
-        metrics = {"subscribed": len(self.subscribed), "updates": self.updates, "errors": len(self.errors)}
+        metrics = {"subscribed": float(len(self.subscribed)), "updates": float(self.updates)}
         if self._state == "running" and self.errors:
-            return Health("degraded", "; ".join(self.errors[-3:]), metrics)
-        state = "ok" if self._state == "running" else self._state
-        return Health(state, "", metrics)
+            return Health("degraded", "; ".join(self.errors[-3:]), metrics, len(self.errors))
+        return Health(lifecycle_state(self._state), "", metrics, len(self.errors))
 
     # -- data ----------------------------------------------------------------------------------
     def tokens(self) -> list[int]:

@@ -57,24 +57,8 @@ def trading_days_left(
         return 0
     if calendar is None:
         return (expiry - today).days
-    return _trading_days_between(today, expiry, calendar, exchange)
-
-
-# The runners ask this on every timer pass for every contract; the answer changes once a day.
-_DAYS_CACHE: dict[tuple[dt.date, dt.date, TradingCalendar, str], int] = {}
-
-
-def _trading_days_between(today: dt.date, expiry: dt.date, calendar: TradingCalendar, exchange: str) -> int:
-    key = (today, expiry, calendar, exchange)  # the calendar by identity: its overrides matter
-    cached = _DAYS_CACHE.get(key)
-    if cached is None:
-        if len(_DAYS_CACHE) > 4096:
-            _DAYS_CACHE.clear()
-        days = (expiry - today).days
-        cached = _DAYS_CACHE[key] = sum(
-            calendar.is_trading_day(today + dt.timedelta(days=i), exchange) for i in range(1, days + 1)
-        )
-    return cached
+    days = (expiry - today).days
+    return sum(calendar.is_trading_day(today + dt.timedelta(days=i), exchange) for i in range(1, days + 1))
 
 
 @dataclass(slots=True)

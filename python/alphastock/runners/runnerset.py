@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from alphastock.events import Event, EventType, FeedStatus, TickBatch
 from alphastock.models import Ohlc, Quote
 from alphastock.runners.bars import BarBuilder, BarSink, distinct_tokens
-from alphastock.runners.base import Clock, Feed, FeedHub, Health, Publish, Runner, WallClock
+from alphastock.runners.base import Clock, Feed, FeedHub, Health, Publish, Runner, WallClock, lifecycle_state
 from alphastock.runners.commodity import CommodityRunner
 from alphastock.runners.config import RunnersConfig
 from alphastock.runners.equity import EquityRunner
@@ -231,14 +231,15 @@ class RunnerSet:
         """``ok`` when every runner is; ``degraded`` naming the runners that are not."""
         states = {r.name: r.health() for r in self.runners}
         bad = {name: h for name, h in states.items() if h.state != "ok"}
-        metrics = {"batches": self.batches, "tokens": len(self._routes), **self.bars.stats()}
+        counters = {"batches": self.batches, "tokens": len(self._routes), **self.bars.stats()}
+        metrics = {k: float(v) for k, v in counters.items() if isinstance(v, int | float)}
+        errors = sum(h.errors for h in states.values())
         if self._state != "running":
-            return Health(self._state, "", metrics)
+            return Health(lifecycle_state(self._state), "", metrics, errors)
         if bad:
-            return Health(
-                "degraded", "; ".join(f"{n}: {h.detail or h.state}" for n, h in bad.items()), metrics
-            )
-        return Health("ok", "", metrics)
+            detail = "; ".join(f"{n}: {h.detail or h.state}" for n, h in bad.items())
+            return Health("degraded", detail, metrics, errors)
+        return Health("ok", "", metrics, errors)
 
     # -- data ----------------------------------------------------------------------------------
     def reroute(self) -> None:

@@ -34,6 +34,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from alphastock.engine import Health
 from alphastock.events import Event, EventType
 from alphastock.execution.persist import Lazy, StoreWriter
 from alphastock.latency import now_ns as wall_ns
@@ -244,9 +245,13 @@ class SignalManager:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    def health(self) -> dict[str, Any]:
-        """``ok`` and the counters."""
-        return {"ok": self.counters.consumer_errors == 0, **self.stats()}
+    def health(self) -> Health:
+        """``ok``, or ``degraded`` once an execution consumer failed; the counters as metrics."""
+        metrics = {k: float(v) for k, v in self.stats().items()}
+        errors = self.counters.consumer_errors
+        if errors:
+            return Health("degraded", f"{errors} execution consumer failures", metrics, errors)
+        return Health("ok", "", metrics)
 
     async def _expiry_loop(self) -> None:
         while True:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from alphastock.bars import KITE_INTERVALS
 from alphastock.brokers.base import Broker, CandleInterval
 from alphastock.models import Candle, datetime_to_ns
 from alphastock.store import BAR_SCHEMA, Store
@@ -32,11 +33,8 @@ MAX_SPAN_DAYS: dict[str, int] = {
 }  # fmt: skip
 """Kite's longest range of one historical request, days, per interval."""
 
-BAR_INTERVALS: dict[str, str] = {
-    "minute": "1m", "3minute": "3m", "5minute": "5m", "10minute": "10m",
-    "15minute": "15m", "30minute": "30m", "60minute": "1h", "day": "1d",
-}  # fmt: skip
-"""Kite's interval names -> the ``bars`` table's."""
+BAR_INTERVALS: dict[str, str] = KITE_INTERVALS
+"""Kite's interval names -> the ``bars`` table's (:data:`alphastock.bars.KITE_INTERVALS`)."""
 
 _ONE_SECOND = dt.timedelta(seconds=1)
 
