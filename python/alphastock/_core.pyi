@@ -2,6 +2,7 @@
 :mod:`alphastock.indicators`,
 :mod:`alphastock.bars` and :mod:`alphastock.risk`."""
 
+import os
 from typing import Any, Literal, Self, final
 
 import numpy as np
@@ -16,6 +17,7 @@ __all__ = [
     "RISK_CODES",
     "TICK_REJECT_REASONS",
     "AlphaStockError",
+    "AppendFile",
     "Atr",
     "BarAggregator",
     "Bollinger",
@@ -262,6 +264,27 @@ class Vwap:
     def ready(self) -> bool: ...
     @property
     def session_id(self) -> int | None: ...
+
+# ---------------------------------------------------------------- journal file
+
+@final
+class AppendFile:
+    """An append-only file (O_APPEND, created 0600) for the execution journal.
+
+    ``append`` writes the record whole while keeping the GIL (a page-cache write takes
+    microseconds; releasing the GIL could hand the interpreter to a waiting thread for up to
+    its 5 ms switch interval). ``sync`` is ``fsync`` with the GIL released. OSError on I/O
+    failures; ValueError after ``close``.
+    """
+
+    def __new__(cls, path: str | os.PathLike[str]) -> Self: ...
+    def append(self, record: bytes) -> None: ...
+    def sync(self) -> None: ...
+    def close(self) -> None: ...
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def path(self) -> str: ...
 
 # ---------------------------------------------------------------- bars
 

@@ -4,6 +4,7 @@
 //! `cargo test --no-default-features` exercises them directly. The only PyO3
 //! code lives in `python/`, compiled with the default `python` feature.
 
+pub mod append;
 pub mod bars;
 pub mod columns;
 pub mod indicators;

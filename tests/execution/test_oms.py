@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from alphastock.execution.transitions import check_transition, state_from_kite
 from alphastock.models import Order, OrderRequest, Trade
 from alphastock.risk import Limits, RiskEngine
 from alphastock.signals.journal import Journal, read_journal
+from alphastock.signals.model import new_signal_id
 from alphastock.store import Store
 from tests.execution._harness import SBIN, T0, ManualClock, RecordingBus
 
@@ -167,6 +169,20 @@ def test_idempotency_keys_fit_the_kite_tag_and_are_unique() -> None:
     assert len(set(keys)) == 5000
     assert {len(k) for k in keys} == {19}
     assert all(k.startswith("AS") and k.isalnum() for k in keys)
+
+
+def test_keys_and_signal_ids_draw_no_randomness_per_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``os.urandom`` releases the GIL; the hot path must not call it (randomness is drawn at import)."""
+
+    def refuse(_n: int) -> bytes:
+        raise AssertionError("os.urandom called on the hot path")
+
+    monkeypatch.setattr(os, "urandom", refuse)
+    keys = {new_order_key(T0) for _ in range(1000)}
+    ids = {new_signal_id(T0) for _ in range(1000)}
+    assert len(keys) == 1000
+    assert len(ids) == 1000
+    assert {len(i) for i in ids} == {20}
 
 
 def test_nothing_is_sent_without_a_covering_approval(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from alphastock.brokers.paper.market import TickStoreMarket
 from alphastock.bus import EventBus, conflate_tick_batches
 from alphastock.calendar import MarketCalendar
 from alphastock.clock import Clock, LiveClock
+from alphastock.collector import ScheduledCollector
 from alphastock.config import AlphaStockConfig, as_plain_data
 from alphastock.engine import Engine
 from alphastock.events import Event, EventType, OrderSnapshot, Priority, SessionPhaseChange
@@ -200,6 +201,9 @@ class TradingApp:
             self.scheduler,
         ):  # fmt: skip
             self.engine.add(component)
+        if cfg.live.gc_interval_s > 0:
+            # Last: it freezes what start-up made once every other part has started.
+            self.engine.add(ScheduledCollector(cfg.live.gc_interval_s))
 
     def _resolved_strategies(self) -> StrategiesConfig:
         """``strategies`` with every symbol resolved to today's tradingsymbol (``NFO:NIFTY`` -> the

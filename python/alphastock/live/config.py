@@ -40,6 +40,11 @@ class LiveConfig(BaseModel):
     stats_interval_s: float = Field(10.0, gt=0, description="headless: seconds between status lines")
     shutdown_timeout_s: float = Field(20.0, gt=0, description="wall seconds a clean shutdown may take")
     square_off_wait_s: float = Field(5.0, ge=0, description="wall seconds to wait for square-off fills")
+    gc_interval_s: float = Field(
+        0.05,
+        ge=0,
+        description="wall seconds between garbage collections run on the loop; 0 = automatic GC",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 

@@ -118,6 +118,8 @@ class FuturesRunner(Runner):
         self.rolled: list[Rollover] = []
         """Rollovers done, oldest first."""
         self._by_token: dict[int, list[FutureState]] = {}
+        self._days_left: dict[tuple[dt.date, dt.date], int] = {}
+        """Memo of :meth:`days_left` (the timer asks every pass; the answer changes once a day)."""
 
     def today(self) -> dt.date:
         """The IST date of the engine clock."""
@@ -126,7 +128,15 @@ class FuturesRunner(Runner):
     def days_left(self, contract: Instrument, today: dt.date) -> int:
         """Trading days left for ``contract`` after ``today``."""
         assert contract.expiry is not None
-        return trading_days_left(today, contract.expiry, self.calendar, self.exchange)
+        key = (today, contract.expiry)
+        days = self._days_left.get(key)
+        if days is None:
+            if len(self._days_left) > 256:  # yesterday's answers
+                self._days_left.clear()
+            days = self._days_left[key] = trading_days_left(
+                today, contract.expiry, self.calendar, self.exchange
+            )
+        return days
 
     def pick(self, contracts: list[Instrument], today: dt.date) -> Instrument:
         """The first contract with more than ``rollover_days`` left (the last listed if none has)."""

@@ -3,7 +3,9 @@
 Why a journal and not DuckDB: a committed DuckDB write costs 1-5 ms, the live
 tick → broker-submit path has a budget of 200 µs (p50). So every signal, order,
 order transition, fill and signal status change is first written here, with ONE
-``os.write`` on an ``O_APPEND`` file descriptor (a few µs), BEFORE anything acts
+``write`` on an ``O_APPEND`` file (a few µs, through the Rust
+:class:`~alphastock._core.AppendFile`, which keeps the GIL: ``os.write`` would
+release it, and a waiting thread could then hold the engine up to 5 ms), BEFORE anything acts
 on it; :class:`~alphastock.execution.persist.StoreWriter` then copies it to
 DuckDB on a background thread, and :func:`~alphastock.execution.persist.replay`
 inserts whatever DuckDB missed at the next start.
@@ -23,11 +25,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final
+
+from alphastock._core import AppendFile
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +47,12 @@ class Journal:
         self.appended = 0
         """Records appended through this object."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fd: int | None = self._open()
-
-    def _open(self) -> int:
-        return os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        self._file: AppendFile | None = AppendFile(self.path)
 
     @property
     def closed(self) -> bool:
         """True once :meth:`close` ran."""
-        return self._fd is None
+        return self._file is None
 
     def append(self, kind: str, data: Mapping[str, Any], ts_ns: int | None = None) -> None:
         """Write one record (``data`` JSON-serialisable); durable against a process crash on return."""
@@ -65,18 +65,13 @@ class Journal:
         ``model_dump_json()``, which is faster than ``json.dumps`` of a dict)."""
         if kind not in KINDS:
             raise ValueError(f"journal kind must be one of {sorted(KINDS)}, got {kind!r}")
-        if self._fd is None:
+        if self._file is None:
             raise ValueError(f"journal {self.path} is closed")
         stamp = time.time_ns() if ts_ns is None else int(ts_ns)
-        line = f'{{"kind":"{kind}","data":{data_json},"ts_ns":{stamp}}}\n'
-        buf = memoryview(line.encode())
-        # O_APPEND makes each write atomic with respect to the offset; a regular file takes the whole
-        # buffer in one call, the loop only guards against a short write.
-        while buf:
-            written = os.write(self._fd, buf)
-            buf = buf[written:]
+        # O_APPEND: the record lands whole at the end (a short write is continued in Rust).
+        self._file.append(f'{{"kind":"{kind}","data":{data_json},"ts_ns":{stamp}}}\n'.encode())
         if self.fsync:
-            os.fsync(self._fd)
+            self._file.sync()
         self.appended += 1
 
     def rotate(self, now: dt.datetime | None = None) -> Path | None:
@@ -84,9 +79,9 @@ class Journal:
 
         Returns the new name of the old file, or None when it was empty (then it is kept as is).
         """
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        if self._file is not None:
+            self._file.close()
+            self._file = None
         rotated: Path | None = None
         if self.path.exists() and self.path.stat().st_size > 0:
             stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%d-%H%M%S")
@@ -96,14 +91,14 @@ class Journal:
                 rotated = self.path.with_name(f"{self.path.name}.{stamp}.{n}")
                 n += 1
             self.path.rename(rotated)
-        self._fd = self._open()
+        self._file = AppendFile(self.path)
         return rotated
 
     def close(self) -> None:
-        """Close the file descriptor; idempotent."""
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        """Close the file; idempotent."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
     def __enter__(self) -> Journal:
         return self

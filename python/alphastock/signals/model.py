@@ -13,6 +13,7 @@ percent of ``entry`` (2.5 means 2.5%).
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from enum import StrEnum
@@ -53,10 +54,16 @@ SIGNAL_TRANSITIONS: Final[dict[SignalStatus, frozenset[SignalStatus]]] = {
 _ID_PREFIX: Final = "S"
 
 
+_sequence = itertools.count(int.from_bytes(os.urandom(3), "big"))
+"""Signal ids' last digits: a counter from a random start (``os.urandom`` once, at import:
+per id it would release the GIL on the hot path, where a waiting thread can take it for ms)."""
+
+
 def new_signal_id(ts_ns: int | None = None) -> str:
-    """A unique, time-ordered signal id: ``S`` + 13 hex digits of ms + 6 random hex digits (20 chars)."""
+    """A unique, time-ordered signal id: ``S`` + 13 hex digits of ms + 6 hex digits of a counter
+    that starts at random (20 chars): unique in a process, and across processes by the start."""
     ms = (time.time_ns() if ts_ns is None else ts_ns) // 1_000_000
-    return f"{_ID_PREFIX}{ms & 0xFFFFFFFFFFFFF:013x}{os.urandom(3).hex()}"
+    return f"{_ID_PREFIX}{ms & 0xFFFFFFFFFFFFF:013x}{next(_sequence) & 0xFFFFFF:06x}"
 
 
 class SignalTransitionError(ValueError):

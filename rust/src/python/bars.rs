@@ -6,6 +6,7 @@ use pyo3::types::PyDict;
 
 use super::columns::slice;
 use super::errors::invalid_request;
+use super::gil::{self, detach_if_large};
 use crate::bars::{self, BarAggregator, Bars, Config, Interval, Session, VolumeMode};
 
 fn bars_dict(py: Python<'_>, bars: Bars) -> PyResult<Bound<'_, PyDict>> {
@@ -67,12 +68,11 @@ impl PyBarAggregator {
         let (t, ts, p, v) =
             (slice(&token, "token")?, slice(&ts_ns, "ts_ns")?, slice(&price, "price")?, slice(&volume, "volume")?);
         let inner = &mut self.0;
-        let out = py
-            .detach(|| {
-                let mut out = Bars::default();
-                inner.update(t, ts, p, v, &mut out).map(|()| out)
-            })
-            .map_err(|e| invalid_request(e.0))?;
+        let out = detach_if_large(py, t.len(), gil::ROWS_MIN, || {
+            let mut out = Bars::default();
+            inner.update(t, ts, p, v, &mut out).map(|()| out)
+        })
+        .map_err(|e| invalid_request(e.0))?;
         bars_dict(py, out)
     }
 

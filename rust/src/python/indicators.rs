@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 
 use super::columns::slice;
 use super::errors::invalid_request;
+use super::gil::{self, detach_if_large};
 use crate::indicators::{self as ind, BandSeries};
 
 type F64Array<'py> = Bound<'py, PyArray1<f64>>;
@@ -57,7 +58,9 @@ macro_rules! single_input {
             fn update_many<'py>(&mut self, py: Python<'py>, x: PyReadonlyArray1<'py, f64>) -> PyResult<F64Array<'py>> {
                 let values = slice(&x, "x")?;
                 let inner = &mut self.0;
-                let out: Vec<f64> = py.detach(|| values.iter().map(|&v| inner.update(v)).collect());
+                let out: Vec<f64> = detach_if_large(py, values.len(), gil::ROWS_MIN, || {
+                    values.iter().map(|&v| inner.update(v)).collect()
+                });
                 Ok(out.into_pyarray(py))
             }
 
@@ -93,7 +96,8 @@ macro_rules! single_input {
         fn $batch<'py>(py: Python<'py>, x: PyReadonlyArray1<'py, f64>, n: i64) -> PyResult<F64Array<'py>> {
             let n = period(n)?;
             let values = slice(&x, "x")?;
-            let out = py.detach(|| ind::$batch(values, n)).map_err(value_error)?;
+            let out =
+                detach_if_large(py, values.len(), gil::ROWS_MIN, || ind::$batch(values, n)).map_err(value_error)?;
             Ok(out.into_pyarray(py))
         }
     };
@@ -132,7 +136,9 @@ impl PyAtr {
         let (h, l, c) = (slice(&high, "high")?, slice(&low, "low")?, slice(&close, "close")?);
         equal_lengths(&[("high", h.len()), ("low", l.len()), ("close", c.len())])?;
         let inner = &mut self.0;
-        let out: Vec<f64> = py.detach(|| h.iter().zip(l).zip(c).map(|((&h, &l), &c)| inner.update(h, l, c)).collect());
+        let out: Vec<f64> = detach_if_large(py, h.len(), gil::ROWS_MIN, || {
+            h.iter().zip(l).zip(c).map(|((&h, &l), &c)| inner.update(h, l, c)).collect()
+        });
         Ok(out.into_pyarray(py))
     }
 
@@ -182,7 +188,7 @@ impl PyBollinger {
     fn update_many<'py>(&mut self, py: Python<'py>, x: PyReadonlyArray1<'py, f64>) -> PyResult<BandArrays<'py>> {
         let values = slice(&x, "x")?;
         let inner = &mut self.0;
-        let bands = py.detach(|| inner.update_slice(values));
+        let bands = detach_if_large(py, values.len(), gil::ROWS_MIN, || inner.update_slice(values));
         Ok(band_arrays(py, bands))
     }
 
@@ -244,7 +250,9 @@ impl PyVwap {
         let (p, v, s) = (slice(&price, "price")?, slice(&volume, "volume")?, slice(&session_id, "session_id")?);
         equal_lengths(&[("price", p.len()), ("volume", v.len()), ("session_id", s.len())])?;
         let inner = &mut self.0;
-        let out: Vec<f64> = py.detach(|| p.iter().zip(v).zip(s).map(|((&p, &v), &s)| inner.update(p, v, s)).collect());
+        let out: Vec<f64> = detach_if_large(py, p.len(), gil::ROWS_MIN, || {
+            p.iter().zip(v).zip(s).map(|((&p, &v), &s)| inner.update(p, v, s)).collect()
+        });
         Ok(out.into_pyarray(py))
     }
 
@@ -285,7 +293,7 @@ fn py_atr<'py>(
 ) -> PyResult<F64Array<'py>> {
     let n = period(n)?;
     let (h, l, c) = (slice(&high, "high")?, slice(&low, "low")?, slice(&close, "close")?);
-    let out = py.detach(|| ind::atr(h, l, c, n)).map_err(value_error)?;
+    let out = detach_if_large(py, h.len(), gil::ROWS_MIN, || ind::atr(h, l, c, n)).map_err(value_error)?;
     Ok(out.into_pyarray(py))
 }
 
@@ -295,7 +303,8 @@ fn py_atr<'py>(
 fn py_bollinger<'py>(py: Python<'py>, x: PyReadonlyArray1<'py, f64>, n: i64, k: f64) -> PyResult<BandArrays<'py>> {
     let n = period(n)?;
     let values = slice(&x, "x")?;
-    let bands = py.detach(|| ind::bollinger(values, n, k)).map_err(value_error)?;
+    let bands =
+        detach_if_large(py, values.len(), gil::ROWS_MIN, || ind::bollinger(values, n, k)).map_err(value_error)?;
     Ok(band_arrays(py, bands))
 }
 
@@ -309,7 +318,7 @@ fn py_vwap<'py>(
     session_id: PyReadonlyArray1<'py, i64>,
 ) -> PyResult<F64Array<'py>> {
     let (p, v, s) = (slice(&price, "price")?, slice(&volume, "volume")?, slice(&session_id, "session_id")?);
-    let out = py.detach(|| ind::vwap(p, v, s)).map_err(value_error)?;
+    let out = detach_if_large(py, p.len(), gil::ROWS_MIN, || ind::vwap(p, v, s)).map_err(value_error)?;
     Ok(out.into_pyarray(py))
 }
 

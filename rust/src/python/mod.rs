@@ -1,12 +1,14 @@
 //! The `alphastock._core` extension module: thin wrappers over the pure Rust modules.
 //!
-//! Every wrapper takes contiguous numpy arrays, releases the GIL for the
-//! numeric loop and returns new numpy arrays. Bad elements become NaN plus a
+//! Every wrapper takes contiguous numpy arrays, runs the numeric loop (with the
+//! GIL released when the batch is large, see `gil`) and returns new numpy arrays. Bad elements become NaN plus a
 //! status; only malformed requests (shapes, types, unknown options) raise.
 
+mod append;
 mod bars;
 mod columns;
 mod errors;
+mod gil;
 mod indicators;
 mod options;
 mod risk;
@@ -28,6 +30,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     options::register(m)?;
     strikes::register(m)?;
     indicators::register(m)?;
+    append::register(m)?;
     bars::register(m)?;
     risk::register(m)?;
     ticks::register(m)?;

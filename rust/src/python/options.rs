@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 
 use super::columns::read_columns;
 use super::errors::invalid_request;
+use super::gil::{self, detach_if_large};
 use crate::options::{self, Contract, ContractColumns, IvStatus, Model};
 use crate::parallel;
 
@@ -31,7 +32,7 @@ fn py_price<'py>(
 ) -> PyResult<F64Array<'py>> {
     let model = model_from_code(model)?;
     read_columns!(rows; is_call, s, k, t, r, sigma, q);
-    let out = py.detach(|| {
+    let out = detach_if_large(py, rows, gil::OPTIONS_MIN, || {
         let mut out = vec![0.0; rows];
         parallel::fill(out.as_mut_slice(), |i| {
             let c =
@@ -62,7 +63,7 @@ fn py_greeks<'py>(
     let model = model_from_code(model)?;
     read_columns!(rows; is_call, s, k, t, r, sigma, q);
     let columns = ContractColumns { is_call, s, k, t, r, q, model };
-    let [p, d, g, th, v, rh] = py.detach(|| {
+    let [p, d, g, th, v, rh] = detach_if_large(py, rows, gil::OPTIONS_MIN, || {
         let mut columns_out: [Vec<f64>; 6] = std::array::from_fn(|_| vec![0.0; rows]);
         let [p, d, g, th, v, rh] = &mut columns_out;
         options::greeks_batch(&columns, &sigma, [p.as_mut_slice(), d, g, th, v, rh]);
@@ -96,7 +97,7 @@ fn py_implied_vol<'py>(
     let model = model_from_code(model)?;
     read_columns!(rows; price, is_call, s, k, t, r, q);
     let columns = ContractColumns { is_call, s, k, t, r, q, model };
-    let (vols, status) = py.detach(|| {
+    let (vols, status) = detach_if_large(py, rows, gil::IMPLIED_VOL_MIN, || {
         let mut vols = vec![0.0; rows];
         let mut status = vec![0i8; rows];
         options::implied_vol_batch(&columns, &price, (vols.as_mut_slice(), status.as_mut_slice()));

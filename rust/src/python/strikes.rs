@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 
 use super::columns::slice;
 use super::errors::invalid_request;
+use super::gil::{self, detach_if_large};
 use crate::strikes::{self, Candidates, StrikeFilters, StrikeWeights};
 
 /// Scores per candidate (NaN where filtered out) and the best row, or None.
@@ -53,9 +54,10 @@ fn score_strikes<'py>(
     let weights =
         StrikeWeights { liquidity: w_liquidity, delta: w_delta, iv: w_iv, moneyness: w_moneyness, spread: w_spread };
     let filters = StrikeFilters { min_volume, min_oi, max_spread_pct, atm_window, option_type, target_delta };
-    let result = py
-        .detach(|| strikes::score_strikes(&candidates, underlying, &weights, &filters))
-        .map_err(|e| invalid_request(e.to_string()))?;
+    let result = detach_if_large(py, candidates.strike.len(), gil::OPTIONS_MIN, || {
+        strikes::score_strikes(&candidates, underlying, &weights, &filters)
+    })
+    .map_err(|e| invalid_request(e.to_string()))?;
     Ok((result.scores.into_pyarray(py), result.best))
 }
 

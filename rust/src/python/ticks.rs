@@ -10,18 +10,17 @@ use pyo3::types::PyDict;
 
 use super::columns::{read_columns, slice};
 use super::errors::{frame_error, invalid_request};
+use super::gil::{self, detach_if_large};
 use crate::columns::Column;
 use crate::ticks::kite::{Mode, DEPTH_LEVELS};
 use crate::ticks::{self, Reject, Tick, TickStore, Window};
 
-/// Bulk reads of at least this many tokens release the GIL. A read of a few hundred tokens takes
-/// a few microseconds, while re-taking the GIL after releasing it can wait for another Python
-/// thread's switch interval (5 ms by default), which the tick path must not risk for so little.
-const DETACH_MIN_TOKENS: usize = 1024;
-
-/// Frames at least this long are decoded with the GIL released; shorter ones finish
-/// faster than releasing and re-taking it would.
-const DETACH_MIN_BYTES: usize = 2048;
+/// Frames at least this long are decoded with the GIL released. A real Kite frame (at most a few
+/// thousand 184-byte packets, ~100 µs of decoding) is decoded holding it: once released, a Python
+/// thread waiting for the GIL (the broker SDK's sender, the DuckDB writer) takes it and the feed,
+/// on the engine's hot path, waits up to that thread's switch interval (5 ms) to get it back.
+/// Only bulk decodes (recorded sessions, tests) are long enough to be worth sharing the core.
+const DETACH_MIN_BYTES: usize = 1 << 20;
 
 fn depth<'py, T: numpy::Element>(py: Python<'py>, values: Vec<T>) -> PyResult<Bound<'py, PyAny>> {
     let rows = values.len() / DEPTH_LEVELS;
@@ -33,11 +32,7 @@ fn depth<'py, T: numpy::Element>(py: Python<'py>, values: Vec<T>) -> PyResult<Bo
 #[pyfunction]
 #[pyo3(signature = (frame, strict))]
 fn parse_kite_frame<'py>(py: Python<'py>, frame: &[u8], strict: bool) -> PyResult<Bound<'py, PyDict>> {
-    let parsed = if frame.len() >= DETACH_MIN_BYTES {
-        py.detach(|| ticks::parse_frame(frame, strict))
-    } else {
-        ticks::parse_frame(frame, strict)
-    };
+    let parsed = detach_if_large(py, frame.len(), DETACH_MIN_BYTES, || ticks::parse_frame(frame, strict));
     let c = parsed.map_err(|e| frame_error(py, &e))?;
     let out = PyDict::new(py);
     macro_rules! put {
@@ -112,11 +107,8 @@ impl PyTickStore {
         };
         let PyTickStore { inner, updated } = self;
         updated.clear();
-        let result = if frame.len() >= DETACH_MIN_BYTES {
-            py.detach(|| inner.ingest_kite(frame, ts, strict, updated))
-        } else {
-            inner.ingest_kite(frame, ts, strict, updated)
-        };
+        let result =
+            detach_if_large(py, frame.len(), DETACH_MIN_BYTES, || inner.ingest_kite(frame, ts, strict, updated));
         result.map_err(|e| frame_error(py, &e))?;
         Ok(PyArray1::from_iter(py, updated.iter().map(|&t| i64::from(t))))
     }
@@ -158,7 +150,7 @@ impl PyTickStore {
     ) -> PyResult<usize> {
         read_columns!(rows; tokens, ts_ns, last_price, last_qty, volume, oi, bid, ask, bid_qty, ask_qty);
         let store = &mut self.inner;
-        let stored = py.detach(|| {
+        let stored = detach_if_large(py, rows, gil::ROWS_MIN, || {
             (0..rows)
                 .filter(|&i| {
                     let t = Tick {
@@ -191,11 +183,7 @@ impl PyTickStore {
     fn latest_many<'py>(&self, py: Python<'py>, tokens: PyReadonlyArray1<'_, i64>) -> PyResult<Bound<'py, PyDict>> {
         let tokens = slice(&tokens, "tokens")?;
         let store = &self.inner;
-        let got = if tokens.len() >= DETACH_MIN_TOKENS {
-            py.detach(|| store.latest_many(tokens))
-        } else {
-            store.latest_many(tokens)
-        };
+        let got = detach_if_large(py, tokens.len(), gil::ROWS_MIN, || store.latest_many(tokens));
         let out = PyDict::new(py);
         out.set_item(intern!(py, "found"), got.found.into_pyarray(py))?;
         out.set_item(intern!(py, "token"), got.token.into_pyarray(py))?;
@@ -221,11 +209,7 @@ impl PyTickStore {
         }
         let counts = Column::new(counts, tokens.len());
         let store = &self.inner;
-        let got = if tokens.len() >= DETACH_MIN_TOKENS {
-            py.detach(|| store.window_many(tokens, counts))
-        } else {
-            store.window_many(tokens, counts)
-        };
+        let got = detach_if_large(py, tokens.len(), gil::ROWS_MIN, || store.window_many(tokens, counts));
         let out = PyDict::new(py);
         out.set_item(intern!(py, "token"), got.token.into_pyarray(py))?;
         fill_window(py, &out, got.rows)?;
