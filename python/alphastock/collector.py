@@ -25,11 +25,11 @@ for that long, never correctness.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import logging
 import time
 
+from alphastock._tasks import cancel_and_wait
 from alphastock.engine import BaseComponent
 
 log = logging.getLogger(__name__)
@@ -66,11 +66,8 @@ class ScheduledCollector(BaseComponent):
         self._task = asyncio.ensure_future(self._run())
 
     async def on_stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         gc.unfreeze()
         if self._was_enabled:
             gc.enable()

@@ -17,6 +17,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from alphastock._tasks import cancel_and_wait
 from alphastock.bars import KITE_INTERVALS
 from alphastock.bus import EventBus
 from alphastock.clock import Clock
@@ -292,11 +293,8 @@ class CashSync(BaseComponent):
         self._task = asyncio.get_running_loop().create_task(self._run(), name="cash-sync")
 
     async def on_stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         while True:

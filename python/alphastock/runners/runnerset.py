@@ -19,6 +19,7 @@ from typing import Any, Protocol, cast
 import numpy as np
 from numpy.typing import NDArray
 
+from alphastock._tasks import cancel_and_wait
 from alphastock.events import Event, EventType, FeedStatus, TickBatch
 from alphastock.models import Ohlc, Quote
 from alphastock.runners.bars import BarBuilder, BarSink, distinct_tokens
@@ -214,11 +215,8 @@ class RunnerSet:
 
     async def stop(self) -> None:
         """Stop timers and polling, close open bars, release subscriptions."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         if self.poller is not None:
             await self.poller.close()
         self.bars.flush_all()

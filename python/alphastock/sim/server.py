@@ -12,7 +12,6 @@ a background thread for synchronous code (tests, the official SDK).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from alphastock._tasks import cancel_and_wait
 from alphastock.sim.config import SimConfig
 from alphastock.sim.faults import Faults
 from alphastock.sim.matching import SimOrder
@@ -98,11 +98,8 @@ class SimExchange:
 
     async def stop(self) -> None:
         """Stop the clock, close every connection and release the port."""
-        if self._clock is not None:
-            self._clock.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._clock
-            self._clock = None
+        await cancel_and_wait(self._clock)
+        self._clock = None
         for conn in list(self.connections):
             await conn.ws.close()
         if self._runner is not None:
