@@ -218,6 +218,13 @@ class Runner:
         """Refresh derived data of ``tokens`` (each subscribed by this runner) from the TickStore."""
         self.updates += len(tokens)
 
+    def catch_up(self, tokens: Iterable[int]) -> None:
+        """:meth:`update_tokens` of those of ``tokens`` the TickStore already holds ticks for (ticks
+        from before start count at once, not at their next tick)."""
+        stored = [t for t in tokens if self.ticks.len(t)]
+        if stored:
+            self.update_tokens(stored)
+
     def apply(self, ticks: list[Tick]) -> None:
         """Refresh derived data from newest ticks already read (the RunnerSet reads each token once).
 

@@ -155,9 +155,7 @@ class LevelRunner(Runner):
     async def start(self) -> None:
         """Subscribe every resolved instrument in the configured mode."""
         await self._hold(self.levels, self.mode)
-        stored = [t for t in self.levels if self.ticks.len(t)]  # ticks from before start count at once
-        if stored:
-            self.update_tokens(stored)
+        self.catch_up(self.levels)
         await super().start()
 
     def update_tokens(self, tokens: list[int]) -> None:

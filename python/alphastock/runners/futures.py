@@ -178,9 +178,7 @@ class FuturesRunner(Runner):
         await self._hold([s.contract.instrument_token for s in self.states.values()], self.mode)
         spots = [s.spot.instrument_token for s in self.states.values() if s.spot is not None]
         await self._hold(spots, self.spot_mode)
-        stored = [t for t in self._by_token if self.ticks.len(t)]
-        if stored:
-            self.update_tokens(stored)
+        self.catch_up(self._by_token)
         await super().start()
 
     def update_tokens(self, tokens: list[int]) -> None:

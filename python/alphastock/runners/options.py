@@ -183,9 +183,7 @@ class OptionsRunner(Runner):
         await self._hold(
             [t for u in self.underlyings.values() for w in u.windows for t in w.tokens()], self.mode
         )
-        stored = [t for t in self._spots if self.ticks.len(t)]
-        if stored:
-            self.update_tokens(stored)
+        self.catch_up(self._spots)
         await super().start()
 
     def update_tokens(self, tokens: list[int]) -> None:

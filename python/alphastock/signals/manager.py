@@ -4,7 +4,7 @@ Order of operations in :meth:`SignalManager.submit` (all on the engine loop, syn
 
 1. validate (status NEW, not seen before: a duplicate id is ignored and counted);
 2. append it to the :class:`~alphastock.signals.journal.Journal` — the durability point
-   (one ``os.write``, a few µs; survives ``kill -9``);
+   (one write through the Rust ``AppendFile``, a few µs, GIL kept; survives ``kill -9``);
 3. queue the DuckDB insert on the :class:`~alphastock.execution.persist.StoreWriter`
    (queued, not waited for; before step 4 so that a status change a consumer makes
    is written after the insert);
