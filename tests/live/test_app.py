@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from alphastock.config import load_config
+from alphastock.events import Bar
 from alphastock.live.app import TradingApp
 from alphastock.live.connect import connect
 from alphastock.live.safety import RunMode
 from alphastock.models import IST
+from alphastock.signals.model import Signal
 from alphastock.store import Store
 
 
@@ -27,7 +30,16 @@ async def _scenario(data_dir: Path) -> dict[str, Any]:
         await app.build()
         store.start_session("sim-test", 1, "sim")
         await app.start()
+        bars_seen: Counter[tuple[int, str, int]] = Counter()
+        on_bar = app.strategy_manager.on_bar
+
+        def counting(bar: Bar) -> list[Signal]:
+            bars_seen[(bar.token, bar.interval, bar.start_ns)] += 1
+            return on_bar(bar)
+
+        app.strategy_manager.on_bar = counting  # type: ignore[method-assign]
         await asyncio.sleep(6.0)  # six simulated minutes
+        out["bars_seen"] = bars_seen
         status = app.engine.status()
         out["states"] = {name: h.state for name, h in status.components.items()}
         out["tick_rate"] = status.rates.get("ticks", 0.0)
@@ -63,6 +75,9 @@ def test_app_runs_reports_and_shuts_down(tmp_path: Path) -> None:
     assert snap.risk_state == "ACTIVE"
     assert "IST feed=connected" in out["line"]
     assert out["refreshed"] == 0  # the day's dump is stored once
+    # Every live bar reaches the strategies once (their indicators would count a repeat as a new bar).
+    assert out["bars_seen"], "no live bar reached the strategies"
+    assert set(out["bars_seen"].values()) == {1}, out["bars_seen"].most_common(3)
     realised, _unrealised, trades = out["pnl_rows"][0]
     assert trades == out["fills_seen"]
     assert realised == out["realised"]

@@ -237,3 +237,40 @@ def test_manager_on_real_bars_matches_the_strategy_alone() -> None:
         (s.ts_ns, s.action, s.entry, s.stop_loss) for s in direct
     ]
     assert m.stats()["instances"]["ma_crossover"]["signals"] == len(direct) > 0
+
+
+class ChainWatcher(Strategy[StrategyParams]):
+    """Counts chains and ticks; signals nothing."""
+
+    name = "chain_watcher"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.chains: list[Any] = []
+        self.ticks: list[Any] = []
+
+    def on_chain(self, chain: Any) -> None:
+        self.chains.append(chain)
+
+    def on_tick(self, tick: Any) -> None:
+        self.ticks.append(tick)
+
+
+def test_chains_and_ticks_reach_only_instances_with_the_hook_and_symbol() -> None:
+    registry: dict[str, type[Strategy[Any]]] = {**REGISTRY, "chain_watcher": ChainWatcher}
+    specs = [
+        {"strategy": "chain_watcher", "name": "nifty", "symbols": ["NSE:NIFTY"]},
+        {"strategy": "chain_watcher", "name": "bank", "symbols": ["NSE:BANKNIFTY"]},
+        fixed("plain", "BUY", 0.5, ["NSE:NIFTY"]),
+    ]
+    config = StrategiesConfig(instances=[StrategyInstanceConfig(**s) for s in specs])
+    m = StrategyManager.from_config(config, registry=registry)
+    m.start()
+    nifty_w, bank_w = m.strategies["nifty"], m.strategies["bank"]
+    assert isinstance(nifty_w, ChainWatcher) and isinstance(bank_w, ChainWatcher)
+    assert m.on_chain("chain-1", "NIFTY") == []
+    assert m.on_chain("chain-2", None) == []  # no symbol: every instance with the hook
+    m.on_tick("tick-1", "BANKNIFTY")
+    assert nifty_w.chains == ["chain-1", "chain-2"]
+    assert bank_w.chains == ["chain-2"]
+    assert bank_w.ticks == ["tick-1"] and nifty_w.ticks == []

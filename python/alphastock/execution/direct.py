@@ -18,9 +18,11 @@ Units: prices rupees, quantities units, times UTC epoch ns.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 from collections.abc import Iterable
+from functools import partial
 from typing import Any, Final, Protocol
 
 from alphastock._core import OrderIntent
@@ -60,6 +62,19 @@ class StaticInstruments:
     def instrument(self, exchange: str, tradingsymbol: str) -> Instrument:
         """The instrument, or KeyError."""
         return self._by_key[(exchange, tradingsymbol)]
+
+
+def log_when_idle(level: int, message: str, *args: object) -> None:
+    """Log once the engine loop is done with what it is doing (at once when no loop runs).
+
+    Why: making a record (formatting, secret redaction, the queue) takes tens of µs, and on the
+    order path it would delay the next order of the same burst of bars."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        log.log(level, message, *args)
+        return
+    loop.call_soon(partial(log.log, level, message, *args))
 
 
 def round_to_tick(price: float, tick: float, *, up: bool) -> float:
@@ -159,8 +174,7 @@ class DirectExecutor:
             log.error("cannot close %s:%s: unknown instrument", holding.exchange, holding.symbol)
             return None
         side = "SELL" if holding.quantity > 0 else "BUY"
-        log.info("closing %s %s (%s)", holding.symbol, holding.quantity, reason)
-        return self._send(
+        order = self._send(
             None,
             inst,
             holding.product,
@@ -172,6 +186,8 @@ class DirectExecutor:
             market=True,
             signal_id=signal_id,
         )
+        log_when_idle(logging.INFO, "closing %s %s (%s)", holding.symbol, holding.quantity, reason)
+        return order
 
     # ----- internals ------------------------------------------------------------------------------
 

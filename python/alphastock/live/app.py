@@ -231,9 +231,9 @@ class TradingApp:
                       conflate=conflate_tick_batches)  # fmt: skip
         bus.subscribe(EventType.TICK_BATCH, self.exits.on_event, priority=Priority.HIGH, name="exits",
                       conflate=conflate_tick_batches)  # fmt: skip
-        bus.subscribe(
-            (EventType.BAR, EventType.CHAIN, EventType.FILL), self.strategies.handle, name="strategies"
-        )
+        # Not BAR: bars reach the strategies on the runners' call (_publish_market). Delivering
+        # them from the bus as well would feed every bar to every strategy twice.
+        bus.subscribe((EventType.CHAIN, EventType.FILL), self.strategies.handle, name="strategies")
         bus.subscribe(EventType.TICK_BATCH, self.portfolio.on_event, priority=Priority.LOW, name="marks",
                       conflate=conflate_tick_batches)  # fmt: skip
         watched = (

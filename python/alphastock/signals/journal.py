@@ -37,6 +37,10 @@ log = logging.getLogger(__name__)
 KINDS: Final = frozenset({"signal", "signal_status", "order", "order_transition", "fill"})
 """Record kinds: a new signal, a signal status change, a new order, an order transition, a fill."""
 
+# One encoder for every record: ``json.dumps`` with options builds a new encoder per call.
+# NaN and infinity are refused (ValueError): a journal line must read back as it was meant.
+_ENCODE: Final = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+
 
 class Journal:
     """Append-only JSON-lines journal at ``path`` (created with mode 0600; parents created)."""
@@ -58,7 +62,7 @@ class Journal:
         """Write one record (``data`` JSON-serialisable); durable against a process crash on return."""
         if kind not in KINDS:  # checked before serialising, again in append_json (cheap)
             raise ValueError(f"journal kind must be one of {sorted(KINDS)}, got {kind!r}")
-        self.append_json(kind, json.dumps(data, separators=(",", ":"), allow_nan=False), ts_ns)
+        self.append_json(kind, _ENCODE(data), ts_ns)
 
     def append_json(self, kind: str, data_json: str, ts_ns: int | None = None) -> None:
         """:meth:`append` with ``data`` already serialised to a JSON object (e.g. pydantic's

@@ -129,6 +129,7 @@ class StrategyManager:
         self.dropped_low_confidence = 0
         self.conflicts = 0
         self._instrument_cache: dict[str, Instrument | None] = {}
+        self._hook_routes: dict[tuple[str, str | None], tuple[_Instance, ...]] = {}
 
     @classmethod
     def from_config(
@@ -241,11 +242,11 @@ class StrategyManager:
 
     def on_tick(self, tick: TickView, symbol: str | None = None) -> list[Signal]:
         """Run ``on_tick`` of the instances trading ``symbol`` (every instance when None)."""
-        return self._broadcast(lambda s: s.on_tick(tick), symbol)
+        return self._broadcast("on_tick", lambda s: s.on_tick(tick), symbol)
 
     def on_chain(self, chain: Any, symbol: str | None = None) -> list[Signal]:
         """Run ``on_chain`` of the instances trading ``symbol`` (every instance when None)."""
-        return self._broadcast(lambda s: s.on_chain(chain), symbol)
+        return self._broadcast("on_chain", lambda s: s.on_chain(chain), symbol)
 
     def on_fill(self, fill: FillInfo) -> list[Signal]:
         """Route ``fill`` to the instance that made its signal (none when the signal is unknown)."""
@@ -255,12 +256,29 @@ class StrategyManager:
             return self._finish([])
         return self._finish(self._guard(inst, lambda s: s.on_fill(fill)))
 
-    def _broadcast(self, call: Callable[[Strategy[Any]], SignalOutput], symbol: str | None) -> list[Signal]:
+    def _broadcast(
+        self, hook: str, call: Callable[[Strategy[Any]], SignalOutput], symbol: str | None
+    ) -> list[Signal]:
         raw: list[Signal] = []
-        for inst in self._instances.values():
-            if symbol is None or any(sym == symbol for _, sym in inst.symbols):
-                raw.extend(self._guard(inst, call))
+        for inst in self._listeners(hook, symbol):
+            raw.extend(self._guard(inst, call))
         return self._finish(raw)
+
+    def _listeners(self, hook: str, symbol: str | None) -> tuple[_Instance, ...]:
+        """The instances whose class overrides ``hook`` and that trade ``symbol`` (any when None), in
+        config order; memoised. Why: chain snapshots arrive several times a second on the engine
+        loop, and calling every instance's no-op hook for each held the loop ahead of the next bar."""
+        key = (hook, symbol)
+        found = self._hook_routes.get(key)
+        if found is None:
+            base_hook = getattr(Strategy, hook)
+            found = self._hook_routes[key] = tuple(
+                inst
+                for inst in self._instances.values()
+                if getattr(type(inst.strategy), hook) is not base_hook
+                and (symbol is None or any(sym == symbol for _, sym in inst.symbols))
+            )
+        return found
 
     def _guard(self, inst: _Instance, call: Callable[[Strategy[Any]], SignalOutput]) -> list[Signal]:
         if inst.stats.disabled:
