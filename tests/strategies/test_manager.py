@@ -267,10 +267,12 @@ def test_chains_and_ticks_reach_only_instances_with_the_hook_and_symbol() -> Non
     m = StrategyManager.from_config(config, registry=registry)
     m.start()
     nifty_w, bank_w = m.strategies["nifty"], m.strategies["bank"]
-    assert isinstance(nifty_w, ChainWatcher) and isinstance(bank_w, ChainWatcher)
+    assert isinstance(nifty_w, ChainWatcher)
+    assert isinstance(bank_w, ChainWatcher)
     assert m.on_chain("chain-1", "NIFTY") == []
     assert m.on_chain("chain-2", None) == []  # no symbol: every instance with the hook
     m.on_tick("tick-1", "BANKNIFTY")
     assert nifty_w.chains == ["chain-1", "chain-2"]
     assert bank_w.chains == ["chain-2"]
-    assert bank_w.ticks == ["tick-1"] and nifty_w.ticks == []
+    assert bank_w.ticks == ["tick-1"]
+    assert nifty_w.ticks == []
