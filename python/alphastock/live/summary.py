@@ -9,7 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from alphastock.latency import STAGES
+from alphastock.latency import FIRST_OF_TRIGGER, STAGES
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +97,7 @@ def print_summary(summary: SessionSummary, console: Console, *, stats: bool) -> 
         ("tick→submit", f"p50 {_us(lat['p50'])} µs  p99 {_us(lat['p99'])} µs"),
     ]
     if stats:
-        for stage in STAGES:
+        for stage in (*STAGES, FIRST_OF_TRIGGER):
             values = summary.latency.get(stage)
             if values:
                 rows.append(

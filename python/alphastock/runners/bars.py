@@ -224,25 +224,29 @@ class BarBuilder:
         rows = int(bars["token"].shape[0])
         if rows == 0:
             return []
-        if self.sink is not None and not self.sink.append_bars(bars, interval, timeout=0):
-            self.sink_drops += rows
         out: list[Bar] = []
         length = agg.interval_ns or 0  # the event happens when the bar closes (day bars: at their label)
         cols = [bars[name].tolist() for name in ("token", "start_ns", "open", "high", "low", "close")]
         meta, publish, now = self._meta, self.publish, time.time_ns()  # one creation stamp per call
         kind = EventType.BAR
-        for token, start, o, h, lo, c, vol, n in zip(
-            *cols, bars["volume"].tolist(), bars["ticks"].tolist(), strict=True
-        ):
-            symbol, exchange, _ = meta.get(token) or self._info(token)
-            bar = Bar(
-                token=token, symbol=symbol, interval=interval, start_ns=start, open=o, high=h, low=lo,
-                close=c, volume=vol, ticks=n, exchange=exchange, recv_ns=recv_ns,
-            )  # fmt: skip
-            out.append(bar)
-            if publish is not None:
-                publish(Event(kind, bar, start + length, now))
-        self.bars_out += rows
+        try:
+            for token, start, o, h, lo, c, vol, n in zip(
+                *cols, bars["volume"].tolist(), bars["ticks"].tolist(), strict=True
+            ):
+                symbol, exchange, _ = meta.get(token) or self._info(token)
+                bar = Bar(
+                    token=token, symbol=symbol, interval=interval, start_ns=start, open=o, high=h, low=lo,
+                    close=c, volume=vol, ticks=n, exchange=exchange, recv_ns=recv_ns,
+                )  # fmt: skip
+                out.append(bar)
+                if publish is not None:
+                    publish(Event(kind, bar, start + length, now))
+        finally:
+            # Stored after the bars are out (and even when a publish raised): the Arrow table and
+            # the writer thread's wake-up are not what a strategy waiting for the bar should wait for.
+            self.bars_out += rows
+            if self.sink is not None and not self.sink.append_bars(bars, interval, timeout=0):
+                self.sink_drops += rows
         return out
 
     def stats(self) -> dict[str, Any]:
