@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import signal as os_signal
 import subprocess
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from alphastock.execution.persist import replay, replay_and_rotate
-from alphastock.signals.journal import Journal, read_journal
+from alphastock.signals.journal import Journal, encode_record, read_journal
 from alphastock.store import Store
 from alphastock.store.records import FillRecord
 from tests.execution._harness import T0, signal
@@ -189,3 +190,25 @@ def test_append_json_writes_the_same_record_shape(tmp_path: Path) -> None:
     journal.close()
     with pytest.raises(ValueError, match="closed"):
         journal.append_json("signal", "{}")
+
+
+def test_records_encode_as_standard_json() -> None:
+    record = {"price": 1502.35, "qty": 10, "none": None, "note": "NaN in words", "nested": [1, {"x": 2.5}]}
+    assert json.loads(encode_record(record)) == record
+    assert json.loads(encode_record({"name": "टाटा"})) == {"name": "टाटा"}
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_non_finite_numbers_are_refused(tmp_path: Path, bad: float) -> None:
+    with Journal(tmp_path / "j.jsonl") as journal:
+        with pytest.raises(ValueError, match="JSON compliant"):
+            journal.append("fill", {"price": bad})
+        with pytest.raises(ValueError, match="JSON compliant"):
+            journal.append("fill", {"legs": [{"price": bad}]})
+        assert journal.appended == 0
+    assert not (tmp_path / "j.jsonl").read_bytes()
+
+
+def test_unserialisable_values_raise_type_error() -> None:
+    with pytest.raises(TypeError, match="not JSON-serialisable"):
+        encode_record({"x": object()})

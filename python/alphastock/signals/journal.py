@@ -30,6 +30,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final
 
+from pydantic_core import PydanticSerializationError, to_json
+
 from alphastock._core import AppendFile
 
 log = logging.getLogger(__name__)
@@ -37,9 +39,30 @@ log = logging.getLogger(__name__)
 KINDS: Final = frozenset({"signal", "signal_status", "order", "order_transition", "fill"})
 """Record kinds: a new signal, a signal status change, a new order, an order transition, a fill."""
 
-# One encoder for every record: ``json.dumps`` with options builds a new encoder per call.
-# NaN and infinity are refused (ValueError): a journal line must read back as it was meant.
-_ENCODE: Final = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+# The standard encoder refuses NaN and infinity (ValueError): a journal line must read back as
+# it was meant, and JSON has no such numbers.
+_STRICT: Final = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+
+
+def encode_record(data: Mapping[str, Any]) -> str:
+    """``data`` as compact JSON; ValueError for NaN or infinity, TypeError for what JSON cannot hold.
+
+    pydantic-core's encoder (Rust, about 4x faster than ``json``; this is on the order path) writes
+    non-finite floats as ``NaN``/``Infinity``: when those letters appear, the standard encoder
+    encodes the record again and raises for a non-finite float (a string that merely contains
+    them is encoded by it instead, equally valid).
+    """
+    try:
+        encoded = to_json(data, inf_nan_mode="constants", fallback=_refuse).decode()
+    except PydanticSerializationError as exc:
+        raise TypeError(f"journal record is not JSON-serialisable: {exc}") from None
+    if "NaN" in encoded or "Infinity" in encoded:
+        return _STRICT(data)
+    return encoded
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(f"{type(value).__name__} is not JSON-serialisable")
 
 
 class Journal:
@@ -62,7 +85,7 @@ class Journal:
         """Write one record (``data`` JSON-serialisable); durable against a process crash on return."""
         if kind not in KINDS:  # checked before serialising, again in append_json (cheap)
             raise ValueError(f"journal kind must be one of {sorted(KINDS)}, got {kind!r}")
-        self.append_json(kind, _ENCODE(data), ts_ns)
+        self.append_json(kind, encode_record(data), ts_ns)
 
     def append_json(self, kind: str, data_json: str, ts_ns: int | None = None) -> None:
         """:meth:`append` with ``data`` already serialised to a JSON object (e.g. pydantic's
@@ -141,4 +164,4 @@ def read_journal(path: str | Path) -> Iterator[dict[str, Any]]:
                 log.warning("journal %s line %d is not a record; skipped", file, number)
 
 
-__all__ = ["KINDS", "Journal", "read_journal"]
+__all__ = ["KINDS", "Journal", "encode_record", "read_journal"]
