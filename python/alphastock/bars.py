@@ -47,6 +47,7 @@ Volumes are in units (shares, or contracts' units, not lots), prices in rupees.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Any, Literal, NamedTuple, TypedDict, cast
 
@@ -105,8 +106,10 @@ class BarCounters(NamedTuple):
     volume_resets: int
 
 
+@functools.lru_cache(maxsize=128)
 def parse_interval(interval: str | dt.timedelta) -> int | None:
-    """Bar length in ns, or None for day bars.
+    """Bar length in ns, or None for day bars (memoised: every signal and bar asks it, and parsing
+    runs a regular expression; a bad interval raises every time, it is not cached).
 
     Accepts ``"<N>s"``, ``"<N>m"``, ``"<N>h"``, ``"1d"``, Kite's names (``"minute"``,
     ``"3minute"``, ..., ``"60minute"``, ``"day"``) or a :class:`datetime.timedelta`

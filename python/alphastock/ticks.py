@@ -53,26 +53,6 @@ TICK_COLUMNS: Final[tuple[str, ...]] = (
 """Columns of :meth:`TickStore.window`, in storage order."""
 
 
-class LatestTicks(TypedDict):
-    """:meth:`TickStore.latest_many`: one row per requested token, in request order.
-
-    ``found`` is False for a token without stored ticks; its row reads ``ts_ns`` 0,
-    prices NaN and quantities 0. Units as in the module docstring.
-    """
-
-    found: NDArray[np.bool_]
-    token: NDArray[np.int64]
-    ts_ns: NDArray[np.int64]
-    last_price: NDArray[np.float64]
-    last_qty: NDArray[np.int64]
-    volume: NDArray[np.int64]
-    oi: NDArray[np.int64]
-    bid: NDArray[np.float64]
-    ask: NDArray[np.float64]
-    bid_qty: NDArray[np.int64]
-    ask_qty: NDArray[np.int64]
-
-
 class TokenWindows(TypedDict):
     """:meth:`TickStore.window_many`: rows of several tokens, ``token`` naming each row's token."""
 
@@ -86,6 +66,16 @@ class TokenWindows(TypedDict):
     ask: NDArray[np.float64]
     bid_qty: NDArray[np.int64]
     ask_qty: NDArray[np.int64]
+
+
+class LatestTicks(TokenWindows):
+    """:meth:`TickStore.latest_many`: one row per requested token, in request order.
+
+    ``found`` is False for a token without stored ticks; its row reads ``ts_ns`` 0,
+    prices NaN and quantities 0. Units as in the module docstring.
+    """
+
+    found: NDArray[np.bool_]
 
 
 REJECT_REASONS: Final[tuple[str, ...]] = (

@@ -13,7 +13,6 @@ Units: prices rupees, quantities units, times UTC epoch ns.
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 from collections.abc import Iterable, Mapping
@@ -92,11 +91,8 @@ class NoState:
 P = TypeVar("P", bound=StrategyParams)
 
 
-@functools.lru_cache(maxsize=64)
 def interval_ns(interval: str) -> int:
-    """Length of a bar interval (``"1m"``, ``"5m"``, ``"1d"``...) in ns; day bars count 24 h.
-
-    Memoised: every signal asks it, and parsing runs a regular expression."""
+    """Length of a bar interval (``"1m"``, ``"5m"``, ``"1d"``...) in ns; day bars count 24 h."""
     ns = parse_interval(interval)
     return NS_PER_DAY if ns is None else ns
 
