@@ -4,9 +4,11 @@ Every stamp is ``time.time_ns()`` (UTC epoch ns, wall clock) taken in this proce
 ``tick_ns`` when the frame that triggered the decision arrived (the feed stamps
 it before parsing), ``signal_ns`` when the strategy's signal was made durable
 and handed to execution, ``risk_ns`` when :meth:`RiskEngine.check` returned and
-``submit_ns`` just before the broker call. The broker's round trip is not part
-of it. :class:`LatencyRecorder` keeps the last ``capacity`` traces and reports
-percentiles per stage in microseconds.
+``submit_ns`` when the broker call had been handed over (the request built and
+queued to the SDK's sender thread; for a broker without a synchronous start, when
+the task calling it first ran). The broker's round trip is not part of it.
+:class:`LatencyRecorder` keeps the last ``capacity`` traces and reports percentiles
+per stage in microseconds.
 
 Orders set off by the same tick batch or bar close share ``tick_ns`` and are decided
 one after another on the engine loop, so the second waits for the first. The summary

@@ -46,7 +46,9 @@ def broker(kite_sim: SimServer) -> Iterator[KiteBroker]:
         kite_sim.api_key,
         kite_sim.access_token,
         root=kite_sim.rest_url,
-        limiter=RateLimiter(clock=FakeClock()),  # Kite's limits on a fake clock: no wall-clock waits
+        limiter=RateLimiter(
+            clock=FakeClock(), guard_s=0.0
+        ),  # Kite's limits on a fake clock: no wall-clock waits
         backoff_s=0.01,
         lookup_attempts=2,
         lookup_interval_s=0.05,

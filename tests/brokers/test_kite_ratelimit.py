@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from alphastock.brokers.kite.ratelimit import KITE_LIMITS, RateLimiter, Window
+from alphastock.brokers.kite.ratelimit import GUARD_S, KITE_LIMITS, RateLimiter, Window
 from tests.brokers._kite_clock import FakeClock
 
 
@@ -27,7 +27,7 @@ def test_kite_published_limits() -> None:
 
 def test_quotes_one_per_second() -> None:
     clock = FakeClock()
-    limiter = RateLimiter(clock=clock)
+    limiter = RateLimiter(clock=clock, guard_s=0.0)
     times = asyncio.run(_times(limiter, clock, "quote", 4))
     assert times == [0.0, 1.0, 2.0, 3.0]
     assert limiter.acquired["quote"] == 4
@@ -35,14 +35,14 @@ def test_quotes_one_per_second() -> None:
 
 def test_historical_three_per_second() -> None:
     clock = FakeClock()
-    limiter = RateLimiter(clock=clock)
+    limiter = RateLimiter(clock=clock, guard_s=0.0)
     times = asyncio.run(_times(limiter, clock, "historical", 7))
     assert times == [0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 2.0]
 
 
 def test_orders_ten_per_second_and_400_per_minute() -> None:
     clock = FakeClock()
-    limiter = RateLimiter(clock=clock)
+    limiter = RateLimiter(clock=clock, guard_s=0.0)
     times = asyncio.run(_times(limiter, clock, "order", 401))
     assert times[:10] == [0.0] * 10
     assert times[10] == 1.0
@@ -53,14 +53,14 @@ def test_orders_ten_per_second_and_400_per_minute() -> None:
 
 def test_daily_order_limit() -> None:
     clock = FakeClock()
-    limiter = RateLimiter({"order": (Window(5, 86400.0),)}, clock=clock)
+    limiter = RateLimiter({"order": (Window(5, 86400.0),)}, clock=clock, guard_s=0.0)
     times = asyncio.run(_times(limiter, clock, "order", 6))
     assert times == [0.0] * 5 + [86400.0]
 
 
 def test_categories_are_independent_and_shared_by_concurrent_callers() -> None:
     clock = FakeClock()
-    limiter = RateLimiter(clock=clock)
+    limiter = RateLimiter(clock=clock, guard_s=0.0)
 
     async def run() -> tuple[list[float], float]:
         quotes = await asyncio.gather(*(_times(limiter, clock, "quote", 1) for _ in range(3)))
@@ -81,7 +81,7 @@ def test_unknown_category() -> None:
 
 def test_try_acquire_counts_only_what_fits_now() -> None:
     clock = FakeClock()
-    limiter = RateLimiter({"order": (Window(2, 1.0),)}, clock=clock)  # type: ignore[dict-item]
+    limiter = RateLimiter({"order": (Window(2, 1.0),)}, clock=clock, guard_s=0.0)  # type: ignore[dict-item]
     assert limiter.try_acquire("order")
     assert limiter.try_acquire("order")
     assert not limiter.try_acquire("order")  # the window is full: nothing counted
@@ -91,3 +91,16 @@ def test_try_acquire_counts_only_what_fits_now() -> None:
     assert limiter.acquired["order"] == 3
     with pytest.raises(ValueError, match="unknown rate-limit category"):
         limiter.try_acquire("nope")  # type: ignore[arg-type]
+
+
+def test_the_guard_widens_every_window_by_default() -> None:
+    """Let go exactly one period apart, two requests may arrive at Kite less than a period apart; the
+    default guard keeps them GUARD_S further apart."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock)
+    assert limiter.guard_s == GUARD_S > 0
+    assert asyncio.run(_times(limiter, clock, "quote", 3)) == pytest.approx(
+        [0.0, 1.0 + GUARD_S, 2 * (1.0 + GUARD_S)]
+    )
+    with pytest.raises(ValueError, match="guard_s"):
+        RateLimiter(guard_s=-0.1)

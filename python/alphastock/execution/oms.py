@@ -154,6 +154,19 @@ class OMS(FillCollector):
     ) -> ManagedOrder:
         """Journal and queue a NEW order (``request.tag`` must be a key from :func:`new_order_key` or
         :meth:`new_key`); raises :class:`NotApprovedError` when ``approval`` does not cover it."""
+        order, record = self._journal_new(request, approval, signal_id, purpose, parent_key)
+        self._queue_insert(record)
+        return order
+
+    def _journal_new(
+        self,
+        request: OrderRequest,
+        approval: Approval,
+        signal_id: str | None,
+        purpose: str,
+        parent_key: str | None = None,
+    ) -> tuple[ManagedOrder, dict[str, Any]]:
+        """The checks and the journal's NEW record: all that must precede a broker call."""
         if not isinstance(approval, Approval) or not approval.covers(request):
             raise NotApprovedError(f"order {request.tag}: no risk approval covers it")
         if request.tag in self._orders:
@@ -169,11 +182,13 @@ class OMS(FillCollector):
             parent_key=parent_key,
             purpose=purpose,
         )
-        data = order.journal_record()
-        self.journal.append("order", data)
+        record = order.journal_record()
+        self.journal.append("order", record)
         self._orders[order.key] = order
-        self.writer.submit("insert_order", Lazy(lambda: OrderRecord(**data)))
-        return order
+        return order, record
+
+    def _queue_insert(self, record: dict[str, Any]) -> None:
+        self.writer.submit("insert_order", Lazy(lambda: OrderRecord(**record)))
 
     def submit_nowait(
         self,
@@ -184,9 +199,18 @@ class OMS(FillCollector):
         purpose: str = "entry",
         stamps: Stamps | None = None,
     ) -> ManagedOrder:
-        """:meth:`create`, then schedule :meth:`send` on the running loop; returns the NEW order."""
-        order = self.create(request, approval, signal_id=signal_id, purpose=purpose)
-        self._spawn(self._complete(order, self._start(order), stamps))
+        """:meth:`create`, with the broker call started on this call (see :meth:`_start`) and awaited by
+        a task; returns the order (SUBMITTED when the call started).
+
+        Why this order of steps: only the approval check and the journal's NEW record (the
+        durability point: after a crash the order is found by its tag) precede the broker call.
+        The DuckDB row and the task that awaits the answer follow the hand-over, so they add
+        nothing to tick-to-submit.
+        """
+        order, record = self._journal_new(request, approval, signal_id, purpose)
+        started = self._start(order)
+        self._queue_insert(record)
+        self._spawn(self._complete(order, started, stamps))
         return order
 
     async def submit(
@@ -222,14 +246,13 @@ class OMS(FillCollector):
         """SUBMITTED, and the placement handed to the broker: at once when the broker can start it
         synchronously (``place_order_now``: the request leaves on this call, not when the loop
         next gets to a task), else as the ``place_order`` coroutine. Returns it with the wall time
-        of the hand-over (ns)."""
+        (ns) at which the request was handed over (0: not yet, the task stamps it when it starts)."""
         if order.state is not S.NEW:
             raise ValueError(f"order {order.key} is {order.state}, only NEW orders are sent")
         check_transition(order.key, order.state, S.SUBMITTED)
         order.state = S.SUBMITTED
         self.counters.submitted += 1
         start_now = getattr(self.broker, "place_order_now", None)
-        submit_ns = wall_ns()
         pending = None
         if start_now is not None:
             try:
@@ -237,9 +260,9 @@ class OMS(FillCollector):
             except Exception:  # the coroutine path raises it again, where errors are handled
                 pending = None
         if pending is None:
-            # Not started yet: the hand-over is when the task first runs it (stamped there).
             return self.broker.place_order(order.request), 0
-        return pending, submit_ns
+        # Stamped after the call returned: the request is then with the broker's sender.
+        return pending, wall_ns()
 
     async def _complete(
         self, order: ManagedOrder, started: tuple[Awaitable[str], int], stamps: Stamps | None

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+_INF = math.inf
+
 
 def size_by_risk(
     capital: float,
@@ -24,8 +26,11 @@ def size_by_risk(
     Invalid inputs (non-finite or non-positive capital, risk, prices, lot size, or entry == stop)
     give 0 rather than raising: a bad signal must not become an order.
     """
-    values = (capital, risk_pct, entry, stop)
-    if not all(math.isfinite(v) and v > 0 for v in values) or lot_size < 1:
+    # ``0 < v < inf`` is False for NaN and infinities: the same test as isfinite and > 0, without
+    # a generator on the order path.
+    if not (0 < capital < _INF and 0 < risk_pct < _INF and 0 < entry < _INF and 0 < stop < _INF):
+        return 0
+    if lot_size < 1:
         return 0
     distance = abs(entry - stop)
     if distance == 0:

@@ -59,6 +59,7 @@ from alphastock.brokers.kite.orders import (
     slice_quantities,
 )
 from alphastock.brokers.kite.ratelimit import Category, RateLimiter
+from alphastock.brokers.kite.sender import CallSender
 from alphastock.brokers.paper.working import UpdateStream
 from alphastock.models import (
     IST,
@@ -170,6 +171,7 @@ class KiteBroker:
             api_key, access_token=access_token, root=root, timeout=timeout_s
         )
         self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="kite-rest")
+        self._sender = CallSender(max_workers, name="kite-order")
         self._token_expired = False
         self._rng = random.Random()
         self._subscribers: list[UpdateStream] = []
@@ -191,7 +193,8 @@ class KiteBroker:
         self._token_expired = False
 
     def close(self) -> None:
-        """Shut the executor down (waits for running calls)."""
+        """Shut the executor and the order sender down (waits for running calls)."""
+        self._sender.close()
         self._executor.shutdown(wait=True)
 
     async def __aenter__(self) -> KiteBroker:
@@ -339,10 +342,7 @@ class KiteBroker:
         if not self.limiter.try_acquire("order"):
             return None
         self.placements += 1
-        loop = asyncio.get_running_loop()
-        call = loop.run_in_executor(
-            self._executor, partial(self._kite.place_order, **self._order_params(request.to_kite()))
-        )
+        call = self._sender.submit(self._kite.place_order, self._order_params(request.to_kite()))
         return self._placed(call, request.tag)
 
     async def _placed(self, call: Awaitable[Any], tag: str, *, autoslice: bool = False) -> str:

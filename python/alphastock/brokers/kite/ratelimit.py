@@ -7,6 +7,13 @@ endpoint 10/s. Each limit is a sliding window (at most ``limit`` acquisitions in
 caller that waits here is never answered 429 for going too fast. The 5000/day limit is
 a sliding 24-hour window: stricter than Kite's calendar day, never looser.
 
+Kite counts a request when it arrives; the limiter counts it when it is let go. The two
+differ by the trip to Kite, which varies: the first request on a new connection also
+pays its set-up, so a second request let go exactly ``period`` later can arrive less
+than ``period`` after the first and be refused (seen against the simulator on
+loopback). Every window is therefore judged over ``period + guard_s`` (default
+:data:`GUARD_S`), a small loss of rate for never being answered 429.
+
 The clock is injectable (:class:`LimiterClock`): tests pass a fake whose ``sleep``
 advances its time, so timing is asserted without the wall clock.
 """
@@ -24,6 +31,8 @@ Category = Literal["quote", "historical", "order", "other"]
 """Kite's rate-limit categories."""
 
 SECONDS_PER_DAY = 86_400.0
+GUARD_S = 0.1
+"""Seconds added to every window's period (see the module docstring)."""
 
 
 class LimiterClock(Protocol):
@@ -70,15 +79,17 @@ KITE_LIMITS: Mapping[Category, tuple[Window, ...]] = {
 @dataclass
 class _Log:
     window: Window
+    guard_s: float = 0.0
     times: deque[float] = field(default_factory=deque)
 
     def wait_for(self, now: float) -> float:
         """Seconds until one more request fits (0 when it fits now), after dropping expired entries."""
-        while self.times and self.times[0] <= now - self.window.period:
+        period = self.window.period + self.guard_s
+        while self.times and self.times[0] <= now - period:
             self.times.popleft()
         if len(self.times) < self.window.limit:
             return 0.0
-        return self.times[0] + self.window.period - now
+        return self.times[0] + period - now
 
 
 class RateLimiter:
@@ -93,11 +104,15 @@ class RateLimiter:
         limits: Mapping[Category, tuple[Window, ...]] | None = None,
         *,
         clock: LimiterClock | None = None,
+        guard_s: float = GUARD_S,
     ) -> None:
+        if not 0.0 <= guard_s < 1.0:
+            raise ValueError(f"guard_s must be in [0, 1) seconds, got {guard_s}")
         self.clock: LimiterClock = clock or SystemClock()
+        self.guard_s = guard_s
         chosen = dict(KITE_LIMITS if limits is None else limits)
         self._logs: dict[str, list[_Log]] = {
-            name: [_Log(w) for w in windows] for name, windows in chosen.items()
+            name: [_Log(w, guard_s) for w in windows] for name, windows in chosen.items()
         }
         self._locks: dict[str, asyncio.Lock] = {}
         self.acquired: dict[str, int] = dict.fromkeys(self._logs, 0)

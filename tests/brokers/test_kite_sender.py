@@ -1,0 +1,116 @@
+"""CallSender: placements handed to worker threads, outcomes settled on the loop."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from alphastock.brokers.kite.sender import CallSender
+
+
+def _thread_name(**_: object) -> str:
+    return threading.current_thread().name
+
+
+def test_runs_the_call_on_a_worker_and_returns_its_result() -> None:
+    sender = CallSender(2, name="t-order")
+
+    async def run() -> tuple[str, int]:
+        name = await sender.submit(_thread_name, {})
+        total = await sender.submit(lambda a, b: a + b, {"a": 2, "b": 3})
+        return name, total
+
+    try:
+        name, total = asyncio.run(run())
+    finally:
+        sender.close()
+    assert name.startswith("t-order-")
+    assert name != threading.current_thread().name
+    assert total == 5
+
+
+def test_an_exception_reaches_the_awaiting_task_unchanged() -> None:
+    class RefusedError(Exception):
+        pass
+
+    def refuse() -> None:
+        raise RefusedError("no")
+
+    sender = CallSender(1)
+
+    async def run() -> None:
+        await sender.submit(refuse, {})
+
+    try:
+        with pytest.raises(RefusedError, match="no"):
+            asyncio.run(run())
+    finally:
+        sender.close()
+
+
+def test_many_calls_in_flight_each_get_their_own_answer() -> None:
+    sender = CallSender(4)
+    release = threading.Event()
+
+    def wait_then(value: int) -> int:
+        release.wait(5)
+        return value
+
+    async def run() -> list[int]:
+        futures = [sender.submit(wait_then, {"value": i}) for i in range(20)]
+        release.set()
+        return list(await asyncio.gather(*futures))
+
+    try:
+        assert asyncio.run(run()) == list(range(20))
+    finally:
+        sender.close()
+
+
+def test_a_cancelled_wait_does_not_break_the_worker() -> None:
+    sender = CallSender(1)
+    release = threading.Event()
+
+    async def run() -> int:
+        slow = sender.submit(lambda: release.wait(5), {})
+        slow.cancel()
+        release.set()
+        # The worker settles a cancelled future without error and serves the next call.
+        return await sender.submit(lambda: 7, {})
+
+    try:
+        assert asyncio.run(run()) == 7
+    finally:
+        sender.close()
+
+
+def test_close_stops_the_threads_and_refuses_new_calls() -> None:
+    sender = CallSender(3, name="t-close")
+
+    async def run() -> None:
+        await sender.submit(lambda: None, {})
+
+    asyncio.run(run())
+    assert sum(t.name.startswith("t-close-") for t in threading.enumerate()) == 3
+    sender.close()
+    sender.close()  # idempotent
+    assert not any(t.name.startswith("t-close-") for t in threading.enumerate())
+
+    async def late() -> None:
+        sender.submit(lambda: None, {})
+
+    with pytest.raises(RuntimeError, match="closed"):
+        asyncio.run(late())
+
+
+def test_no_thread_starts_before_the_first_call() -> None:
+    sender = CallSender(2, name="t-lazy")
+    assert not any(t.name.startswith("t-lazy-") for t in threading.enumerate())
+    sender.close()
+
+
+def test_workers_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="workers"):
+        CallSender(0)
