@@ -4,9 +4,11 @@ Every stamp is ``time.time_ns()`` (UTC epoch ns, wall clock) taken in this proce
 ``tick_ns`` when the frame that triggered the decision arrived (the feed stamps
 it before parsing), ``signal_ns`` when the strategy's signal was made durable
 and handed to execution, ``risk_ns`` when :meth:`RiskEngine.check` returned and
-``submit_ns`` when the broker call had been handed over (the request built and
-queued to the SDK's sender thread; for a broker without a synchronous start, when
-the task calling it first ran). The broker's round trip is not part of it.
+``submit_ns`` when the finished request (Kite parameters built, the order rate
+limit passed) was released to the SDK's sender thread, just before the hand-over;
+for a broker without a synchronous start, when the task calling it first ran.
+Waking the sender and its wait for the interpreter lock come after it
+(:attr:`CallSender.start_delays_ns` measures them), then the broker's round trip.
 :class:`LatencyRecorder` keeps the last ``capacity`` traces and reports percentiles
 per stage in microseconds.
 

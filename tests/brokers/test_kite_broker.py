@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -381,10 +382,12 @@ def test_client_limiter_keeps_the_sim_limits() -> None:
 
 def test_place_order_now_starts_the_request_at_once(broker: KiteBroker, kite_sim: SimServer) -> None:
     async def run() -> tuple[str, int, object, object]:
-        pending = broker.place_order_now(sbin("now-1"))
-        assert pending is not None
+        before_ns = time.time_ns()
+        placement = broker.place_order_now(sbin("now-1"))
+        assert placement is not None
+        assert before_ns <= placement.released_ns <= time.time_ns()
         started = broker.placements  # counted (and handed to the SDK's thread) before any await
-        order_id = await pending
+        order_id = await placement.pending
         # Over the freeze quantity or as an autoslice it cannot start at once: None, nothing counted.
         broker.freeze_lookup = lambda exchange, symbol: (5, 1)
         sliced = broker.place_order_now(sbin("now-2", quantity=10))

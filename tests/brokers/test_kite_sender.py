@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 import pytest
 
@@ -18,8 +19,11 @@ def test_runs_the_call_on_a_worker_and_returns_its_result() -> None:
     sender = CallSender(2, name="t-order")
 
     async def run() -> tuple[str, int]:
-        name = await sender.submit(_thread_name, {})
-        total = await sender.submit(lambda a, b: a + b, {"a": 2, "b": 3})
+        before_ns = time.time_ns()
+        handoff = sender.submit(_thread_name, {})
+        assert before_ns <= handoff.released_ns <= time.time_ns()
+        name = await handoff.future
+        total = await sender.submit(lambda a, b: a + b, {"a": 2, "b": 3}).future
         return name, total
 
     try:
@@ -29,6 +33,8 @@ def test_runs_the_call_on_a_worker_and_returns_its_result() -> None:
     assert name.startswith("t-order-")
     assert name != threading.current_thread().name
     assert total == 5
+    assert len(sender.start_delays_ns) == 2
+    assert min(sender.start_delays_ns) >= 0
 
 
 def test_an_exception_reaches_the_awaiting_task_unchanged() -> None:
@@ -41,7 +47,7 @@ def test_an_exception_reaches_the_awaiting_task_unchanged() -> None:
     sender = CallSender(1)
 
     async def run() -> None:
-        await sender.submit(refuse, {})
+        await sender.submit(refuse, {}).future
 
     try:
         with pytest.raises(RefusedError, match="no"):
@@ -59,7 +65,7 @@ def test_many_calls_in_flight_each_get_their_own_answer() -> None:
         return value
 
     async def run() -> list[int]:
-        futures = [sender.submit(wait_then, {"value": i}) for i in range(20)]
+        futures = [sender.submit(wait_then, {"value": i}).future for i in range(20)]
         release.set()
         return list(await asyncio.gather(*futures))
 
@@ -74,11 +80,11 @@ def test_a_cancelled_wait_does_not_break_the_worker() -> None:
     release = threading.Event()
 
     async def run() -> int:
-        slow = sender.submit(lambda: release.wait(5), {})
+        slow = sender.submit(lambda: release.wait(5), {}).future
         slow.cancel()
         release.set()
         # The worker settles a cancelled future without error and serves the next call.
-        return await sender.submit(lambda: 7, {})
+        return await sender.submit(lambda: 7, {}).future
 
     try:
         assert asyncio.run(run()) == 7
@@ -90,7 +96,7 @@ def test_close_stops_the_threads_and_refuses_new_calls() -> None:
     sender = CallSender(3, name="t-close")
 
     async def run() -> None:
-        await sender.submit(lambda: None, {})
+        await sender.submit(lambda: None, {}).future
 
     asyncio.run(run())
     assert sum(t.name.startswith("t-close-") for t in threading.enumerate()) == 3

@@ -12,8 +12,8 @@ official ``kiteconnect`` SDK (``KiteConnect`` methods) and Kite's REST route.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Sequence
-from typing import Literal, Protocol, runtime_checkable
+from collections.abc import AsyncIterator, Awaitable, Sequence
+from typing import Literal, NamedTuple, Protocol, runtime_checkable
 
 from alphastock.models import (
     Candle,
@@ -44,6 +44,15 @@ CandleInterval = Literal[
 
 MarginSegment = Literal["equity", "commodity"]
 """Kite's fund segments."""
+
+
+class Placement(NamedTuple):
+    """A placement a broker started synchronously (``place_order_now``): the awaitable of the order id,
+    and the wall time (UTC epoch ns) at which the finished request was released to the broker's
+    sender, taken just before the hand-over."""
+
+    pending: Awaitable[str]
+    released_ns: int
 
 
 @runtime_checkable
@@ -174,4 +183,4 @@ class Broker(Protocol):
         ...
 
 
-__all__ = ["Broker", "CandleInterval", "MarginSegment"]
+__all__ = ["Broker", "CandleInterval", "MarginSegment", "Placement"]

@@ -246,23 +246,23 @@ class OMS(FillCollector):
         """SUBMITTED, and the placement handed to the broker: at once when the broker can start it
         synchronously (``place_order_now``: the request leaves on this call, not when the loop
         next gets to a task), else as the ``place_order`` coroutine. Returns it with the wall time
-        (ns) at which the request was handed over (0: not yet, the task stamps it when it starts)."""
+        (ns) at which the finished request was released to the broker's sender (0: not yet, the
+        task stamps it when it starts)."""
         if order.state is not S.NEW:
             raise ValueError(f"order {order.key} is {order.state}, only NEW orders are sent")
         check_transition(order.key, order.state, S.SUBMITTED)
         order.state = S.SUBMITTED
         self.counters.submitted += 1
         start_now = getattr(self.broker, "place_order_now", None)
-        pending = None
+        placement = None
         if start_now is not None:
             try:
-                pending = start_now(order.request)
+                placement = start_now(order.request)
             except Exception:  # the coroutine path raises it again, where errors are handled
-                pending = None
-        if pending is None:
+                placement = None
+        if placement is None:
             return self.broker.place_order(order.request), 0
-        # Stamped after the call returned: the request is then with the broker's sender.
-        return pending, wall_ns()
+        return placement.pending, placement.released_ns
 
     async def _complete(
         self, order: ManagedOrder, started: tuple[Awaitable[str], int], stamps: Stamps | None

@@ -1,7 +1,8 @@
 """KiteBroker: the :class:`~alphastock.brokers.base.Broker` protocol over the official ``kiteconnect`` SDK.
 
 Every SDK call is blocking (``requests``), so it runs in the broker's own thread pool
-(``loop.run_in_executor``), never on the engine's loop. Before each call the shared
+(``loop.run_in_executor``; placements through :class:`~alphastock.brokers.kite.sender.CallSender`,
+whose hand-over is cheaper), never on the engine's loop. Before each call the shared
 :class:`~alphastock.brokers.kite.ratelimit.RateLimiter` waits for Kite's limit of the
 call's category. ``root`` points the SDK at another server (the simulator).
 
@@ -39,7 +40,7 @@ import requests
 from kiteconnect import KiteConnect
 from kiteconnect import exceptions as kite_ex
 
-from alphastock.brokers.base import CandleInterval, MarginSegment
+from alphastock.brokers.base import CandleInterval, MarginSegment, Placement
 from alphastock.brokers.errors import (
     AmbiguousOrderOutcome,
     BrokerError,
@@ -171,7 +172,8 @@ class KiteBroker:
             api_key, access_token=access_token, root=root, timeout=timeout_s
         )
         self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="kite-rest")
-        self._sender = CallSender(max_workers, name="kite-order")
+        self.order_sender = CallSender(max_workers, name="kite-order")
+        """Threads that run placements started by :meth:`place_order_now` (see its start delays)."""
         self._token_expired = False
         self._rng = random.Random()
         self._subscribers: list[UpdateStream] = []
@@ -194,7 +196,7 @@ class KiteBroker:
 
     def close(self) -> None:
         """Shut the executor and the order sender down (waits for running calls)."""
-        self._sender.close()
+        self.order_sender.close()
         self._executor.shutdown(wait=True)
 
     async def __aenter__(self) -> KiteBroker:
@@ -329,21 +331,24 @@ class KiteBroker:
         method = self._kite.place_autoslice_order if autoslice else self._kite.place_order
         return await self._placed(self._run(method, **params), tag, autoslice=autoslice)
 
-    def place_order_now(self, request: OrderRequest) -> Awaitable[str] | None:
+    def place_order_now(self, request: OrderRequest) -> Placement | None:
         """Start placing ``request`` before returning: the SDK call is handed to its thread at once.
 
         For the engine's hot path: a coroutine from :meth:`place_order` starts only when the loop
-        gets to it, behind whatever else is ready. Returns an awaitable of the order id (errors as
-        :meth:`place_order`), or None when it cannot start now — slicing, autoslice, an expired
-        session or the order rate limit reached — and :meth:`place_order` must be used.
+        gets to it, behind whatever else is ready. Returns the awaitable of the order id (errors as
+        :meth:`place_order`) with the time the request was released, or None when it cannot start
+        now — slicing, autoslice, an expired session or the order rate limit reached — and
+        :meth:`place_order` must be used.
         """
         if self._token_expired or request.autoslice or len(self._slices(request)) != 1:
             return None
         if not self.limiter.try_acquire("order"):
             return None
         self.placements += 1
-        call = self._sender.submit(self._kite.place_order, self._order_params(request.to_kite()))
-        return self._placed(call, request.tag)
+        call, released_ns = self.order_sender.submit(
+            self._kite.place_order, self._order_params(request.to_kite())
+        )
+        return Placement(self._placed(call, request.tag), released_ns)
 
     async def _placed(self, call: Awaitable[Any], tag: str, *, autoslice: bool = False) -> str:
         """The order id of a placement in flight; an ambiguous outcome is resolved by ``tag``."""

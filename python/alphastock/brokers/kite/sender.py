@@ -19,12 +19,22 @@ import asyncio
 import contextlib
 import queue
 import threading
+import time
+from collections import deque
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 T = TypeVar("T")
 
-_Item = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", Callable[..., Any], dict[str, Any]]
+_Item = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", Callable[..., Any], dict[str, Any], int]
+
+
+class Handoff(NamedTuple, Generic[T]):
+    """A call handed to the workers: its future, and the wall time (UTC epoch ns) just before the
+    hand-over."""
+
+    future: asyncio.Future[T]
+    released_ns: int
 
 
 def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
@@ -49,8 +59,11 @@ class CallSender:
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._closed = False
+        self.start_delays_ns: deque[int] = deque(maxlen=10_000)
+        """Per call, ns from the hand-over until a worker began it (waking, then taking the GIL):
+        the part of a placement's way out that the engine's latency trace does not cover."""
 
-    def submit(self, fn: Callable[..., T], kwargs: dict[str, Any]) -> asyncio.Future[T]:
+    def submit(self, fn: Callable[..., T], kwargs: dict[str, Any]) -> Handoff[T]:
         """Run ``fn(**kwargs)`` on a worker; the returned future (of the running loop) gets its result or
         exception. Call from the loop. Raises RuntimeError after :meth:`close`."""
         if self._closed:
@@ -59,8 +72,9 @@ class CallSender:
             self._start()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._queue.put((loop, future, fn, kwargs))
-        return future
+        released_ns = time.time_ns()
+        self._queue.put((loop, future, fn, kwargs, released_ns))
+        return Handoff(future, released_ns)
 
     def _start(self) -> None:
         with self._lock:
@@ -76,7 +90,8 @@ class CallSender:
             item = self._queue.get()
             if item is None:
                 return
-            loop, future, fn, kwargs = item
+            loop, future, fn, kwargs, released_ns = item
+            self.start_delays_ns.append(time.time_ns() - released_ns)
             result: Any = None
             error: BaseException | None = None
             try:
