@@ -338,3 +338,28 @@ def test_make_signal_forgets_tick_sizes_when_bound_to_another_context() -> None:
             strategy.make_signal(bar(), "BUY", entry=100.04, stop_loss=99, target=102, confidence=1).entry
         )
     assert entries == [100.0, 100.05]
+
+
+class BadReturn(Strategy[StrategyParams]):
+    name = "bad_return"
+
+    def on_bar(self, bar: Bar) -> Any:
+        return ["not a signal"]
+
+
+def test_a_bar_without_exchange_reaches_every_exchange_and_a_bad_return_is_an_error() -> None:
+    nse, bse = Fixed(instance_name="nse"), Fixed(instance_name="bse")
+    bad = BadReturn(instance_name="bad")
+    m = StrategyManager(
+        [(nse, [("NSE", "INFY")], "1m"), (bse, [("BSE", "INFY")], "1m"), (bad, [("NSE", "INFY")], "1m")],
+        config=StrategiesConfig(instances=[], aggregation="first", max_errors=2),
+    )
+    m.start()
+    (s,) = m.on_bar(bar(exchange=""))
+    assert [c["strategy"] for c in s.metadata["contributors"]] == ["nse", "bse"]
+    assert [x.strategy for x in m.on_bar(bar(exchange="BSE"))] == ["bse"]
+    m.on_bar(bar(exchange="NSE"))
+    stats = m.stats()["instances"]
+    assert (stats["bad"]["errors"], stats["bad"]["disabled"]) == (2, True)
+    assert stats["bad"]["last_error"] == "TypeError: a strategy hook returned str, not a Signal"
+    assert (stats["nse"]["bars"], stats["bse"]["bars"], stats["bad"]["bars"]) == (2, 2, 2)
