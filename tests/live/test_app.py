@@ -7,10 +7,13 @@ import contextlib
 import datetime as dt
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
 from alphastock.config import load_config
-from alphastock.events import Bar
+from alphastock.events import Bar, Event, EventType, TickBatch
 from alphastock.live.app import TradingApp
 from alphastock.live.connect import connect
 from alphastock.live.safety import RunMode
@@ -86,3 +89,33 @@ def test_app_runs_reports_and_shuts_down(tmp_path: Path) -> None:
     assert summary.reconciliation.ok, summary.reconciliation.differences
     assert "test over; new orders stopped" in summary.shutdown
     assert out["open_after"] == []  # MIS squared off at shutdown (execution.shutdown default)
+
+
+def test_a_bar_reaches_the_strategies_before_the_bus() -> None:
+    seen: list[tuple[str, str]] = []
+
+    class Bus:
+        def publish_nowait(self, event: Event[Any]) -> bool:
+            seen.append(("bus", event.type.value))
+            return True
+
+    class Strategies:
+        def __init__(self, fail: bool) -> None:
+            self.fail = fail
+
+        def on_bar(self, bar: Bar) -> None:
+            seen.append(("strategies", bar.symbol))
+            if self.fail:
+                raise RuntimeError("component bug")
+
+    bar = Bar(1, "INFY", "1m", 0, 100.0, 101.0, 99.0, 100.0, 10.0, exchange="NSE")
+    app = SimpleNamespace(bus=Bus(), strategies=Strategies(fail=False))
+    publish = TradingApp._publish_market
+    assert publish(app, Event(EventType.BAR, bar, 60)) is True  # type: ignore[arg-type]
+    assert publish(app, Event(EventType.TICK_BATCH, TickBatch(), 0)) is True  # type: ignore[arg-type]
+    assert seen == [("strategies", "INFY"), ("bus", "BAR"), ("bus", "TICK_BATCH")]
+    seen.clear()
+    app.strategies = Strategies(fail=True)
+    with pytest.raises(RuntimeError, match="component bug"):
+        publish(app, Event(EventType.BAR, bar, 60))  # type: ignore[arg-type]
+    assert seen == [("strategies", "INFY"), ("bus", "BAR")]  # published all the same

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -192,3 +193,21 @@ def test_consumers_run_synchronously_and_a_failing_one_is_isolated(tmp_path: Pat
     finally:
         writer.close()
         store.close()
+
+
+def test_the_journal_holds_model_dump_json_and_history_keeps_the_last_signals(tmp_path: Path) -> None:
+    class NoWriter:  # DuckDB is not what this checks
+        def submit(self, op: str, *args: Any, **kwargs: Any) -> None:
+            pass
+
+    journal = Journal(tmp_path / "j.jsonl")
+    manager = SignalManager(journal, NoWriter(), RecordingBus(), ManualClock(), history=2)  # type: ignore[arg-type]
+    signals = [signal(metadata={"why": "é", "n": [1, 2.5]}), signal(), signal()]
+    for s in signals:
+        assert manager.submit(s)
+    journal.close()
+    records = list(read_journal(tmp_path / "j.jsonl"))
+    assert [r["data"] for r in records] == [json.loads(s.model_dump_json()) for s in signals]
+    assert (tmp_path / "j.jsonl").read_text(encoding="utf-8").count(signals[0].model_dump_json()) == 1
+    assert [s.id for s in manager.recent(5)] == [signals[2].id, signals[1].id]
+    assert manager.get(signals[0].id) is None

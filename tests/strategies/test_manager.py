@@ -8,6 +8,7 @@ import pytest
 
 from alphastock.errors import ConfigError
 from alphastock.events import Bar, FillInfo
+from alphastock.models import Instrument
 from alphastock.signals.model import Signal, SignalAction
 from alphastock.strategies import (
     StrategiesConfig,
@@ -18,6 +19,7 @@ from alphastock.strategies import (
     aggregate,
     load_strategies,
 )
+from alphastock.strategies.base import NullContext
 from alphastock.strategies.ma_crossover import MaCrossover
 from tests.strategies._bars import nifty
 
@@ -276,3 +278,88 @@ def test_chains_and_ticks_reach_only_instances_with_the_hook_and_symbol() -> Non
     assert bank_w.chains == ["chain-2"]
     assert bank_w.ticks == ["tick-1"]
     assert nifty_w.ticks == []
+
+
+class Instruments:
+    """An instrument master with one instrument (tick 0.1) that counts its lookups."""
+
+    def __init__(self) -> None:
+        self.lookups: list[tuple[str, str]] = []
+
+    def instrument(self, exchange: str, tradingsymbol: str) -> Instrument:
+        self.lookups.append((exchange, tradingsymbol))
+        if tradingsymbol != "INFY":
+            raise KeyError(tradingsymbol)
+        return Instrument(
+            instrument_token=1, exchange_token=1, tradingsymbol="INFY", tick_size=0.1, lot_size=1,
+            instrument_type="EQ", segment="NSE", exchange="NSE",
+        )  # fmt: skip
+
+
+def test_make_signal_rounds_to_the_instruments_tick_and_looks_it_up_once() -> None:
+    master = Instruments()
+    m = StrategyManager(
+        [(Fixed(instance_name="a"), [("NSE", "INFY"), ("NSE", "TCS")], "1m")], instruments=master
+    )
+    m.start()
+    s1 = m.strategies["a"].make_signal(
+        bar("INFY"), "BUY", entry=100.04, stop_loss=98.96, target=102.07, confidence=0.5
+    )
+    s2 = m.strategies["a"].make_signal(
+        bar("INFY", i=1), "BUY", entry=100.06, stop_loss=99.0, target=102.0, confidence=0.5
+    )
+    unknown = m.strategies["a"].make_signal(
+        bar("TCS"), "BUY", entry=100.04, stop_loss=98.96, target=102.07, confidence=0.5
+    )
+    assert (s1.entry, s1.stop_loss, s1.target, s2.entry) == (100.0, 99.0, 102.1, 100.1)
+    assert (unknown.entry, unknown.stop_loss, unknown.target) == (100.05, 98.95, 102.05)  # default 0.05
+    assert master.lookups == [("NSE", "INFY"), ("NSE", "TCS")]
+    # What make_signal builds without pydantic is a signal validation accepts unchanged.
+    minute = 60_000_000_000
+    assert [s.ts_ns for s in (s1, s2, unknown)] == [T0 + minute, T0 + 2 * minute, T0 + minute]
+    for s in (s1, s2, unknown):
+        assert Signal.model_validate(s.model_dump()) == s
+
+
+def test_make_signal_forgets_tick_sizes_when_bound_to_another_context() -> None:
+    class Ticked(NullContext):
+        def __init__(self, tick: float) -> None:
+            super().__init__()
+            self.tick = tick
+
+        def instrument(self, symbol: str) -> Instrument | None:
+            return Instruments().instrument("NSE", "INFY").model_copy(update={"tick_size": self.tick})
+
+    strategy = Fixed()
+    entries = []
+    for tick in (0.1, 0.05):
+        strategy.bind(Ticked(tick))
+        entries.append(
+            strategy.make_signal(bar(), "BUY", entry=100.04, stop_loss=99, target=102, confidence=1).entry
+        )
+    assert entries == [100.0, 100.05]
+
+
+class BadReturn(Strategy[StrategyParams]):
+    name = "bad_return"
+
+    def on_bar(self, bar: Bar) -> Any:
+        return ["not a signal"]
+
+
+def test_a_bar_without_exchange_reaches_every_exchange_and_a_bad_return_is_an_error() -> None:
+    nse, bse = Fixed(instance_name="nse"), Fixed(instance_name="bse")
+    bad = BadReturn(instance_name="bad")
+    m = StrategyManager(
+        [(nse, [("NSE", "INFY")], "1m"), (bse, [("BSE", "INFY")], "1m"), (bad, [("NSE", "INFY")], "1m")],
+        config=StrategiesConfig(instances=[], aggregation="first", max_errors=2),
+    )
+    m.start()
+    (s,) = m.on_bar(bar(exchange=""))
+    assert [c["strategy"] for c in s.metadata["contributors"]] == ["nse", "bse"]
+    assert [x.strategy for x in m.on_bar(bar(exchange="BSE"))] == ["bse"]
+    m.on_bar(bar(exchange="NSE"))
+    stats = m.stats()["instances"]
+    assert (stats["bad"]["errors"], stats["bad"]["disabled"]) == (2, True)
+    assert stats["bad"]["last_error"] == "TypeError: a strategy hook returned str, not a Signal"
+    assert (stats["nse"]["bars"], stats["bse"]["bars"], stats["bad"]["bars"]) == (2, 2, 2)

@@ -247,10 +247,16 @@ class TradingApp:
     def _publish_market(self, event: Event[Any]) -> bool:
         """What the runners publish. A closed bar goes to the strategies at once, on this call: a bus
         hop would queue it behind the rest of the batch's work, the largest part of tick-to-order
-        latency. Everything is published on the bus as well, for every other subscriber."""
-        published = self.bus.publish_nowait(event)
-        if event.type is EventType.BAR:
-            self.strategies.handle(event)
+        latency. Everything is published on the bus as well, for every other subscriber.
+
+        The strategies (and so the signal, and the order it makes) come first: the bus's BAR
+        subscribers are views and recorders, which can wait a few µs; the order cannot."""
+        if event.type is not EventType.BAR:
+            return self.bus.publish_nowait(event)
+        try:
+            self.strategies.on_bar(event.payload)
+        finally:
+            published = self.bus.publish_nowait(event)  # even if the strategy component raised
         return published
 
     def _observe(self, event: Event[Any]) -> None:

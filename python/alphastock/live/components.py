@@ -143,14 +143,20 @@ class StrategyComponent(BaseComponent):
             self.record_error(f"signal {signal.id} refused: {exc}")
             log.exception("signal %s could not be submitted", signal.id)
 
+    def on_bar(self, bar: Bar) -> None:
+        """A closed bar, straight from the runners: the strategies' signals go to ``submit`` now."""
+        self.bars += 1
+        self.bars_meter.mark()
+        for signal in self.manager.on_bar(bar):
+            self._emit(signal)
+
     def handle(self, event: Event[Any]) -> None:
-        """Bus handler for BAR, CHAIN and FILL events."""
+        """Bus handler for BAR, CHAIN and FILL events (bars normally arrive by :meth:`on_bar`)."""
         payload = event.payload
         if event.type is EventType.BAR and isinstance(payload, Bar):
-            self.bars += 1
-            self.bars_meter.mark()
-            signals = self.manager.on_bar(payload)
-        elif event.type is EventType.CHAIN:
+            self.on_bar(payload)
+            return
+        if event.type is EventType.CHAIN:
             signals = self.manager.on_chain(payload, getattr(payload, "underlying", None))
         elif event.type is EventType.FILL and isinstance(payload, FillInfo):
             signals = self.manager.on_fill(payload)

@@ -43,6 +43,10 @@ from alphastock.signals.model import Signal, SignalStatus, SignalTransitionError
 
 log = logging.getLogger(__name__)
 
+_signal_json = Signal.__pydantic_serializer__.to_json
+"""What ``Signal.model_dump_json`` calls (the same bytes, before ``.decode()``), without its ~0.5 µs
+of keyword forwarding per signal."""
+
 
 class Publisher(Protocol):
     """What the managers need of :class:`alphastock.bus.EventBus`."""
@@ -132,15 +136,16 @@ class SignalManager:
 
     def submit(self, signal: Signal) -> bool:
         """Accept a new signal (see the module docstring); False when invalid or a duplicate."""
-        if signal.id in self._signals:
+        signal_id = signal.id
+        if signal_id in self._signals:
             self.counters.duplicates += 1
-            log.info("signal %s already seen; ignored", signal.id)
+            log.info("signal %s already seen; ignored", signal_id)
             return False
         if signal.status is not SignalStatus.NEW:
             self.counters.invalid += 1
-            log.warning("signal %s submitted in status %s, not NEW; ignored", signal.id, signal.status)
+            log.warning("signal %s submitted in status %s, not NEW; ignored", signal_id, signal.status)
             return False
-        self.journal.append_json("signal", signal.model_dump_json())
+        self.journal.append_json("signal", _signal_json(signal).decode())
         self._remember(signal)
         self.counters.submitted += 1
         # Queued before the consumers run: a status change they cause (REJECTED, ACTIVE) is queued
@@ -154,9 +159,10 @@ class SignalManager:
                 result = consumer(signal, handed_ns)
             except Exception:
                 self.counters.consumer_errors += 1
-                log.exception("execution consumer failed on signal %s", signal.id)
+                log.exception("execution consumer failed on signal %s", signal_id)
                 continue
-            if isinstance(result, Awaitable):
+            # None (the usual result) skips the ABC isinstance check, a few hundred ns.
+            if result is not None and isinstance(result, Awaitable):
                 self._spawn(result)
         return True
 
@@ -261,9 +267,12 @@ class SignalManager:
     # ----- internals ------------------------------------------------------------------------------
 
     def _remember(self, signal: Signal) -> None:
-        self._signals[signal.id] = signal
-        while len(self._signals) > self._history:
-            self._signals.popitem(last=False)
+        signals = self._signals
+        signals[signal.id] = signal
+        # One in, at most one out: submit adds one new id at a time (update_status replaces in place).
+        # An OrderedDict because a plain dict's oldest key (next(iter(d))) gets slow after many deletes.
+        if len(signals) > self._history:
+            signals.popitem(last=False)
 
     def _spawn(self, awaitable: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(awaitable)

@@ -109,6 +109,115 @@ class Signal(BaseModel):
             )
         return self
 
+    @classmethod
+    def fast(
+        cls,
+        *,
+        ts_ns: int,
+        symbol: str,
+        strategy: str,
+        action: SignalAction,
+        entry: float,
+        stop_loss: float,
+        target: float,
+        exchange: str = "NSE",
+        token: int = 0,
+        confidence: float = 0.5,
+        expected_move_pct: float | None = None,
+        quantity: int | None = None,
+        asset_type: str = "equity",
+        timeframe: str | None = None,
+        recv_ns: int = 0,
+        metadata: dict[str, Any] | None = None,
+        id: str | None = None,
+    ) -> Signal:
+        """A NEW signal accepted exactly when ``Signal(...)`` would accept it, but checked in plain Python.
+
+        Why: on the bar → order path, validating costs ~6 µs warm and ~86 µs cold (caches evicted, as
+        when the code runs once a minute); this path ~5 and ~54 (``/tmp/lean-signals`` scripts).
+        When every argument already has its field's exact type (``str``, ``int``, ``float``,
+        :class:`SignalAction`, a ``dict`` with ``str`` keys) the field constraints and the levels check
+        are evaluated here and the model is built without validation; anything else (another type, a
+        value out of range) goes through :meth:`model_validate`, so conversions and errors (a
+        ``pydantic.ValidationError``, a ``ValueError``) are pydantic's own. Units as on the fields.
+        """
+        if id is None:
+            id = new_signal_id()  # the field's default_factory
+        # The field constraints and _levels_on_the_right_side, for exact types only: a subclass or
+        # another type may be converted by pydantic, so it takes the validated path below. NaN fails
+        # every comparison here, as it fails pydantic's gt/ge/le.
+        plain = (
+            type(entry) is float
+            and type(stop_loss) is float
+            and type(target) is float
+            and entry > 0
+            and stop_loss > 0
+            and target > 0
+            and (
+                (action is SignalAction.BUY and stop_loss < entry < target)
+                or (action is SignalAction.SELL and target < entry < stop_loss)
+            )
+            and type(confidence) is float
+            and 0 <= confidence <= 1
+            and type(id) is str
+            and 1 <= len(id) <= 64
+            and type(symbol) is str
+            and symbol
+            and type(strategy) is str
+            and strategy
+            and type(ts_ns) is int
+            and type(token) is int
+            and token >= 0
+            and type(recv_ns) is int
+            and recv_ns >= 0
+            and type(exchange) is str
+            and type(asset_type) is str
+            and (timeframe is None or type(timeframe) is str)
+            and (expected_move_pct is None or type(expected_move_pct) is float)
+            and (quantity is None or (type(quantity) is int and quantity >= 1))
+            and (metadata is None or type(metadata) is dict)
+        )
+        if plain and metadata:
+            for key in metadata:
+                if type(key) is not str:
+                    plain = False
+                    break
+        values = {
+            "id": id,
+            "ts_ns": ts_ns,
+            "symbol": symbol,
+            "exchange": exchange,
+            "token": token,
+            "strategy": strategy,
+            "action": action,
+            "entry": entry,
+            "stop_loss": stop_loss,
+            "target": target,
+            "confidence": confidence,
+            "expected_move_pct": expected_move_pct,
+            "quantity": quantity,
+            "asset_type": asset_type,
+            "timeframe": timeframe,
+            "status": SignalStatus.NEW,
+            "recv_ns": recv_ns,
+            "metadata": metadata,
+            "updated_ns": None,
+        }
+        if not plain:
+            if metadata is None:
+                values["metadata"] = {}
+            return cls.model_validate(values)
+        # A new dict, as pydantic makes one: the caller's stays its own.
+        values["metadata"] = {} if metadata is None else dict(metadata)
+        signal = cls.__new__(cls)
+        # What model_construct does for this model (no aliases, private attributes or post-init),
+        # without its per-field loop, which costs more than validating.
+        _setattr(signal, "__dict__", values)
+        _setattr(signal, "__pydantic_fields_set__", _FIELDS_SET.copy())
+        _setattr(signal, "__pydantic_extra__", None)
+        _setattr(signal, "__pydantic_private__", None)
+        return signal
+
     @property
     def stop_distance(self) -> float:
         """Rupees per unit between entry and stop loss (> 0)."""
@@ -160,6 +269,12 @@ class Signal(BaseModel):
             metadata=metadata,
             updated_ns=self.updated_ns,
         )
+
+
+# pydantic's frozen __setattr__ refuses; this is how pydantic itself sets a model's slots.
+_setattr: Final = object.__setattr__
+_FIELDS_SET: Final = set(Signal.model_fields)
+"""What :meth:`Signal.fast` marks as set: every field (it is given a value for each)."""
 
 
 __all__ = [

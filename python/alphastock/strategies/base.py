@@ -97,12 +97,22 @@ def interval_ns(interval: str) -> int:
     return NS_PER_DAY if ns is None else ns
 
 
+_DECIMALS: dict[float, int] = {}
+"""Decimals to round a multiple of a tick size to, by tick size (a few distinct ones per market)."""
+
+
 def round_to_tick(price: float, tick: float) -> float:
     """``price`` (rupees) rounded to the nearest multiple of ``tick`` (rupees; <= 0 means no rounding)."""
     if tick <= 0 or not math.isfinite(price):
         return price
     # Round the count of ticks, then the product, so 0.05 steps do not print as 101.35000000000001.
-    decimals = max(0, -math.floor(math.log10(tick)) + 2)
+    decimals = _DECIMALS.get(tick)
+    if decimals is None:
+        # Remembered: the logarithm was a third of the cost, three times per signal. Bounded in case a
+        # caller (research) sweeps tick sizes.
+        decimals = max(0, -math.floor(math.log10(tick)) + 2)
+        if len(_DECIMALS) < 256:
+            _DECIMALS[tick] = decimals
     return round(round(price / tick) * tick, decimals)
 
 
@@ -127,6 +137,7 @@ class Strategy(Generic[P]):
         self.instance_name: str = instance_name or self.name or type(self).__name__
         self._states: dict[str, Any] = {}
         self._ctx: StrategyContext | None = None
+        self._tick_sizes: dict[tuple[str, str], float] = {}
 
     @classmethod
     def validate_params(cls, params: StrategyParams | Mapping[str, Any] | None) -> P:
@@ -155,6 +166,7 @@ class Strategy(Generic[P]):
     def bind(self, ctx: StrategyContext) -> None:
         """Attach ``ctx`` (the manager calls this before :meth:`on_start`)."""
         self._ctx = ctx
+        self._tick_sizes = {}  # tick sizes came from the previous context
 
     def emit(self, signal: Signal) -> None:
         """Send ``signal`` through the context (for signals made outside a hook's return value)."""
@@ -168,12 +180,21 @@ class Strategy(Generic[P]):
         return st
 
     def tick_size(self, bar: Bar) -> float:
-        """Tick size (rupees) of the bar's instrument, from the context, else 0.05."""
+        """Tick size (rupees) of the bar's instrument, from the context, else 0.05.
+
+        Remembered per (exchange, symbol) until the next :meth:`bind`: a tick size does not change
+        within a session, and the context's lookup (a string key, two context hops, the
+        instrument master's cache) costs more than the rest of :meth:`make_signal`. An unknown
+        instrument is remembered as the default too (the manager's instrument cache does the same).
+        """
+        found = self._tick_sizes.get((bar.exchange, bar.symbol))
+        if found is not None:
+            return found
         key = f"{bar.exchange}:{bar.symbol}" if bar.exchange else bar.symbol
         inst = self.ctx.instrument(key)
-        if inst is not None and inst.tick_size > 0:
-            return inst.tick_size
-        return DEFAULT_TICK_SIZE
+        tick = inst.tick_size if inst is not None and inst.tick_size > 0 else DEFAULT_TICK_SIZE
+        self._tick_sizes[bar.exchange, bar.symbol] = tick
+        return tick
 
     def make_signal(
         self,
@@ -191,6 +212,9 @@ class Strategy(Generic[P]):
 
         Levels (rupees) are rounded to the instrument tick size; ``confidence`` is clipped to
         [0, 1]; ``expected_move_pct`` defaults to ``|target - entry| / entry * 100``.
+
+        Built by :meth:`Signal.fast`: the same acceptance and errors as ``Signal(...)`` without
+        pydantic's validator, which was the largest cost of a signal on the bar → order path.
         """
         tick = self.tick_size(bar)
         entry_r = round_to_tick(entry, tick)
@@ -198,13 +222,13 @@ class Strategy(Generic[P]):
         target_r = round_to_tick(target, tick)
         if expected_move_pct is None:
             expected_move_pct = abs(target_r - entry_r) / entry_r * 100.0
-        return Signal(
+        return Signal.fast(
             ts_ns=bar.start_ns + interval_ns(bar.interval),
             symbol=bar.symbol,
             exchange=bar.exchange or "NSE",
             token=bar.token,
             strategy=self.instance_name,
-            action=SignalAction(action),
+            action=action if type(action) is SignalAction else SignalAction(action),
             entry=entry_r,
             stop_loss=stop_r,
             target=target_r,

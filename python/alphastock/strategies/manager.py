@@ -117,10 +117,17 @@ class StrategyManager:
             if strategy.instance_name in self._instances:
                 raise ConfigError(f"strategies: instance name {strategy.instance_name!r} is used twice")
             self._instances[strategy.instance_name] = _Instance(strategy, list(symbols), timeframe)
-        self._routes: dict[tuple[str, str], list[tuple[str, _Instance]]] = {}
+        # Bars are routed by (exchange, symbol, interval), filtered here once rather than per bar; a bar
+        # without an exchange ("") reaches every exchange's instances. One entry per configured
+        # symbol, in config order (an instance listing a symbol twice is called twice, as before).
+        routes: dict[tuple[str, str, str], list[_Instance]] = {}
         for inst in self._instances.values():
             for exchange, symbol in inst.symbols:
-                self._routes.setdefault((symbol, inst.timeframe), []).append((exchange, inst))
+                routes.setdefault((exchange, symbol, inst.timeframe), []).append(inst)
+                routes.setdefault(("", symbol, inst.timeframe), []).append(inst)
+        self._routes: dict[tuple[str, str, str], tuple[_Instance, ...]] = {
+            key: tuple(insts) for key, insts in routes.items()
+        }
         self._pending: list[Signal] = []
         self._dispatching = False
         self._sink: Callable[[Signal], None] | None = None
@@ -229,16 +236,35 @@ class StrategyManager:
     def on_bar(self, bar: Bar) -> list[Signal]:
         """Run the subscribed instances on ``bar``; the filtered, aggregated signals (one per symbol)."""
         self.bars_seen += 1
-        routes = self._routes.get((bar.symbol, bar.interval))
-        if not routes:
-            return self._finish([])
-        raw: list[Signal] = []
-        for exchange, inst in routes:
-            if bar.exchange and exchange != bar.exchange:
+        routes = self._routes.get((bar.exchange, bar.symbol, bar.interval))
+        if routes is None:
+            return []
+        # _guard inlined, without a lambda per instance: this runs for every bar of every symbol, and a
+        # bar that makes no signal (nearly all) should cost little more than the hooks themselves.
+        raw: list[Signal] | None = None
+        for inst in routes:
+            stats = inst.stats
+            if stats.disabled:
                 continue
-            inst.stats.bars += 1
-            raw.extend(self._guard(inst, lambda s: s.on_bar(bar)))
-        return self._finish(raw)
+            stats.bars += 1
+            out: list[Signal] | None = None
+            self._dispatching = True
+            try:
+                returned = inst.strategy.on_bar(bar)
+                if returned is not None:
+                    out = as_signals(returned)  # a bad return value counts as the hook's error
+            except Exception as exc:  # a plugin may raise anything; it must not stop the others
+                self._failed(inst, exc)
+                continue
+            finally:
+                self._dispatching = False
+            stats.consecutive_errors = 0
+            if out is None and not self._pending:
+                continue  # the usual bar: no signal
+            signals = self._collected(inst, out or [])
+            if signals:
+                raw = signals if raw is None else raw + signals
+        return [] if raw is None else self._finish(raw)
 
     def on_tick(self, tick: TickView, symbol: str | None = None) -> list[Signal]:
         """Run ``on_tick`` of the instances trading ``symbol`` (every instance when None)."""
@@ -281,34 +307,53 @@ class StrategyManager:
         return found
 
     def _guard(self, inst: _Instance, call: Callable[[Strategy[Any]], SignalOutput]) -> list[Signal]:
+        """``call(strategy)`` isolated: errors counted (disabling after ``max_errors``), emitted signals
+        joined; :meth:`on_bar` inlines the same steps."""
         if inst.stats.disabled:
             return []
         self._dispatching = True
         try:
             out = as_signals(call(inst.strategy))
         except Exception as exc:  # a plugin may raise anything; it must not stop the others
-            self._pending.clear()
-            inst.stats.errors += 1
-            inst.stats.consecutive_errors += 1
-            inst.stats.last_error = f"{type(exc).__name__}: {exc}"
-            log.exception("strategy %s raised", inst.strategy.instance_name)
-            if inst.stats.consecutive_errors >= self.config.max_errors:
-                inst.stats.disabled = True
-                log.error(
-                    "strategy %s disabled after %d consecutive errors",
-                    inst.strategy.instance_name,
-                    inst.stats.consecutive_errors,
-                )
+            self._failed(inst, exc)
             return []
         finally:
             self._dispatching = False
         inst.stats.consecutive_errors = 0
+        return self._collected(inst, out)
+
+    def _failed(self, inst: _Instance, exc: Exception) -> None:
+        """Count and log a hook's exception (called inside its ``except``); disable after ``max_errors``."""
+        self._pending.clear()
+        stats = inst.stats
+        stats.errors += 1
+        stats.consecutive_errors += 1
+        stats.last_error = f"{type(exc).__name__}: {exc}"
+        log.exception("strategy %s raised", inst.strategy.instance_name)
+        if stats.consecutive_errors >= self.config.max_errors:
+            stats.disabled = True
+            log.error(
+                "strategy %s disabled after %d consecutive errors",
+                inst.strategy.instance_name,
+                stats.consecutive_errors,
+            )
+
+    def _collected(self, inst: _Instance, out: list[Signal]) -> list[Signal]:
+        """A successful hook's signals: those it emitted first, then those it returned; remembered as
+        ``inst``'s for fill routing."""
         if self._pending:
             out = self._pending + out
             self._pending = []
+        if not out:
+            return out
         inst.stats.signals += len(out)
+        name = inst.strategy.instance_name
+        owner = self._signal_owner
         for signal in out:
-            self._signal_owner[signal.id] = inst.strategy.instance_name
+            owner[signal.id] = name
+        # Trimmed here, where it grows (one hook adds a few ids), not on every dispatch.
+        while len(owner) > _SIGNAL_MEMORY:
+            owner.popitem(last=False)
         return out
 
     def _emitted(self, name: str, signal: Signal) -> None:
@@ -319,17 +364,24 @@ class StrategyManager:
         if inst is not None:
             inst.stats.signals += 1
         self._signal_owner[signal.id] = name
+        if len(self._signal_owner) > _SIGNAL_MEMORY:
+            self._signal_owner.popitem(last=False)
         if self._sink is not None:
             self._sink(signal)
         else:
             log.warning("strategy %s emitted a signal outside a hook with no sink; dropped", name)
 
     def _finish(self, raw: list[Signal]) -> list[Signal]:
-        while len(self._signal_owner) > _SIGNAL_MEMORY:
-            self._signal_owner.popitem(last=False)
+        """``raw`` without the signals below ``min_confidence`` (counted), aggregated per symbol."""
         if not raw:
             return []
-        kept = [s for s in raw if s.confidence >= self.config.min_confidence]
+        min_confidence = self.config.min_confidence
+        if len(raw) == 1:  # the usual case: a lone signal passes aggregation unchanged
+            if raw[0].confidence >= min_confidence:
+                return raw
+            self.dropped_low_confidence += 1
+            return []
+        kept = [s for s in raw if s.confidence >= min_confidence]
         self.dropped_low_confidence += len(raw) - len(kept)
         groups: dict[tuple[str, str], list[Signal]] = {}
         for s in kept:
