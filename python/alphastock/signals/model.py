@@ -133,8 +133,9 @@ class Signal(BaseModel):
     ) -> Signal:
         """A NEW signal accepted exactly when ``Signal(...)`` would accept it, but checked in plain Python.
 
-        Why: on the bar → order path, validating costs ~6 µs warm and ~86 µs cold (caches evicted, as
-        when the code runs once a minute); this path ~5 and ~54 (``/tmp/lean-signals`` scripts).
+        Why: on the bar → order path, validating cost ~6 µs warm and ~86 µs with the CPU caches
+        evicted (as when the code runs once a minute); this path ~5 and ~54 (timed on 2026-11-21,
+        medians of single calls; the live effect is in BENCHMARKS.md's live row).
         When every argument already has its field's exact type (``str``, ``int``, ``float``,
         :class:`SignalAction`, a ``dict`` with ``str`` keys) the field constraints and the levels check
         are evaluated here and the model is built without validation; anything else (another type, a

@@ -220,16 +220,12 @@ class StrategyManager:
         for name, inst in self._instances.items():
             base = ctx_factory(name) if ctx_factory is not None else None
             ctx: StrategyContext = _InstanceContext(self, name, base)
-
-            def start_one(strategy: Strategy[Any], ctx: StrategyContext = ctx) -> None:
-                strategy.on_start(ctx)
-
-            self._guard(inst, start_one)
+            self._guard(inst, inst.strategy.on_start, ctx)
 
     def stop(self) -> None:
         """Call every instance's ``on_stop`` (errors logged, never raised)."""
         for inst in self._instances.values():
-            self._guard(inst, lambda s: s.on_stop())
+            self._guard(inst, inst.strategy.on_stop)
 
     # ------------------------------------------------------------------ dispatch
 
@@ -239,40 +235,23 @@ class StrategyManager:
         routes = self._routes.get((bar.exchange, bar.symbol, bar.interval))
         if routes is None:
             return []
-        # _guard inlined, without a lambda per instance: this runs for every bar of every symbol, and a
-        # bar that makes no signal (nearly all) should cost little more than the hooks themselves.
-        raw: list[Signal] | None = None
+        raw: list[Signal] = []
         for inst in routes:
-            stats = inst.stats
-            if stats.disabled:
+            if inst.stats.disabled:
                 continue
-            stats.bars += 1
-            out: list[Signal] | None = None
-            self._dispatching = True
-            try:
-                returned = inst.strategy.on_bar(bar)
-                if returned is not None:
-                    out = as_signals(returned)  # a bad return value counts as the hook's error
-            except Exception as exc:  # a plugin may raise anything; it must not stop the others
-                self._failed(inst, exc)
-                continue
-            finally:
-                self._dispatching = False
-            stats.consecutive_errors = 0
-            if out is None and not self._pending:
-                continue  # the usual bar: no signal
-            signals = self._collected(inst, out or [])
-            if signals:
-                raw = signals if raw is None else raw + signals
-        return [] if raw is None else self._finish(raw)
+            inst.stats.bars += 1
+            signals = self._guard(inst, inst.strategy.on_bar, bar)
+            if signals:  # nearly every bar makes none: nothing to collect or aggregate
+                raw += signals
+        return self._finish(raw) if raw else []
 
     def on_tick(self, tick: TickView, symbol: str | None = None) -> list[Signal]:
         """Run ``on_tick`` of the instances trading ``symbol`` (every instance when None)."""
-        return self._broadcast("on_tick", lambda s: s.on_tick(tick), symbol)
+        return self._broadcast("on_tick", tick, symbol)
 
     def on_chain(self, chain: Any, symbol: str | None = None) -> list[Signal]:
         """Run ``on_chain`` of the instances trading ``symbol`` (every instance when None)."""
-        return self._broadcast("on_chain", lambda s: s.on_chain(chain), symbol)
+        return self._broadcast("on_chain", chain, symbol)
 
     def on_fill(self, fill: FillInfo) -> list[Signal]:
         """Route ``fill`` to the instance that made its signal (none when the signal is unknown)."""
@@ -280,14 +259,12 @@ class StrategyManager:
         inst = self._instances.get(owner) if owner is not None else None
         if inst is None:
             return self._finish([])
-        return self._finish(self._guard(inst, lambda s: s.on_fill(fill)))
+        return self._finish(self._guard(inst, inst.strategy.on_fill, fill))
 
-    def _broadcast(
-        self, hook: str, call: Callable[[Strategy[Any]], SignalOutput], symbol: str | None
-    ) -> list[Signal]:
+    def _broadcast(self, hook: str, arg: Any, symbol: str | None) -> list[Signal]:
         raw: list[Signal] = []
         for inst in self._listeners(hook, symbol):
-            raw.extend(self._guard(inst, call))
+            raw.extend(self._guard(inst, getattr(inst.strategy, hook), arg))
         return self._finish(raw)
 
     def _listeners(self, hook: str, symbol: str | None) -> tuple[_Instance, ...]:
@@ -306,21 +283,22 @@ class StrategyManager:
             )
         return found
 
-    def _guard(self, inst: _Instance, call: Callable[[Strategy[Any]], SignalOutput]) -> list[Signal]:
-        """``call(strategy)`` isolated: errors counted (disabling after ``max_errors``), emitted signals
-        joined; :meth:`on_bar` inlines the same steps."""
+    def _guard(self, inst: _Instance, hook: Callable[..., SignalOutput | None], *args: Any) -> list[Signal]:
+        """``hook(*args)`` (one of ``inst``'s bound hooks) isolated: errors counted (disabling after
+        ``max_errors``), signals it emitted joined to those it returned. A bound method and its
+        arguments, not a closure: this runs for every bar of every instance."""
         if inst.stats.disabled:
             return []
         self._dispatching = True
         try:
-            out = as_signals(call(inst.strategy))
+            out = as_signals(hook(*args))  # a bad return value counts as the hook's error
         except Exception as exc:  # a plugin may raise anything; it must not stop the others
             self._failed(inst, exc)
             return []
         finally:
             self._dispatching = False
         inst.stats.consecutive_errors = 0
-        return self._collected(inst, out)
+        return self._collected(inst, out) if out or self._pending else out
 
     def _failed(self, inst: _Instance, exc: Exception) -> None:
         """Count and log a hook's exception (called inside its ``except``); disable after ``max_errors``."""
