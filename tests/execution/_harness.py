@@ -19,6 +19,7 @@ from alphastock.execution import (
     StaticInstruments,
     StoreWriter,
 )
+from alphastock.execution.charging import FillCharges
 from alphastock.latency import LatencyRecorder
 from alphastock.models import IST, Instrument, datetime_to_ns
 from alphastock.risk import Limits, RiskEngine
@@ -137,6 +138,7 @@ def build(
     ticks: TickStore | None = None,
     clock: ManualClock | None = None,
     store: Store | None = None,
+    charges: FillCharges | None = None,
 ) -> Stack:
     store = store or Store.open(":memory:")
     journal = Journal(tmp_path / "journal.jsonl")
@@ -149,7 +151,7 @@ def build(
     config = config or ExecutionConfig(capital=100_000.0)
     recorder = LatencyRecorder(1000)
     signals = SignalManager(journal, writer, bus, clock, signal_ttl_s=config.signal_ttl_s)
-    oms = OMS(broker, journal, writer, bus, clock, recorder=recorder)
+    oms = OMS(broker, journal, writer, bus, clock, recorder=recorder, charges=charges)
     portfolio = Portfolio(bus, writer=writer, risk=risk, ticks=ticks, clock=clock)
     oms.add_fill_listener(portfolio.on_fill)
     lookup = StaticInstruments(instruments) if not hasattr(instruments, "instrument") else instruments

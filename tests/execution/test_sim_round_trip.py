@@ -12,8 +12,10 @@ import pytest
 from alphastock.brokers.kite import KiteBroker, RateLimiter
 from alphastock.brokers.kite.instruments import InstrumentStore
 from alphastock.events import EventType
-from alphastock.execution import OrderState
+from alphastock.execution import ManagedOrder, OrderState
+from alphastock.execution.charging import FillCharges
 from alphastock.feeds.kite_ws import FeedEvent, KiteFeed
+from alphastock.models import ChargeOrder
 from alphastock.risk import Limits
 from alphastock.signals.model import SignalStatus
 from alphastock.sim import SimServer
@@ -52,7 +54,9 @@ async def settle(stack: Stack) -> None:
     assert await stack.writer.aflush(10)
 
 
-def _stack(broker: KiteBroker, tmp_path: Path, limits: Limits | None = None) -> tuple[Stack, float]:
+def _stack(
+    broker: KiteBroker, tmp_path: Path, limits: Limits | None = None, charges: FillCharges | None = None
+) -> tuple[Stack, float]:
     store = Store.open(":memory:")
     instruments = InstrumentStore(store)
     asyncio.run(instruments.refresh(broker, today=DAY))
@@ -61,7 +65,14 @@ def _stack(broker: KiteBroker, tmp_path: Path, limits: Limits | None = None) -> 
     ticks = TickStore(1024)
     ticks.push_batch([SBIN], [clock.now], [ltp])
     stack = build(
-        broker, tmp_path, instruments=instruments, ticks=ticks, clock=clock, store=store, limits=limits
+        broker,
+        tmp_path,
+        instruments=instruments,
+        ticks=ticks,
+        clock=clock,
+        store=store,
+        limits=limits,
+        charges=charges,
     )
     stack.risk.on_mark(SBIN, ltp, clock.now)
     return stack, ltp
@@ -71,7 +82,7 @@ def test_signal_fills_in_the_simulator_and_the_store_matches_it(
     sim_broker: tuple[SimServer, KiteBroker], tmp_path: Path
 ) -> None:
     _, broker = sim_broker
-    stack, ltp = _stack(broker, tmp_path)
+    stack, ltp = _stack(broker, tmp_path, charges=FillCharges())
     entry = round(ltp, 1)
 
     async def run() -> None:
@@ -107,7 +118,16 @@ def test_signal_fills_in_the_simulator_and_the_store_matches_it(
         ours_pos = stack.portfolio.position(SBIN, "MIS")
         assert ours_pos is not None
         assert (ours_pos.quantity, sim_pos.quantity) == (0, 0)
-        assert ours_pos.realised == pytest.approx(sim_pos.realised, abs=0.01)
+        # Kite's position P&L is before charges; ours is after them, and they are the broker's own:
+        # each order's booked charges equal its virtual contract note.
+        assert ours_pos.realised + ours_pos.charges == pytest.approx(sim_pos.realised, abs=0.01)
+        notes = asyncio.run(broker.charges([_executed(order) for order in ours]))
+        assert [stack.oms.charges.of_order(o.key) for o in ours] == pytest.approx([n.total for n in notes])
+        assert ours_pos.charges == pytest.approx(sum(n.total for n in notes))
+        assert ours_pos.charges > 0
+        fill_charges = [f["charges"] for f in stack.store.fills().to_pylist()]
+        assert sum(fill_charges) == pytest.approx(ours_pos.charges)
+        assert sum(f.charges for f in stack.bus.of(EventType.FILL)) == pytest.approx(ours_pos.charges)
         assert [p.quantity for p in stack.bus.of(EventType.POSITION_OPENED, EventType.POSITION_CLOSED)] == [
             expected_qty,
             0,
@@ -116,6 +136,16 @@ def test_signal_fills_in_the_simulator_and_the_store_matches_it(
         assert sig.status is SignalStatus.CLOSED
     finally:
         stack.close()
+
+
+def _executed(order: ManagedOrder) -> ChargeOrder:
+    r = order.request
+    assert order.average_price is not None
+    return ChargeOrder(
+        order_id=order.broker_order_id or "", exchange=r.exchange, tradingsymbol=r.tradingsymbol,
+        transaction_type=r.transaction_type, product=r.product, order_type=r.order_type,
+        quantity=order.filled_quantity, average_price=order.average_price,
+    )  # fmt: skip
 
 
 def test_risk_rejection_never_calls_the_broker(

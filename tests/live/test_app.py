@@ -54,10 +54,13 @@ async def _scenario(data_dir: Path) -> dict[str, Any]:
         app._end_of_day_report()
         await app.writer.aflush(10.0)
         out["pnl_rows"] = (
-            store.cursor().execute("SELECT realised, unrealised, trades FROM daily_pnl").fetchall()
+            store.cursor()
+            .execute("SELECT realised, unrealised, charges, gross, net, trades FROM daily_pnl")
+            .fetchall()
         )
         out["fills_seen"] = app.fills
         out["realised"] = sum(p.realised for p in app.portfolio.positions())
+        out["charges"] = sum(p.charges for p in app.portfolio.positions())
         out["summary"] = await app.shutdown("test over")
         out["open_after"] = [p.symbol for p in app.portfolio.positions(open_only=True) if p.product == "MIS"]
     return out
@@ -81,9 +84,13 @@ def test_app_runs_reports_and_shuts_down(tmp_path: Path) -> None:
     # Every live bar reaches the strategies once (their indicators would count a repeat as a new bar).
     assert out["bars_seen"], "no live bar reached the strategies"
     assert set(out["bars_seen"].values()) == {1}, out["bars_seen"].most_common(3)
-    realised, _unrealised, trades = out["pnl_rows"][0]
+    realised, unrealised, charges, gross, net, trades = out["pnl_rows"][0]
     assert trades == out["fills_seen"]
-    assert realised == out["realised"]
+    # Positions carry realised P&L after charges; the day's row shows it before them, and both totals.
+    assert charges == pytest.approx(out["charges"])
+    assert (charges > 0) == (trades > 0)
+    assert realised - charges == pytest.approx(out["realised"])
+    assert (gross, net) == pytest.approx((realised + unrealised, realised + unrealised - charges))
     summary = out["summary"]
     assert summary.reconciliation is not None
     assert summary.reconciliation.ok, summary.reconciliation.differences

@@ -2,7 +2,8 @@
 
 When an order's ``filled_quantity`` grows, ``broker.order_trades`` gives its
 executions; each new ``trade_id`` becomes one FILL (journal first, then DuckDB,
-the fill listeners — the Portfolio — and the bus). The trade book may lag the
+the fill listeners — the Portfolio — and the bus), with its charges (rupees; the change of the
+order's charges, see :mod:`alphastock.execution.charging`). The trade book may lag the
 order book: it is read again after ``trade_lag_s``, and what is still missing is
 derived from the deltas (quantity, average price) with ``trade_id``
 ``<key>-d<filled>`` and ``derived: true`` in the journal; so is everything when
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING
 from alphastock.brokers.base import Broker
 from alphastock.brokers.errors import BrokerError
 from alphastock.events import Event, EventType, FillInfo
+from alphastock.execution.charging import FillCharges
 from alphastock.execution.orders import ManagedOrder
 from alphastock.execution.persist import StoreWriter
 from alphastock.models import Trade
@@ -46,6 +48,7 @@ class FillCollector:
     clock: NowClock
     counters: OmsCounters
     trade_lag_s: float
+    charges: FillCharges | None
     _fill_locks: dict[str, asyncio.Lock]
     _fill_listeners: list[FillListener]
     _emitted_value: dict[str, float]
@@ -102,6 +105,12 @@ class FillCollector:
         self, order: ManagedOrder, trade_id: str, qty: int, price: float, ts_ns: int, *, derived: bool
     ) -> None:
         r = order.request
+        emitted = self._emitted_value.get(order.key, 0.0) + qty * price
+        charges = (
+            self.charges.charge(order.key, r, order.fill_quantity + qty, emitted)
+            if self.charges is not None
+            else 0.0
+        )
         fill = FillInfo(
             trade_id=trade_id,
             order_key=order.key,
@@ -114,6 +123,7 @@ class FillCollector:
             price=price,
             ts_ns=ts_ns,
             product=r.product.value,
+            charges=charges,
             signal_id=order.signal_id,
         )
         record = FillRecord(
@@ -126,10 +136,11 @@ class FillCollector:
             order_key=order.key,
             broker_order_id=order.broker_order_id,
             token=fill.token,
+            charges=charges,
         )
         self.journal.append("fill", {**asdict(record), "derived": derived} if derived else asdict(record))
         order.fill_quantity += qty
-        self._emitted_value[order.key] = self._emitted_value.get(order.key, 0.0) + qty * price
+        self._emitted_value[order.key] = emitted
         self.counters.fills += 1
         self.writer.submit("insert_fill", record)
         for listener in self._fill_listeners:

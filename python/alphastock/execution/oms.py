@@ -39,6 +39,7 @@ from alphastock.brokers.base import Broker
 from alphastock.brokers.errors import AmbiguousOrderOutcome, BrokerError
 from alphastock.engine import Health
 from alphastock.events import Event, EventType
+from alphastock.execution.charging import FillCharges
 from alphastock.execution.fills import FillCollector, FillListener
 from alphastock.execution.orders import Approval, ManagedOrder, NotApprovedError, new_order_key
 from alphastock.execution.persist import Lazy, StoreWriter
@@ -111,6 +112,7 @@ class OMS(FillCollector):
         reconcile_interval_s: float = 5.0,
         recorder: LatencyRecorder | None = None,
         trade_lag_s: float = 0.25,
+        charges: FillCharges | None = None,
     ) -> None:
         self.broker = broker
         self.journal = journal
@@ -121,6 +123,8 @@ class OMS(FillCollector):
         self.trade_lag_s = trade_lag_s
         """Seconds to wait before looking at the trade book again when it lacks reported fills."""
         self.recorder = recorder
+        self.charges = charges
+        """Prices each fill (rupees, booked on the FILL and in the store); None books 0."""
         self.counters = OmsCounters()
         self._orders: dict[str, ManagedOrder] = {}
         self._by_broker_id: dict[str, ManagedOrder] = {}

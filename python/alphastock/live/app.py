@@ -33,6 +33,7 @@ from alphastock.collector import ScheduledCollector
 from alphastock.config import AlphaStockConfig, as_plain_data
 from alphastock.engine import Engine
 from alphastock.events import Event, EventType, OrderSnapshot, Priority, SessionPhaseChange
+from alphastock.execution.charging import FillCharges
 from alphastock.execution.direct import DirectExecutor
 from alphastock.execution.exits import ExitMonitor
 from alphastock.execution.oms import OMS
@@ -157,6 +158,7 @@ class TradingApp:
         self.oms = OMS(
             self.broker, self.journal, self.writer, self.bus, self.clock,
             reconcile_interval_s=cfg.execution.reconcile_interval_s, recorder=self.engine.latency,
+            charges=FillCharges(cfg.charges),
         )  # fmt: skip
         self.portfolio = Portfolio(
             self.bus, writer=self.writer, risk=self.risk, ticks=self.ticks, clock=self.clock
@@ -330,9 +332,10 @@ class TradingApp:
     def _end_of_day_report(self) -> None:
         """The day's P&L into ``daily_pnl`` and the log (rupees; ``trades`` = fills)."""
         positions = self.portfolio.positions()
-        realised = sum(p.realised for p in positions)
-        unrealised = sum(p.unrealised for p in positions)
         charges = sum(p.charges for p in positions)
+        # A position's realised P&L is after its charges; the row keeps them apart (gross, net).
+        realised = sum(p.realised for p in positions) + charges
+        unrealised = sum(p.unrealised for p in positions)
         day = dt.datetime.fromtimestamp(self.clock.now_ns() / 1e9, IST).date()
         record = DailyPnlRecord(
             date=day, realised=realised, unrealised=unrealised, charges=charges,
@@ -499,6 +502,7 @@ class TradingApp:
             orders=sum(by_state.values()), orders_by_state=by_state, fills=fills,
             open_positions=sum(1 for p in positions if p.quantity),
             realised=sum(p.realised for p in positions), unrealised=sum(p.unrealised for p in positions),
+            charges=sum(p.charges for p in positions),
             risk_state=str(self.risk.state), risk_rejections=self.risk_rejections,
             errors=sum(status.errors.values()), latency=status.latency,
             database=str(self.store.path), log_file="", journal=str(self.journal_path),

@@ -45,7 +45,10 @@ class SessionSummary:
     fills: int
     open_positions: int
     realised: float
+    """After charges."""
     unrealised: float
+    charges: float
+    """Brokerage, taxes and fees booked on the session's fills."""
     risk_state: str
     risk_rejections: int
     errors: int
@@ -91,7 +94,11 @@ def print_summary(summary: SessionSummary, console: Console, *, stats: bool) -> 
         ("orders", f"{summary.orders} " + str(dict(sorted(summary.orders_by_state.items())))),
         ("fills", str(summary.fills)),
         ("open positions", str(summary.open_positions)),
-        ("P&L realised / unrealised", f"{summary.realised:,.2f} / {summary.unrealised:,.2f} rupees"),
+        (
+            "P&L realised / unrealised",
+            f"{summary.realised:,.2f} / {summary.unrealised:,.2f} rupees "
+            f"(realised after {summary.charges:,.2f} charges)",
+        ),
         ("risk", f"{summary.risk_state}, {summary.risk_rejections} rejections"),
         ("errors", str(summary.errors)),
         ("tick→submit", f"p50 {_us(lat['p50'])} µs  p99 {_us(lat['p99'])} µs"),

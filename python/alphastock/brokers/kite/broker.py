@@ -67,6 +67,7 @@ from alphastock.models import (
     Candle,
     ChargeBreakdown,
     ChargeOrder,
+    ContractNote,
     Holding,
     Instrument,
     Ltp,
@@ -500,7 +501,8 @@ class KiteBroker:
     async def charges(self, orders: Sequence[ChargeOrder]) -> list[ChargeBreakdown]:
         """Charges of executed orders (Kite ``get_virtual_contract_note``)."""
         rows = await self._read("other", self._kite.get_virtual_contract_note, [o.to_kite() for o in orders])
-        return [ChargeBreakdown.from_kite(row) for row in rows]
+        # Each entry is the order as priced, its breakdown under ``charges``.
+        return [ContractNote.from_kite(row).charges for row in rows]
 
     # ----- market data -----------------------------------------------------------------------------
 
