@@ -41,6 +41,7 @@ class FakeBroker:
         self.placed: list[OrderRequest] = []
         self.place_error: Exception | None = None
         self.trades_error: Exception | None = None
+        self.orders_error: Exception | None = None
         self.book: list[Order] = []
         self.trades: dict[str, list[Trade]] = {}
         self.updates: asyncio.Queue[Order] | None = None
@@ -52,6 +53,8 @@ class FakeBroker:
         return f"B{len(self.placed)}"
 
     async def orders(self) -> list[Order]:
+        if self.orders_error is not None:
+            raise self.orders_error
         return list(self.book)
 
     async def order_trades(self, order_id: str) -> list[Trade]:
@@ -298,6 +301,70 @@ def test_ambiguous_outcome_is_unknown_until_reconciled_by_tag(tmp_path: Path) ->
     assert len(broker.placed) == 1  # never resent
     assert [f.trade_id for f in bus.of(EventType.FILL)] == ["T9"]
     assert oms.health().state == "ok"
+    writer.close()
+    store.close()
+
+
+def test_an_unknown_order_absent_from_the_book_after_the_timeout_is_rejected(tmp_path: Path) -> None:
+    broker = FakeBroker()
+    store = Store.open(":memory:")
+    writer = StoreWriter(store).start()
+    bus = RecordingBus()
+    now = [100.0]
+    oms = OMS(
+        broker, Journal(tmp_path / "j.jsonl"), writer, bus, ManualClock(),  # type: ignore[arg-type]
+        unknown_timeout_s=30.0, monotonic=lambda: now[0],
+    )  # fmt: skip
+
+    async def run() -> None:
+        broker.place_error = AmbiguousOrderOutcome("timeout", tag="ASk4")
+        order = await oms.submit(request("ASk4"), approved())
+        await oms.idle()
+        for _ in range(3):  # absent, but before the timeout: the broker may still be writing it
+            now[0] += 9.0
+            assert await oms.reconcile() == 0
+        assert (order.state, order.absent_reads) == (S.UNKNOWN, 0)
+        now[0] += 4.0  # 31 s after the call
+        assert await oms.reconcile() == 0  # one absent read is not enough
+        assert (order.state, order.absent_reads) == (S.UNKNOWN, 1)
+        broker.orders_error = BrokerNetworkError("down")
+        assert await oms.reconcile() == 0  # a failed read proves nothing
+        assert order.absent_reads == 1
+        broker.orders_error = None
+        assert await oms.reconcile() == 1
+        assert await writer.aflush(10)
+
+    asyncio.run(run())
+    (order,) = oms.orders()
+    assert order.state is S.REJECTED
+    assert "never placed" in (order.message or "")
+    assert oms.counters.unknown_absent == 1
+    assert oms.health().state == "ok"
+    assert len(broker.placed) == 1  # never resent
+    assert [o.key for o in bus.of(EventType.ORDER_REJECTED)] == ["ASk4"]
+    assert store.order_events("ASk4").column("to_state").to_pylist()[-2:] == ["UNKNOWN", "REJECTED"]
+    writer.close()
+    store.close()
+
+
+def test_an_unknown_order_that_appears_late_is_adopted_not_rejected(tmp_path: Path) -> None:
+    broker = FakeBroker()
+    now = [0.0]
+    oms, _bus, writer, store = _oms(tmp_path, broker)
+    oms._monotonic = lambda: now[0]
+
+    async def run() -> None:
+        broker.place_error = AmbiguousOrderOutcome("timeout", tag="ASk5")
+        order = await oms.submit(request("ASk5"), approved())
+        await oms.idle()
+        now[0] = 60.0
+        assert await oms.reconcile() == 0
+        assert order.absent_reads == 1
+        broker.book = [kite_order("B80", "ASk5", "OPEN", 0, 0.0)]
+        assert await oms.reconcile() == 1
+        assert (order.state, order.broker_order_id) == (S.OPEN, "B80")
+
+    asyncio.run(run())
     writer.close()
     store.close()
 

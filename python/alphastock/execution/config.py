@@ -52,6 +52,12 @@ class ExecutionConfig(BaseModel):
     reconcile_interval_s: float = Field(
         5.0, gt=0, description="compare the OMS with the broker's order book every so many seconds"
     )
+    unknown_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        description="an order whose placement outcome is unknown is taken as never placed (REJECTED) "
+        "when two order-book reads at least this many seconds after the call lack its tag",
+    )
     shutdown: Literal["hold", "square_off_mis"] = Field(
         "square_off_mis", description="on stop: keep positions, or square off MIS positions"
     )

@@ -16,6 +16,10 @@ Every order (see :mod:`alphastock.execution.transitions` for its states):
    the periodic :meth:`reconcile` (``broker.orders()``, matching UNKNOWN orders by
    tag) are mapped to transitions; an illegal one is refused and logged. Each
    transition is journaled, written to DuckDB and published (ORDER_* events).
+   An UNKNOWN order whose tag is still missing from :data:`ABSENT_READS` successful
+   order-book reads taken ``unknown_timeout_s`` or more after the call was never
+   placed (Kite's book lists every order of the day, rejected ones included): it
+   becomes REJECTED, so its signal, its risk reservation and the health check move on.
 4. When ``filled_quantity`` grows, the new executions are fetched with
    ``broker.order_trades`` and emitted as one FILL per new ``trade_id``; if that
    call fails the fill is derived from the deltas (quantity, average price) with
@@ -31,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -57,6 +62,10 @@ from alphastock.signals.manager import NowClock, Publisher, WallClock
 from alphastock.store.records import OrderRecord
 
 log = logging.getLogger(__name__)
+
+ABSENT_READS = 2
+"""Successful order-book reads (after ``unknown_timeout_s``) that must all lack an UNKNOWN order's
+tag before it is taken as never placed: one read could race the broker's own book update."""
 S = OrderState
 
 _EVENT_OF: dict[OrderState, EventType] = {
@@ -94,6 +103,8 @@ class OmsCounters:
     unmatched_updates: int = 0
     reconciliations: int = 0
     reconciled_changes: int = 0
+    unknown_absent: int = 0
+    """UNKNOWN orders found absent from the broker's book (so never placed) and rejected."""
 
 
 class OMS(FillCollector):
@@ -113,6 +124,8 @@ class OMS(FillCollector):
         recorder: LatencyRecorder | None = None,
         trade_lag_s: float = 0.25,
         charges: FillCharges | None = None,
+        unknown_timeout_s: float = 30.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.broker = broker
         self.journal = journal
@@ -124,6 +137,9 @@ class OMS(FillCollector):
         """Seconds to wait before looking at the trade book again when it lacks reported fills."""
         self.recorder = recorder
         self.charges = charges
+        self.unknown_timeout_s = unknown_timeout_s
+        """Seconds after an ambiguous call before the broker's book may show the order absent."""
+        self._monotonic = monotonic
         """Prices each fill (rupees, booked on the FILL and in the store); None books 0."""
         self.counters = OmsCounters()
         self._orders: dict[str, ManagedOrder] = {}
@@ -279,6 +295,7 @@ class OMS(FillCollector):
         except AmbiguousOrderOutcome as exc:
             self.counters.ambiguous += 1
             log.warning("order %s outcome unknown (%s); reconciling by tag", order.key, exc)
+            order.unknown_since = self._monotonic()
             self._transition(order, S.UNKNOWN, message=str(exc))
             self._spawn(self.reconcile())
             return
@@ -380,12 +397,31 @@ class OMS(FillCollector):
             if order.state.is_terminal and order.fill_quantity >= order.filled_quantity:
                 continue
             row = by_id.get(order.broker_order_id or "") or by_tag.get(order.key)
-            if row is not None and self.apply(row):
+            if row is None and order.state is S.UNKNOWN:
+                changed += self._absent(order)
+            elif row is not None and self.apply(row):
                 changed += 1
             elif order.fill_quantity < order.filled_quantity:
                 self._spawn(self._collect_fills(order))  # fills still missing: look again
         self.counters.reconciled_changes += changed
         return changed
+
+    def _absent(self, order: ManagedOrder) -> bool:
+        """One more successful book read without UNKNOWN ``order``; True when that rejected it."""
+        waited = self._monotonic() - order.unknown_since
+        if waited < self.unknown_timeout_s:
+            return False
+        order.absent_reads += 1
+        if order.absent_reads < ABSENT_READS:
+            return False
+        self.counters.unknown_absent += 1
+        message = (
+            f"not in the broker's order book {waited:.0f} s after the ambiguous call "
+            f"({order.absent_reads} reads, tag {order.key}): never placed"
+        )
+        log.warning("order %s %s; rejected", order.key, message)
+        self._transition(order, S.REJECTED, message=message)
+        return True
 
     async def _reconcile_loop(self) -> None:
         while True:

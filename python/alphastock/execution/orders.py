@@ -95,6 +95,10 @@ class ManagedOrder:
     trade_ids: set[str] = field(default_factory=set)
     submit_recorded: bool = False
     """SUBMITTED is set before the broker call and recorded (journal, store, event) right after it."""
+    unknown_since: float = 0.0
+    """``time.monotonic()`` seconds when the broker call's outcome became ambiguous (UNKNOWN)."""
+    absent_reads: int = 0
+    """Broker order-book reads, after the OMS's ``unknown_timeout_s``, that lacked this UNKNOWN order."""
 
     @property
     def symbol(self) -> str:

@@ -158,7 +158,7 @@ class TradingApp:
         self.oms = OMS(
             self.broker, self.journal, self.writer, self.bus, self.clock,
             reconcile_interval_s=cfg.execution.reconcile_interval_s, recorder=self.engine.latency,
-            charges=FillCharges(cfg.charges),
+            charges=FillCharges(cfg.charges), unknown_timeout_s=cfg.execution.unknown_timeout_s,
         )  # fmt: skip
         self.portfolio = Portfolio(
             self.bus, writer=self.writer, risk=self.risk, ticks=self.ticks, clock=self.clock
