@@ -104,3 +104,80 @@ def test_bench_bars_to_signals(benchmark: Any) -> None:
     agree = len(ours & set(baseline_signals)) / max(1, len(ours))
     assert agree > 0.9, agree
     assert np.isfinite(subject)
+
+
+# ------------------------------------------------------------------------------ cold vs warm
+
+COLD_GAP_S = 0.010
+COLD_BARS = 900
+
+
+def _python_loop_ns() -> int:
+    """A fixed pure-Python loop (300 steps): the host's cold factor on code that is not ours."""
+    started = time.perf_counter_ns()
+    total = 0
+    for i in range(300):
+        total += i * i
+    return time.perf_counter_ns() - started
+
+
+def _per_bar(gap_s: float, bars: list[Any]) -> tuple[list[float], list[float], list[float]]:
+    """µs of ``manager.on_bar`` for every bar and for the bars that made a signal, and of the control
+    loop, with ``gap_s`` of idle sleep before each bar (0: back to back)."""
+    spec = StrategyInstanceConfig(strategy="ma_crossover", symbols=["NFO:NIFTY21APRFUT"], params=FAST)
+    manager = StrategyManager.from_config(StrategiesConfig(instances=[spec], min_confidence=0.0))
+    manager.start()
+    every: list[float] = []
+    signalling: list[float] = []
+    control: list[float] = []
+    for bar in bars:
+        if gap_s:
+            time.sleep(gap_s)
+        control.append(_python_loop_ns() / 1_000)
+        if gap_s:
+            time.sleep(gap_s)
+        started = time.perf_counter_ns()
+        signals = manager.on_bar(bar)
+        elapsed = (time.perf_counter_ns() - started) / 1_000
+        every.append(elapsed)
+        if signals:
+            signalling.append(elapsed)
+    return every, signalling, control
+
+
+FAST = {"fast": 2, "slow": 5}
+"""The live bench's crossover parameters: a signal every few bars."""
+
+
+def test_bench_strategy_hook_cold_vs_warm(benchmark: Any) -> None:
+    """One bar through the StrategyManager (``ma_crossover`` fast 2 / slow 5, real NIFTY futures
+    bars), timed per call: back to back (warm: the baseline), then with 10 ms of idle before each
+    call, as live, where a symbol's bar comes once a (simulated) minute. Control: a fixed
+    pure-Python loop timed the same way shows the host's cold factor on code that is not ours.
+    This is the part of tick -> submit that a Python strategy plugin costs on its own."""
+    bars = nifty().bars[:COLD_BARS]
+    warm = _per_bar(0.0, bars)
+    cold = benchmark.pedantic(lambda: _per_bar(COLD_GAP_S, bars), rounds=1, iterations=1)
+    warm_again = _per_bar(0.0, bars)
+    skip = 50  # the indicators' warm-up bars
+    med = {
+        name: {
+            "every_bar": statistics.median(run[0][skip:]),
+            "signal_bar": statistics.median(run[1][1:]),
+            "control_loop": statistics.median(run[2][skip:]),
+            "signals": float(len(run[1])),
+        }
+        for name, run in (("warm", warm), ("cold", cold), ("warm_again", warm_again))
+    }
+    w, c = med["warm"], med["cold"]
+    line = (
+        f"strategy hook, one bar through the manager (ma_crossover 2/5, {COLD_BARS} bars, "
+        f"{int(c['signals'])} signals): warm {w['every_bar']:.1f} us/bar, {w['signal_bar']:.1f} us on a "
+        f"signal bar; after {COLD_GAP_S * 1e3:g} ms idle {c['every_bar']:.1f} us/bar, "
+        f"{c['signal_bar']:.1f} us on a signal bar ({c['signal_bar'] / w['signal_bar']:.1f}x); "
+        f"control Python loop warm {w['control_loop']:.1f} us, after idle {c['control_loop']:.1f} us "
+        f"({c['control_loop'] / w['control_loop']:.1f}x); warm again {med['warm_again']['signal_bar']:.1f} us"
+    )
+    print("\n" + line)
+    benchmark.extra_info.update({"medians_us": med, "gap_s": COLD_GAP_S})
+    assert c["signals"] == w["signals"] > 20  # the same bars make the same signals either way
