@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from alphastock.brokers.kite import sender as sender_module
 from alphastock.brokers.kite.sender import CallSender
 
 
@@ -33,8 +34,38 @@ def test_runs_the_call_on_a_worker_and_returns_its_result() -> None:
     assert name.startswith("t-order-")
     assert name != threading.current_thread().name
     assert total == 5
-    assert len(sender.start_delays_ns) == 2
+    assert len(sender.start_delays_ns) == len(sender.call_ns) == 2
     assert min(sender.start_delays_ns) >= 0
+    assert min(sender.call_ns) >= 0
+
+
+@pytest.mark.parametrize("yield_cpu", [True, False])
+def test_the_cpu_is_yielded_after_each_hand_over_unless_told_not_to(
+    monkeypatch: pytest.MonkeyPatch, yield_cpu: bool
+) -> None:
+    # Why it yields (the woken worker would wait for the loop thread's CPU) is timed by
+    # benches/test_bench_handoff.py; here: once per hand-over, after the call is queued.
+    events: list[str] = []
+    monkeypatch.setattr(sender_module, "_yield_cpu", lambda: events.append("yield"))
+    sender = CallSender(1, yield_cpu=yield_cpu)
+
+    def call() -> None:
+        events.append("call")
+
+    async def run() -> None:
+        for _ in range(3):
+            handoff = sender.submit(call, {})
+            events.append("returned")
+            await handoff.future
+
+    try:
+        asyncio.run(run())
+    finally:
+        sender.close()
+    assert events.count("call") == 3
+    assert events.count("yield") == (3 if yield_cpu else 0)
+    if yield_cpu:  # each yield comes after its call was queued, before submit returns
+        assert [e for e in events if e != "call"] == ["yield", "returned"] * 3
 
 
 def test_an_exception_reaches_the_awaiting_task_unchanged() -> None:
