@@ -73,3 +73,8 @@ def test_average_realised_flip_and_events() -> None:
     ]
     assert risk.realised_pnl == pytest.approx(48.0)
     assert pf.positions(open_only=True) == []
+    # Trade "4" again, but of another order (a broker that restarts its numbering): a new execution.
+    again = FillInfo("4", "k2", "b2", SBIN, "SBIN", "NSE", "BUY", 3, 101.0, T0)
+    assert pf.on_fill(again) is not None
+    assert pf.duplicate_fills == 1
+    assert pf.position(SBIN, "MIS").quantity == 3  # type: ignore[union-attr]

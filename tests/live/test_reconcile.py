@@ -72,3 +72,26 @@ def test_every_difference_is_named() -> None:
     assert "net position SBIN: ours 4, broker 7" in text
     assert result.matched_orders == 0
     assert result.matched_trades == 1
+
+
+def test_a_trade_id_repeated_by_another_order_is_matched_to_its_own_order() -> None:
+    # The simulator and the paper broker number trades from the same start every session; an
+    # exchange may repeat a trade number in another segment. A trade is (its order, its id).
+    orders = [*ORDERS, {"idempotency_key": "AS2", "broker_order_id": "1002", "quantity": 5,
+                        "filled_quantity": 5, "average_price": 851.0, "state": "FILLED"}]  # fmt: skip
+    fills = [*FILLS, {"trade_id": "T1", "broker_order_id": "1002", "symbol": "SBIN", "side": "SELL",
+                      "quantity": 5, "price": 851.0}]  # fmt: skip
+    broker_orders = [
+        _order("1001", "AS1", "COMPLETE", 10, 10, 850.12),
+        _order("1002", "AS2", "COMPLETE", 5, 5, 851.0),
+    ]
+    trades = [
+        _trade("T1", "1001", 4, 850.0),
+        _trade("T2", "1001", 6, 850.2),
+        _trade("T1", "1002", 5, 851.0, "SELL"),
+    ]
+    result = reconcile(orders, fills, broker_orders, trades, [_position(5)])
+    assert result.ok, result.differences
+    assert (result.broker_trades, result.matched_trades) == (3, 3)
+    wrong = reconcile(orders, [*FILLS, {**fills[-1], "price": 852.0}], broker_orders, trades, [_position(5)])
+    assert wrong.differences == ("trade T1: ours 5 @ 852.0, broker 5 @ 851.0",)

@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 from typer.testing import CliRunner
 
 from alphastock.cli import app
-from alphastock.store import Store
+from alphastock.store import SCHEMA_VERSION, Store
 
 ENV = {"NO_COLOR": "1", "TERM": "dumb", "COLUMNS": "200"}
 
@@ -22,7 +22,7 @@ def test_db_info_and_export_use_the_data_dir(tmp_path: Path) -> None:
     result = runner.invoke(app, ["db", "info", "--data-dir", str(tmp_path)], env=ENV)
     assert result.exit_code == 0, result.output
     assert f"database: {tmp_path / 'alphastock.duckdb'}" in result.output
-    assert "schema version: 2" in result.output
+    assert f"schema version: {SCHEMA_VERSION}" in result.output
     assert re.search(r"audit_log\s*│?\s*2\b", result.output)
     assert re.search(r"orders\s*│?\s*0\b", result.output)
 

@@ -162,7 +162,7 @@ PRIMARY_KEYS = {
     "signals": ["id"],
     "orders": ["idempotency_key"],
     "order_events": ["order_key", "seq"],
-    "fills": ["trade_id"],
+    "fills": ["order_key", "trade_id"],
     "positions": ["ts_ns", "token", "product"],
     "daily_pnl": ["date"],
     "risk_events": ["id"],
@@ -207,8 +207,8 @@ def test_query_indexes_exist(tmp_path: Path) -> None:
         names = store.query("SELECT index_name FROM duckdb_indexes() ORDER BY index_name").column(
             "index_name"
         )
+        # fills by order key: its primary key's index (migration 3).
         assert names.to_pylist() == [
-            "fills_order_key",
             "orders_broker_order_id",
             "orders_state",
             "signals_status",

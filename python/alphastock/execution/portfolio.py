@@ -106,15 +106,18 @@ class Portfolio:
         self.ticks = ticks
         self.clock: NowClock = clock or WallClock()
         self._book: dict[tuple[int, str], Holding] = {}
-        self._trade_ids: set[str] = set()
+        self._trades: set[tuple[str | None, str]] = set()
         self.duplicate_fills = 0
 
     def on_fill(self, fill: FillInfo) -> PositionSnapshot | None:
-        """Apply one execution; None (counted) for a trade id seen before."""
-        if fill.trade_id in self._trade_ids:
+        """Apply one execution; None (counted) for a trade of the same order seen before. A trade
+        is its order and its trade id: the id alone may repeat in another order (another exchange
+        segment's numbering, or a broker that restarts its numbering)."""
+        trade = (fill.order_key or fill.broker_order_id, fill.trade_id)
+        if trade in self._trades:
             self.duplicate_fills += 1
             return None
-        self._trade_ids.add(fill.trade_id)
+        self._trades.add(trade)
         key = (fill.token, fill.product)
         pos = self._book.get(key)
         if pos is None:

@@ -463,11 +463,16 @@ class TradingApp:
         except Exception as exc:
             self.notes.append(f"broker book unavailable at the end: {exc}")
             return None
+        # This session's orders and fills only: the store keeps every session's, and a broker may
+        # number orders and trades from the same start again (the simulator does, every run).
+        keys = [order.key for order in self.oms.orders()]
         cur = self.store.cursor()
         orders = [dict(zip([d[0] for d in cur.description], row, strict=True))
-                  for row in cur.execute("SELECT * FROM orders").fetchall()]  # fmt: skip
+                  for row in cur.execute("SELECT * FROM orders WHERE list_contains(?, idempotency_key)",
+                                         [keys]).fetchall()]  # fmt: skip
         fills = [dict(zip([d[0] for d in cur.description], row, strict=True))
-                 for row in cur.execute("SELECT * FROM fills").fetchall()]  # fmt: skip
+                 for row in cur.execute("SELECT * FROM fills WHERE list_contains(?, order_key)",
+                                        [keys]).fetchall()]  # fmt: skip
         result = reconcile(orders, fills, broker_orders, broker_trades, book.net)
         self.store.audit(
             time.time_ns(), "alphastock live", "broker_book",

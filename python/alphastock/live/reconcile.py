@@ -3,7 +3,8 @@
 Compared, by value: every broker order carrying one of our tags has a row in
 ``orders`` with the same broker order id, quantity, filled quantity and average
 price (to a paisa) and a state consistent with the broker's status; every
-broker trade of those orders is a row in ``fills`` (trade id, quantity, price);
+broker trade of those orders is a row in ``fills`` with the same broker order id and trade id
+(quantity, price; trade ids alone may repeat across orders);
 the net quantity per instrument from our fills equals the broker's net
 position. Orders placed outside AlphaStock (no tag of ours) are ignored.
 """
@@ -65,11 +66,11 @@ def reconcile(
         else:
             matched_orders += 1
     our_ids = {o.order_id for o in ours}
-    fills_by_trade = {str(row["trade_id"]): row for row in fills}
+    fills_by_trade = {(str(row["broker_order_id"]), str(row["trade_id"])): row for row in fills}
     trades = [t for t in broker_trades if t.order_id in our_ids]
     matched_trades = 0
     for trade in trades:
-        fill = fills_by_trade.get(trade.trade_id)
+        fill = fills_by_trade.get((trade.order_id, trade.trade_id))
         if fill is None:
             differences.append(f"trade {trade.trade_id} of order {trade.order_id} is not in fills")
         elif (
@@ -82,10 +83,10 @@ def reconcile(
             )
         else:
             matched_trades += 1
-    broker_trade_ids = {t.trade_id for t in trades}
-    for trade_id, fill in fills_by_trade.items():
-        if trade_id not in broker_trade_ids and str(fill.get("broker_order_id")) in by_broker_id:
-            differences.append(f"fill {trade_id} is not a broker trade")
+    broker_trade_ids = {(t.order_id, t.trade_id) for t in trades}
+    for (order_id, trade_id), _fill in fills_by_trade.items():
+        if (order_id, trade_id) not in broker_trade_ids and order_id in by_broker_id:
+            differences.append(f"fill {trade_id} of order {order_id} is not a broker trade")
     net: dict[str, int] = defaultdict(int)
     for fill in fills:
         sign = 1 if fill["side"] == "BUY" else -1

@@ -228,7 +228,10 @@ class DurableWrites(StoreBase):
     # -------------------------------------------------------------------------------------------- fills
 
     def insert_fill(self, fill: FillRecord) -> bool:
-        """Persist an execution; False (nothing written) if this ``trade_id`` is already stored."""
+        """Persist an execution; False (nothing written) if this ``(order_key, trade_id)`` is already
+        stored. ValueError without an ``order_key`` (every fill belongs to one of our orders)."""
+        if not fill.order_key:
+            raise ValueError(f"fill {fill.trade_id} has no order_key")
         values = [
             fill.trade_id,
             fill.order_key,

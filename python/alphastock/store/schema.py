@@ -38,8 +38,11 @@ Table              Rows
                    updated_ns``.
 ``order_events``   Every state transition of an order: ``order_key, seq`` (PK; 1, 2, ... per order),
                    ``ts_ns, from_state, to_state, payload`` (JSON: the broker update or reason).
-``fills``          Executions: ``trade_id`` (PK; Kite's trade id, so a redelivered trade is ignored),
-                   ``order_key, broker_order_id, token, symbol, side, quantity, price, ts_ns, charges``.
+``fills``          Executions: ``trade_id, order_key`` (PK (order_key, trade_id): a trade redelivered
+                   for its order is ignored, while trade ids that repeat across orders — the
+                   exchanges' own on other days or segments, a paper broker's or the simulator's in
+                   every session — are all kept), ``broker_order_id, token, symbol, side, quantity,
+                   price, ts_ns, charges`` (rupees).
 ``positions``      Position snapshots: ``ts_ns, token, symbol, product, quantity`` (signed: negative
                    is short), ``average_price, realised, unrealised``. PK (ts_ns, token, product).
 ``daily_pnl``      One row per trading date (PK ``date``): ``realised, unrealised, charges, gross,
@@ -269,3 +272,31 @@ CREATE INDEX signals_status ON signals (status);
 CREATE INDEX fills_order_key ON fills (order_key);
 """
 """Migration 2: indexes for the readers' point lookups (orders by state or broker id, ...)."""
+
+FILLS_KEYED_BY_ORDER_DDL: Final[str] = """
+CREATE TABLE fills_keyed (
+    trade_id        VARCHAR NOT NULL,
+    order_key       VARCHAR NOT NULL,
+    broker_order_id VARCHAR,
+    token           BIGINT,
+    symbol          VARCHAR NOT NULL,
+    side            VARCHAR NOT NULL,
+    quantity        BIGINT  NOT NULL,
+    price           DOUBLE  NOT NULL,
+    ts_ns           BIGINT  NOT NULL,
+    charges         DOUBLE,
+    PRIMARY KEY (order_key, trade_id)
+);
+INSERT INTO fills_keyed
+    SELECT trade_id, coalesce(order_key, 'unknown:' || trade_id), broker_order_id, token, symbol, side,
+           quantity, price, ts_ns, charges
+    FROM fills;
+DROP INDEX fills_order_key;
+DROP TABLE fills;
+ALTER TABLE fills_keyed RENAME TO fills;
+"""
+"""Migration 3: ``fills`` keyed by (order_key, trade_id) instead of trade_id alone, which silently
+dropped a second session's fills whenever a broker reused a trade id (the simulator and the paper
+broker number trades from the same start every session). Rows keep their values; a row without an
+order key (none are written so) gets ``unknown:<trade_id>``. The PK's index serves lookups by
+order key, so the separate index goes."""
