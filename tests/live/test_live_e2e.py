@@ -35,7 +35,7 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
 def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
     data_dir = tmp_path_factory.mktemp("live")
     result = subprocess.run(
-        [str(ALPHASTOCK), "live", "--duration", "60", "--speed", "60", "--headless",
+        [str(ALPHASTOCK), "live", "--duration", "60", "--speed", "60", "--headless", "--stats",
          "--data-dir", str(data_dir)],
         capture_output=True, text=True, timeout=300, check=False,
         env={"PATH": str(ALPHASTOCK.parent), "HOME": str(data_dir), "COLUMNS": "200", "PYTHONUTF8": "1"},
@@ -53,6 +53,12 @@ def test_the_run_ends_cleanly_and_says_where_things_are(
     assert f"database {data_dir / 'alphastock.duckdb'}" in out
     assert "session summary (sim)" in out
     assert re.search(r"tick→submit\s+│ p50 [\d,.]+ µs\s+p99 [\d,.]+ µs", out), out[-2000:]
+    # --stats: every stage, and each strategy's own hook time (the default config runs ma_crossover).
+    assert re.search(r"first_of_trigger\s+│ p50 [\d,.]+\s+p99", out), out[-2000:]
+    assert re.search(
+        r"hooks of ma_crossover\S*\s+│ p50 [\d,.]+\s+p99 [\d,.]+\s+max [\d,.]+ µs \([\d,]+ calls\)", out
+    )
+    assert re.search(r"realised after [\d,.]+ charges", out), out[-2000:]
     assert "broker book" in out
     assert "matches" in out
     assert "duration 60 s elapsed; new orders stopped" in out
@@ -72,6 +78,7 @@ def test_store_agrees_with_the_simulators_book(run: tuple[subprocess.CompletedPr
     assert len(signals) > 0
     assert len(orders) > 0
     assert len(fills) > 0
+    assert all(f["charges"] > 0 for f in fills)  # every execution pays at least exchange fees
     assert len(positions) > 0
     assert len(sessions) == 1
     assert sessions[0]["mode"] == "sim"

@@ -211,6 +211,23 @@ def test_raising_strategy_is_isolated_then_disabled() -> None:
     assert st["a"]["errors"] == 0
 
 
+def test_every_hook_call_is_timed_per_instance_even_when_it_raises() -> None:
+    m = manager([{"strategy": "boom", "symbols": ["INFY"]}, fixed("a", "BUY", 0.5)], max_errors=3)
+    assert m.hook_latency_us() == {}
+    for i in range(5):
+        m.on_bar(bar(i=i))
+    hooks = m.hook_latency_us()
+    assert set(hooks) == {"boom", "a"}
+    assert hooks["a"]["calls"] == 5
+    assert hooks["boom"]["calls"] == 3  # disabled after its third error: no more calls to time
+    for timing in hooks.values():
+        assert 0 < timing["p50"] <= timing["p99"] <= timing["max"]
+    m.reset_hook_timings()
+    assert m.hook_latency_us() == {}
+    m.on_bar(bar(i=9))
+    assert m.hook_latency_us()["a"]["calls"] == 1
+
+
 def test_emit_joins_the_hook_output_and_fills_route_to_the_owner() -> None:
     m = manager([{"strategy": "emitter", "symbols": ["INFY"]}, fixed("a", "BUY", 0.5, ["SBIN"])])
     (s,) = m.on_bar(bar())

@@ -510,6 +510,7 @@ class TradingApp:
             charges=sum(p.charges for p in positions),
             risk_state=str(self.risk.state), risk_rejections=self.risk_rejections,
             errors=sum(status.errors.values()), latency=status.latency,
+            strategy_hooks=self.strategy_manager.hook_latency_us(),
             database=str(self.store.path), log_file="", journal=str(self.journal_path),
             reconciliation=reconciliation, shutdown=shutdown, notes=notes,
         )  # fmt: skip

@@ -54,6 +54,8 @@ class SessionSummary:
     errors: int
     latency: dict[str, dict[str, float]]
     """Per stage (``tick_to_submit``...) p50/p99/max in µs, and ``count``."""
+    strategy_hooks: dict[str, dict[str, float]]
+    """Per strategy instance: p50/p99/max µs of its hook calls (its own code), and ``calls``."""
     database: str
     log_file: str
     journal: str
@@ -113,6 +115,14 @@ def print_summary(summary: SessionSummary, console: Console, *, stats: bool) -> 
                         f"p50 {_us(values['p50'])}  p99 {_us(values['p99'])}  max {_us(values['max'])} µs",
                     )
                 )
+        for name, hooks in sorted(summary.strategy_hooks.items()):
+            rows.append(
+                (
+                    f"  hooks of {name}",
+                    f"p50 {_us(hooks['p50'])}  p99 {_us(hooks['p99'])}  max {_us(hooks['max'])} µs "
+                    f"({int(hooks['calls']):,} calls)",
+                )
+            )
     if summary.reconciliation is not None:
         rec = summary.reconciliation
         verdict = "matches" if rec.ok else f"{len(rec.differences)} differences"

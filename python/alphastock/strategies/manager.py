@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -55,9 +55,13 @@ def split_symbol(symbol: str, default_exchange: str = "NSE") -> tuple[str, str]:
     return exchange.strip().upper(), tradingsymbol.strip()
 
 
+HOOK_SAMPLES = 4096
+"""Durations of the last so many hook calls kept per instance, for :meth:`StrategyManager.hook_latency_us`."""
+
+
 @dataclass
 class InstanceStats:
-    """Counters of one instance."""
+    """Counters of one instance, and the wall time (ns) of its last :data:`HOOK_SAMPLES` hook calls."""
 
     bars: int = 0
     signals: int = 0
@@ -65,6 +69,7 @@ class InstanceStats:
     consecutive_errors: int = 0
     disabled: bool = False
     last_error: str | None = None
+    hook_ns: deque[int] = field(default_factory=lambda: deque(maxlen=HOOK_SAMPLES))
 
 
 @dataclass
@@ -130,6 +135,7 @@ class StrategyManager:
         }
         self._pending: list[Signal] = []
         self._dispatching = False
+        self._timed = False
         self._sink: Callable[[Signal], None] | None = None
         self._signal_owner: OrderedDict[str, str] = OrderedDict()
         self.bars_seen = 0
@@ -207,6 +213,29 @@ class StrategyManager:
             },
         }
 
+    def hook_latency_us(self) -> dict[str, dict[str, float]]:
+        """Per instance (that ran a hook): ``p50``, ``p99`` and ``max`` wall time in µs of its last
+        :data:`HOOK_SAMPLES` data-hook calls (bars, ticks, chains, fills; not start or stop), which
+        is what the strategy's own code costs, and ``calls`` (how many samples that is)."""
+        out: dict[str, dict[str, float]] = {}
+        for name, inst in self._instances.items():
+            samples = sorted(inst.stats.hook_ns)
+            if not samples:
+                continue
+            n = len(samples)
+            out[name] = {
+                "p50": samples[n // 2] / 1_000,
+                "p99": samples[min(n - 1, int(0.99 * n))] / 1_000,
+                "max": samples[-1] / 1_000,
+                "calls": float(n),
+            }
+        return out
+
+    def reset_hook_timings(self) -> None:
+        """Forget the hook durations so far (after a warm-up on history, which runs back to back)."""
+        for inst in self._instances.values():
+            inst.stats.hook_ns.clear()
+
     # ------------------------------------------------------------------ lifecycle
 
     def start(
@@ -221,9 +250,16 @@ class StrategyManager:
             base = ctx_factory(name) if ctx_factory is not None else None
             ctx: StrategyContext = _InstanceContext(self, name, base)
             self._guard(inst, inst.strategy.on_start, ctx)
+        self._timed = True
+
+    @property
+    def running(self) -> bool:
+        """True between :meth:`start` and :meth:`stop` (hook calls are timed only then)."""
+        return self._timed
 
     def stop(self) -> None:
         """Call every instance's ``on_stop`` (errors logged, never raised)."""
+        self._timed = False
         for inst in self._instances.values():
             self._guard(inst, inst.strategy.on_stop)
 
@@ -290,6 +326,9 @@ class StrategyManager:
         if inst.stats.disabled:
             return []
         self._dispatching = True
+        # Timed because a Python strategy is the largest single part of tick -> order latency
+        # (BENCHMARKS.md): the user sees their own hooks' cost in `alphastock live --stats`.
+        started = time.perf_counter_ns()
         try:
             out = as_signals(hook(*args))  # a bad return value counts as the hook's error
         except Exception as exc:  # a plugin may raise anything; it must not stop the others
@@ -297,6 +336,8 @@ class StrategyManager:
             return []
         finally:
             self._dispatching = False
+            if self._timed:  # data hooks only: not on_start / on_stop
+                inst.stats.hook_ns.append(time.perf_counter_ns() - started)
         inst.stats.consecutive_errors = 0
         return self._collected(inst, out) if out or self._pending else out
 
