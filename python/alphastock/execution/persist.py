@@ -243,9 +243,9 @@ def _signal_state(store: Store, signal_id: str) -> tuple[str, int] | None:
 def replay(journal: str | Path | Journal, store: Store) -> ReplayStats:
     """Insert every journaled record DuckDB lacks, in journal order; idempotent (a rerun inserts nothing).
 
-    Signals and orders by key (``insert_*`` return False for existing keys), fills by ``trade_id``,
-    order transitions when no event with the same (key, ts_ns, to_state) is stored, signal status
-    changes when the stored status or time differs.
+    Signals and orders by key (``insert_*`` return False for existing keys), fills by
+    ``(order_key, trade_id)``, order transitions when no event with the same (key, ts_ns, to_state)
+    is stored, signal status changes when the stored status or time differs.
     """
     path = journal.path if isinstance(journal, Journal) else Path(journal)
     stats = ReplayStats()
