@@ -134,6 +134,16 @@ def compare(
     return result
 
 
+def python_loop_ns() -> int:
+    """ns of a fixed pure-Python loop (300 steps): how fast the host runs the interpreter right now,
+    and how much slower after an idle gap (the host's cold factor on code that is not ours)."""
+    started = time.perf_counter_ns()
+    total = 0
+    for i in range(300):
+        total += i * i
+    return time.perf_counter_ns() - started
+
+
 def report(line: str) -> None:
     """Print a line now and repeat it in the end-of-session summary."""
     print(f"\n{line}")

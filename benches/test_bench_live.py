@@ -44,6 +44,7 @@ from rich.console import Console
 from alphastock.config import load_config
 from alphastock.live.runner import LiveOptions, LiveSession
 from alphastock.live.safety import RunMode
+from benchlib import python_loop_ns
 
 try:
     from benchlib import report as _summary
@@ -82,16 +83,8 @@ def _session(overrides: dict[str, Any], duration_s: float, data_dir: Path) -> Li
 
 
 def _python_loop_us(samples: int = 5_000) -> float:
-    """Median µs of a fixed pure-Python loop: how fast the host runs the interpreter right now."""
-
-    def loop() -> int:
-        started = time.perf_counter_ns()
-        total = 0
-        for i in range(300):
-            total += i * i
-        return time.perf_counter_ns() - started
-
-    return statistics.median(loop() for _ in range(samples)) / 1_000
+    """Median µs of :func:`benchlib.python_loop_ns`: how fast the host runs the interpreter right now."""
+    return statistics.median(python_loop_ns() for _ in range(samples)) / 1_000
 
 
 async def _floor() -> list[float]:

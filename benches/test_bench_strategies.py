@@ -25,6 +25,7 @@ from tests.strategies._bars import nifty
 
 from alphastock.strategies import StrategiesConfig, StrategyInstanceConfig, StrategyManager
 from alphastock.strategies.ma_crossover import MaCrossover
+from benchlib import python_loop_ns
 
 ROUNDS = 6
 WINDOW = 200
@@ -112,15 +113,6 @@ COLD_GAP_S = 0.010
 COLD_BARS = 900
 
 
-def _python_loop_ns() -> int:
-    """A fixed pure-Python loop (300 steps): the host's cold factor on code that is not ours."""
-    started = time.perf_counter_ns()
-    total = 0
-    for i in range(300):
-        total += i * i
-    return time.perf_counter_ns() - started
-
-
 def _per_bar(gap_s: float, bars: list[Any]) -> tuple[list[float], list[float], list[float]]:
     """µs of ``manager.on_bar`` for every bar and for the bars that made a signal, and of the control
     loop, with ``gap_s`` of idle sleep before each bar (0: back to back)."""
@@ -133,7 +125,7 @@ def _per_bar(gap_s: float, bars: list[Any]) -> tuple[list[float], list[float], l
     for bar in bars:
         if gap_s:
             time.sleep(gap_s)
-        control.append(_python_loop_ns() / 1_000)
+        control.append(python_loop_ns() / 1_000)
         if gap_s:
             time.sleep(gap_s)
         started = time.perf_counter_ns()

@@ -139,13 +139,10 @@ def test_signal_fills_in_the_simulator_and_the_store_matches_it(
 
 
 def _executed(order: ManagedOrder) -> ChargeOrder:
-    r = order.request
     assert order.average_price is not None
-    return ChargeOrder(
-        order_id=order.broker_order_id or "", exchange=r.exchange, tradingsymbol=r.tradingsymbol,
-        transaction_type=r.transaction_type, product=r.product, order_type=r.order_type,
-        quantity=order.filled_quantity, average_price=order.average_price,
-    )  # fmt: skip
+    return ChargeOrder.for_request(
+        order.request, order.filled_quantity, order.average_price, order_id=order.broker_order_id or ""
+    )
 
 
 def test_risk_rejection_never_calls_the_broker(

@@ -44,21 +44,11 @@ class FillCharges:
         if quantity <= 0:
             return 0.0
         try:
-            note = compute_charges(
-                ChargeOrder(
-                    order_id=key,
-                    exchange=request.exchange,
-                    tradingsymbol=request.tradingsymbol,
-                    transaction_type=request.transaction_type,
-                    variety=request.variety,
-                    product=request.product,
-                    order_type=request.order_type,
-                    quantity=quantity,
-                    average_price=value / quantity,
-                    multiplier=self.multipliers.get(request.instrument_token, 1.0),
-                ),
-                self.rates,
+            multiplier = self.multipliers.get(request.instrument_token, 1.0)
+            order = ChargeOrder.for_request(
+                request, quantity, value / quantity, order_id=key, multiplier=multiplier
             )
+            note = compute_charges(order, self.rates)
         except ValueError as exc:  # a symbol whose segment cannot be told, a bad price
             self.failures += 1
             log.warning("charges of order %s not computed (%s); booked as 0", key, exc)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from pydantic import Field
 
 from alphastock.models._base import KiteModel
 from alphastock.models.enums import Exchange, OrderType, Product, TransactionType, Variety
+
+if TYPE_CHECKING:
+    from alphastock.models.orders import OrderRequest
 
 
 class Gst(KiteModel):
@@ -60,6 +63,32 @@ class ChargeOrder(KiteModel):
     average_price: float = Field(ge=0.0, allow_inf_nan=False)
     multiplier: float = Field(1.0, gt=0.0)
     instrument_type: str | None = None
+
+    @classmethod
+    def for_request(
+        cls,
+        request: OrderRequest,
+        quantity: int,
+        average_price: float,
+        *,
+        order_id: str = "",
+        multiplier: float = 1.0,
+        instrument_type: str | None = None,
+    ) -> Self:
+        """``request`` executed (or to be priced) as ``quantity`` units at ``average_price`` rupees."""
+        return cls(
+            order_id=order_id,
+            exchange=request.exchange,
+            tradingsymbol=request.tradingsymbol,
+            transaction_type=request.transaction_type,
+            variety=request.variety,
+            product=request.product,
+            order_type=request.order_type,
+            quantity=quantity,
+            average_price=average_price,
+            multiplier=multiplier,
+            instrument_type=instrument_type,
+        )
 
     @classmethod
     def from_kite(cls, data: dict[str, Any]) -> Self:

@@ -177,19 +177,11 @@ class PaperBroker(PaperMatching):
             side = (snap.ask if request.is_buy else snap.bid) if snap else 0.0
             ref = request.price or side or (snap.last_price if snap else 0.0) or request.trigger_price or 0.0
             total = self._order_margin(request, request.quantity, segment, ref)
-            charges = compute_charges(
-                ChargeOrder(
-                    exchange=request.exchange,
-                    tradingsymbol=request.tradingsymbol,
-                    transaction_type=request.transaction_type,
-                    product=request.product,
-                    quantity=request.quantity,
-                    average_price=ref,
-                    multiplier=self._multipliers.get(token, 1.0),
-                    instrument_type=self._kind(token),
-                ),
-                self._rates,
-            )
+            priced = ChargeOrder.for_request(
+                request, request.quantity, ref, multiplier=self._multipliers.get(token, 1.0),
+                instrument_type=self._kind(token),
+            )  # fmt: skip
+            charges = compute_charges(priced, self._rates)
             out.append(
                 OrderMargin(
                     type="commodity" if GROUPS[request.exchange] == "commodity" else "equity",

@@ -210,22 +210,11 @@ class PaperMatching(PaperBrokerState):
             )
         )
         self._position(request, order.multiplier).apply(order.is_buy, quantity, price)
-        charges = compute_charges(
-            ChargeOrder(
-                order_id=order.order_id,
-                exchange=request.exchange,
-                tradingsymbol=request.tradingsymbol,
-                transaction_type=request.transaction_type,
-                variety=request.variety,
-                product=request.product,
-                order_type=request.order_type,
-                quantity=order.filled,
-                average_price=order.average_price,
-                multiplier=order.multiplier,
-                instrument_type=self._kind(request.instrument_token),
-            ),
-            self._rates,
-        )
+        executed = ChargeOrder.for_request(
+            request, order.filled, order.average_price, order_id=order.order_id,
+            multiplier=order.multiplier, instrument_type=self._kind(request.instrument_token),
+        )  # fmt: skip
+        charges = compute_charges(executed, self._rates)
         previous = self._order_charges.get(order.order_id)
         self.total_charges += charges.total - (previous.total if previous else 0.0)
         self._order_charges[order.order_id] = charges
