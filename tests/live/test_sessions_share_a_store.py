@@ -46,6 +46,12 @@ def test_a_second_session_on_the_same_data_dir_keeps_and_reconciles_its_fills(tm
         assert summary.reconciliation is not None
         assert summary.reconciliation.ok, summary.reconciliation.differences
         assert summary.reconciliation.matched_trades == summary.reconciliation.broker_trades > 0
+        # The summary counts this session's signals, orders and fills, not the store's history.
+        app = session.app
+        assert app is not None
+        assert summary.fills == app.oms.counters.fills
+        assert summary.orders == len(app.oms.orders())
+        assert summary.signals == app.signals.counters.submitted
     con = duckdb.connect(str(tmp_path / "alphastock.duckdb"), read_only=True)
     try:
         stored = con.execute("SELECT count(*), count(DISTINCT trade_id) FROM fills").fetchall()[0]

@@ -71,6 +71,25 @@ def _write_session(journal: Journal) -> None:
     )
 
 
+def test_replay_applies_each_signals_last_status_only(tmp_path: Path) -> None:
+    sig = signal()
+    with Journal(tmp_path / "j.jsonl") as journal:
+        journal.append("signal", sig.model_dump(mode="json"))
+        for status, ts in (("ACTIVE", T0 + 3), ("CLOSED", T0 + 9)):
+            record = {"id": sig.id, "status": status, "updated_ns": ts, "metadata": {}}
+            journal.append("signal_status", record)
+        with Store.open(":memory:") as store:
+            first = replay(journal, store)  # the signal was missing, and with it both statuses
+            assert (first.signals, first.signal_statuses) == (1, 1)
+            assert store.signals().column("status").to_pylist() == ["CLOSED"]
+            # DuckDB already has the final status (a clean shutdown): nothing is re-applied, and the
+            # signal is never moved back through ACTIVE.
+            assert replay(journal, store).signal_statuses == 0
+            store.update_signal_status(sig.id, "ACTIVE", T0 + 3)  # the CLOSED write was lost
+            assert replay(journal, store).signal_statuses == 1
+            assert store.signals().column("status").to_pylist() == ["CLOSED"]
+
+
 def test_round_trip_and_torn_last_line(tmp_path: Path) -> None:
     path = tmp_path / "j.jsonl"
     with Journal(path) as journal:

@@ -245,22 +245,21 @@ def replay(journal: str | Path | Journal, store: Store) -> ReplayStats:
 
     Signals and orders by key (``insert_*`` return False for existing keys), fills by
     ``(order_key, trade_id)``, order transitions when no event with the same (key, ts_ns, to_state)
-    is stored, signal status changes when the stored status or time differs.
+    is stored. A signal's status is its last ``signal_status`` record in the journal, applied (after
+    every insert) when the stored status or time differs: replaying the earlier ones too would move
+    a CLOSED signal back through ACTIVE, and count statuses DuckDB already had as missing.
     """
     path = journal.path if isinstance(journal, Journal) else Path(journal)
     stats = ReplayStats()
+    last_status: dict[str, dict[str, Any]] = {}
     for record in read_journal(path):
         stats.records += 1
         kind, data = record["kind"], record["data"]
         if kind == "signal":
             stats.signals += store.insert_signal(Signal.model_validate(data).to_record())
         elif kind == "signal_status":
-            stored = _signal_state(store, data["id"])
-            if stored is not None and stored != (data["status"], int(data["updated_ns"])):
-                store.update_signal_status(
-                    data["id"], data["status"], int(data["updated_ns"]), metadata=data.get("metadata")
-                )
-                stats.signal_statuses += 1
+            last_status.pop(data["id"], None)  # re-inserted: dicts keep insertion order
+            last_status[data["id"]] = data
         elif kind == "order":
             stats.orders += store.insert_order(OrderRecord(**data))
         elif kind == "order_transition":
@@ -271,6 +270,13 @@ def replay(journal: str | Path | Journal, store: Store) -> ReplayStats:
                 stats.transitions += 1
         elif kind == "fill":
             stats.fills += store.insert_fill(FillRecord(**data))
+    for signal_id, data in last_status.items():
+        stored = _signal_state(store, signal_id)
+        if stored is not None and stored != (data["status"], int(data["updated_ns"])):
+            store.update_signal_status(
+                signal_id, data["status"], int(data["updated_ns"]), metadata=data.get("metadata")
+            )
+            stats.signal_statuses += 1
     return stats
 
 

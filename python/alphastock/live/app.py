@@ -488,14 +488,14 @@ class TradingApp:
     def _summary(
         self, shutdown: str, reconciliation: Reconciliation | None, stop_errors: dict[str, str]
     ) -> SessionSummary:
+        # This session's figures: the store holds every session's rows.
+        by_strategy = dict(self.signals.by_strategy)
+        orders = self.oms.orders()
+        by_state = dict(collections.Counter(order.state.value for order in orders))
+        keys = [order.key for order in orders]
         cur = self.store.cursor()
-
-        def count(sql: str) -> dict[str, int]:
-            return {str(k): int(v) for k, v in cur.execute(sql).fetchall()}
-
-        by_strategy = count("SELECT strategy, count(*) FROM signals GROUP BY strategy")
-        by_state = count("SELECT state, count(*) FROM orders GROUP BY state")
-        fills = int(cur.execute("SELECT count(*) FROM fills").fetchall()[0][0])
+        sql = "SELECT count(*) FROM fills WHERE list_contains(?, order_key)"
+        fills = int(cur.execute(sql, [keys]).fetchall()[0][0])
         positions = self.portfolio.positions()
         status = self.engine.status()
         notes = tuple(self.notes) + tuple(f"stop error {k}: {v}" for k, v in stop_errors.items())

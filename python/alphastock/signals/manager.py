@@ -29,7 +29,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -120,6 +120,8 @@ class SignalManager:
         self.signal_ttl_ns = int(signal_ttl_s * 1e9)
         self.counters = SignalStats()
         self._history = history
+        self.by_strategy: Counter[str] = Counter()
+        """Signals accepted since start, per strategy instance name."""
         self._signals: OrderedDict[str, Signal] = OrderedDict()
         self._consumers: list[Consumer] = []
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -148,6 +150,7 @@ class SignalManager:
         self.journal.append_json("signal", _signal_json(signal).decode())
         self._remember(signal)
         self.counters.submitted += 1
+        self.by_strategy[signal.strategy] += 1
         # Queued before the consumers run: a status change they cause (REJECTED, ACTIVE) is queued
         # after the insert, and the writer applies operations in order.
         self.writer.submit(
