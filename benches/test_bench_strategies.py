@@ -17,12 +17,13 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from tests.strategies._bars import nifty
 
+from alphastock.signals.model import Signal
 from alphastock.strategies import StrategiesConfig, StrategyInstanceConfig, StrategyManager
 from alphastock.strategies.ma_crossover import MaCrossover
 from benchlib import python_loop_ns
@@ -113,12 +114,27 @@ COLD_GAP_S = 0.010
 COLD_BARS = 900
 
 
-def _per_bar(gap_s: float, bars: list[Any]) -> tuple[list[float], list[float], list[float]]:
-    """µs of ``manager.on_bar`` for every bar and for the bars that made a signal, and of the control
-    loop, with ``gap_s`` of idle sleep before each bar (0: back to back)."""
+class _TimedCrossover(MaCrossover):
+    """``ma_crossover`` that records how long each ``make_signal`` (the ``Signal`` built) took, in ns."""
+
+    made_ns: ClassVar[list[int]] = []
+
+    def make_signal(self, *args: Any, **kwargs: Any) -> Signal:
+        started = time.perf_counter_ns()
+        signal = super().make_signal(*args, **kwargs)
+        self.made_ns.append(time.perf_counter_ns() - started)
+        return signal
+
+
+def _per_bar(gap_s: float, bars: list[Any]) -> tuple[list[float], list[float], list[float], list[float]]:
+    """µs of ``manager.on_bar`` for every bar and for the bars that made a signal, of ``make_signal``
+    within those, and of the control loop, with ``gap_s`` of idle sleep before each bar (0: back to
+    back)."""
     spec = StrategyInstanceConfig(strategy="ma_crossover", symbols=["NFO:NIFTY21APRFUT"], params=FAST)
-    manager = StrategyManager.from_config(StrategiesConfig(instances=[spec], min_confidence=0.0))
+    config = StrategiesConfig(instances=[spec], min_confidence=0.0)
+    manager = StrategyManager.from_config(config, registry={"ma_crossover": _TimedCrossover})
     manager.start()
+    _TimedCrossover.made_ns.clear()
     every: list[float] = []
     signalling: list[float] = []
     control: list[float] = []
@@ -134,7 +150,8 @@ def _per_bar(gap_s: float, bars: list[Any]) -> tuple[list[float], list[float], l
         every.append(elapsed)
         if signals:
             signalling.append(elapsed)
-    return every, signalling, control
+    made = [ns / 1_000 for ns in _TimedCrossover.made_ns]
+    return every, signalling, made, control
 
 
 FAST = {"fast": 2, "slow": 5}
@@ -156,7 +173,8 @@ def test_bench_strategy_hook_cold_vs_warm(benchmark: Any) -> None:
         name: {
             "every_bar": statistics.median(run[0][skip:]),
             "signal_bar": statistics.median(run[1][1:]),
-            "control_loop": statistics.median(run[2][skip:]),
+            "make_signal": statistics.median(run[2][1:]),
+            "control_loop": statistics.median(run[3][skip:]),
             "signals": float(len(run[1])),
         }
         for name, run in (("warm", warm), ("cold", cold), ("warm_again", warm_again))
@@ -166,7 +184,8 @@ def test_bench_strategy_hook_cold_vs_warm(benchmark: Any) -> None:
         f"strategy hook, one bar through the manager (ma_crossover 2/5, {COLD_BARS} bars, "
         f"{int(c['signals'])} signals): warm {w['every_bar']:.1f} us/bar, {w['signal_bar']:.1f} us on a "
         f"signal bar; after {COLD_GAP_S * 1e3:g} ms idle {c['every_bar']:.1f} us/bar, "
-        f"{c['signal_bar']:.1f} us on a signal bar ({c['signal_bar'] / w['signal_bar']:.1f}x); "
+        f"{c['signal_bar']:.1f} us on a signal bar ({c['signal_bar'] / w['signal_bar']:.1f}x), of which "
+        f"make_signal {c['make_signal']:.1f} us (warm {w['make_signal']:.1f}); "
         f"control Python loop warm {w['control_loop']:.1f} us, after idle {c['control_loop']:.1f} us "
         f"({c['control_loop'] / w['control_loop']:.1f}x); warm again {med['warm_again']['signal_bar']:.1f} us"
     )
