@@ -10,6 +10,7 @@ import numpy as np
 from alphastock.brokers.paper import PaperBroker, PaperSettings, TickStoreMarket
 from alphastock.events import Event, EventType, TickBatch
 from alphastock.execution import ExecutionConfig, OrderState
+from alphastock.models import Instrument
 from alphastock.signals.model import SignalStatus
 from alphastock.ticks import TickStore
 from tests.execution._harness import SBIN, SBIN_EQ, ManualClock, Stack, build, signal
@@ -97,6 +98,27 @@ def test_unknown_instrument_zero_size_and_other_asset_types(tmp_path: Path) -> N
         assert opts.status is SignalStatus.NEW
         assert stack.oms.orders() == []
         assert stack.executor.rejected == 2
+    finally:
+        stack.close()
+
+
+def test_mcx_signals_are_refused_not_sized_in_units(tmp_path: Path) -> None:
+    # Kite's MCX quantity counts lots (CRUDEOIL: 100 barrels each) and its dump says lot_size 1:
+    # sizing in units would send 100x the intended risk. Until multipliers are modelled, refuse.
+    crude = Instrument(
+        instrument_token=99, exchange_token=1, tradingsymbol="CRUDEOIL26DECFUT", name="CRUDEOIL",
+        tick_size=1.0, lot_size=1, instrument_type="FUT", segment="MCX-FUT", exchange="MCX",
+    )  # fmt: skip
+    stack = build(PaperBroker(TickStoreMarket(TickStore(64))), tmp_path, instruments=(SBIN_EQ, crude))
+    try:
+        stack.signals.submit(
+            signal(symbol="CRUDEOIL26DECFUT", exchange="MCX", token=99, asset_type="commodity",
+                   entry=5600.0, stop_loss=5580.0, target=5640.0)
+        )  # fmt: skip
+        (refused,) = stack.signals.recent(1)
+        assert refused.status is SignalStatus.REJECTED
+        assert "MCX orders count lots" in refused.metadata["rejected_reason"]
+        assert stack.oms.orders() == []
     finally:
         stack.close()
 

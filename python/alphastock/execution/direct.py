@@ -1,12 +1,14 @@
-"""The :class:`DirectExecutor`: a signal on an equity, future or commodity becomes a sized, checked order.
+"""The :class:`DirectExecutor`: a signal on an equity or a future becomes a sized, checked order.
 
 It is a :class:`~alphastock.signals.manager.SignalManager` consumer, called
 synchronously right after the signal is journaled: instrument lookup (lot, tick,
-freeze quantity), product from config (MIS/CNC for NSE/BSE equity, MIS/NRML for
-NFO/MCX), sizing by risk (:func:`~alphastock.execution.sizing.size_by_risk`), an
-:class:`OrderIntent` through :meth:`RiskEngine.check` (REDUCE_SIZE sends the
-approved quantity; REJECT and REQUIRE_APPROVAL — there is no approval flow yet —
-reject the signal, publish RISK_REJECTED and persist a risk event), then the
+freeze quantity; signals on MCX/NCO/CDS/BCD, whose orders count lots of a contract
+multiplier, are rejected: see :data:`LOT_QUANTITY_EXCHANGES`), product from config
+(MIS/CNC for NSE/BSE equity, MIS/NRML for NFO), sizing by risk
+(:func:`~alphastock.execution.sizing.size_by_risk`), an :class:`OrderIntent` through
+:meth:`RiskEngine.check` (REDUCE_SIZE sends the approved quantity; REJECT and
+REQUIRE_APPROVAL — there is no approval flow yet — reject the signal, publish
+RISK_REJECTED and persist a risk event), then the
 :class:`OrderRequest` (MARKET with ``market_protection``, or LIMIT at the touch ±
 ``limit_offset_ticks``; tag = the OMS key) to the OMS, whose broker call is
 scheduled on the loop. An opposite signal on a symbol with an open position
@@ -43,6 +45,13 @@ log = logging.getLogger(__name__)
 
 ASSET_TYPES: Final = frozenset({"equity", "futures", "commodity"})
 """Signal asset types this executor handles (options have their own executor)."""
+
+LOT_QUANTITY_EXCHANGES: Final = frozenset({"MCX", "NCO", "CDS", "BCD"})
+"""Exchanges where a Kite order's quantity counts lots, each worth a contract multiplier of units
+(CRUDEOIL 100 barrels, GOLDM 10 x 10 g, USDINR 1,000 dollars) that the instruments dump does not carry
+(its ``lot_size`` there is 1). Sizing, the risk engine's notional and P&L here count units, so an
+order would be off by that multiplier (100x too large for CRUDEOIL): signals on these exchanges are
+rejected until contract multipliers are modelled end to end."""
 
 _KIND = {"EQ": "EQ", "FUT": "FUT", "CE": "CE", "PE": "PE"}
 _INF = math.inf
@@ -126,6 +135,13 @@ class DirectExecutor:
             inst = self.instruments.instrument(signal.exchange, signal.symbol)
         except Exception as exc:  # unknown instrument: nothing to trade
             self._reject(signal, f"unknown instrument {signal.exchange}:{signal.symbol} ({exc})")
+            return None
+        if inst.exchange in LOT_QUANTITY_EXCHANGES:
+            self._reject(
+                signal,
+                f"{inst.exchange} orders count lots of a contract multiplier the instruments dump does "
+                "not carry; direct execution does not size them",
+            )
             return None
         product = self._product(inst.exchange)
         side = signal.action.value
@@ -375,6 +391,7 @@ def opposite(action: SignalAction) -> str:
 
 __all__ = [
     "ASSET_TYPES",
+    "LOT_QUANTITY_EXCHANGES",
     "DirectExecutor",
     "InstrumentLookup",
     "StaticInstruments",
