@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import re
 from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
@@ -80,6 +81,8 @@ def test_app_runs_reports_and_shuts_down(tmp_path: Path) -> None:
     assert snap.ticks_total > 0
     assert snap.risk_state == "ACTIVE"
     assert "IST feed=connected" in out["line"]
+    # Before the first order there is no latency yet: "-", never "nanus".
+    assert re.search(r"tick->submit p50=(-|[\d,]+us) p99=(-|[\d,]+us)$", out["line"]), out["line"]
     assert out["refreshed"] == 0  # the day's dump is stored once
     # Every live bar reaches the strategies once (their indicators would count a repeat as a new bar).
     assert out["bars_seen"], "no live bar reached the strategies"

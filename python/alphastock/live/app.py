@@ -78,6 +78,11 @@ TICK_CAPACITY = 4096
 """Ticks kept per instrument in the TickStore ring."""
 
 
+def _us(value: float) -> str:
+    """``1,234us``, or ``-`` before the first order (NaN)."""
+    return "-" if math.isnan(value) else f"{value:,.0f}us"
+
+
 class TradingApp:
     """One run of the engine (see the module docstring). Build with :meth:`build`, then :meth:`start`."""
 
@@ -414,7 +419,7 @@ class TradingApp:
             f"ticks={snap.ticks_total} ({snap.ticks_per_s:,.0f}/s) signals={snap.signals_total} "
             f"orders={snap.orders_today} fills={snap.fills_total} positions={len(snap.positions)} "
             f"pnl={snap.day_pnl:,.2f} risk={snap.risk_state} "
-            f"tick->submit p50={snap.latency_p50_us:,.0f}us p99={snap.latency_p99_us:,.0f}us"
+            f"tick->submit p50={_us(snap.latency_p50_us)} p99={_us(snap.latency_p99_us)}"
         )
 
     # ------------------------------------------------------------------------------------ stopping
