@@ -14,8 +14,8 @@ average, 13 middle ones of 1.4 ms, each landing on whatever ran at the time.
   the youngest generation every ``interval_s``, the middle one every 10th
   pass, the oldest every 600th — so a collection runs between callbacks,
   never inside one;
-* at stop restores what it found (automatic collection, thresholds) and
-  unfreezes, so that everything is collectable again at exit.
+* at stop switches automatic collection back on (if it was on) and unfreezes,
+  so that everything is collectable again at exit.
 
 Reference counting frees almost everything at once either way; the collector
 only finds reference cycles, so a pass that is late (a busy loop) costs memory

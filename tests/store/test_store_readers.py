@@ -69,6 +69,9 @@ def test_orders_by_state_and_broker_id(store: Store) -> None:
     assert store.orders(["PENDING", "FILLED"]).column("idempotency_key").to_pylist() == ["K0", "K3"]
     assert store.orders([]).num_rows == 0
     assert store.orders().num_rows == 4
+    assert store.orders(keys=["K3", "K1", "K9"]).column("idempotency_key").to_pylist() == ["K1", "K3"]
+    assert store.orders("OPEN", keys=["K1", "K3"]).column("idempotency_key").to_pylist() == ["K1"]
+    assert store.orders(keys=[]).num_rows == 0
     found = store.order_by_broker_id("B2")
     assert found is not None
     assert found["idempotency_key"] == "K2"
@@ -95,6 +98,8 @@ def test_fills_by_order(store: Store) -> None:
         )
     assert store.fills("K1").column("trade_id").to_pylist() == ["T0", "T2"]
     assert store.fills(since_ns=T0 + 1).column("trade_id").to_pylist() == ["T1", "T2"]
+    assert store.fills(["K2", "K1"]).column("trade_id").to_pylist() == ["T0", "T1", "T2"]
+    assert store.fills([]).num_rows == 0
 
 
 def test_instruments_dump_by_date(store: Store) -> None:

@@ -8,14 +8,14 @@ brokerages. So a fill's charges are ``charges(the order as filled up to and incl
 ``charges``) — the rates the PaperBroker and the simulator's ``/charges/orders`` use, so the
 engine's P&L after charges agrees with the broker's contract note.
 
-Rupees throughout; turnover is price x quantity x ``multiplier`` (a contract multiplier for MCX,
-1 elsewhere).
+Rupees throughout; turnover is price x quantity (orders on exchanges whose quantity counts lots
+of a contract multiplier are refused before they get here: see
+:data:`~alphastock.execution.direct.LOT_QUANTITY_EXCHANGES`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 
 from alphastock.brokers.charges import ChargeRates, compute_charges
 from alphastock.models import ChargeOrder, OrderRequest
@@ -26,11 +26,8 @@ log = logging.getLogger(__name__)
 class FillCharges:
     """Per-order charge accounting for the OMS's fills (see the module docstring)."""
 
-    def __init__(
-        self, rates: ChargeRates | None = None, multipliers: Mapping[int, float] | None = None
-    ) -> None:
+    def __init__(self, rates: ChargeRates | None = None) -> None:
         self.rates = rates or ChargeRates()
-        self.multipliers = dict(multipliers or {})
         self.total = 0.0
         """Charges booked so far, rupees."""
         self.failures = 0
@@ -44,10 +41,7 @@ class FillCharges:
         if quantity <= 0:
             return 0.0
         try:
-            multiplier = self.multipliers.get(request.instrument_token, 1.0)
-            order = ChargeOrder.for_request(
-                request, quantity, value / quantity, order_id=key, multiplier=multiplier
-            )
+            order = ChargeOrder.for_request(request, quantity, value / quantity, order_id=key)
             note = compute_charges(order, self.rates)
         except ValueError as exc:  # a symbol whose segment cannot be told, a bad price
             self.failures += 1

@@ -137,10 +137,10 @@ class OMS(FillCollector):
         """Seconds to wait before looking at the trade book again when it lacks reported fills."""
         self.recorder = recorder
         self.charges = charges
+        """Prices each fill (rupees, booked on the FILL and in the store); None books 0."""
         self.unknown_timeout_s = unknown_timeout_s
         """Seconds after an ambiguous call before the broker's book may show the order absent."""
         self._monotonic = monotonic
-        """Prices each fill (rupees, booked on the FILL and in the store); None books 0."""
         self.counters = OmsCounters()
         self._orders: dict[str, ManagedOrder] = {}
         self._by_broker_id: dict[str, ManagedOrder] = {}

@@ -471,13 +471,8 @@ class TradingApp:
         # This session's orders and fills only: the store keeps every session's, and a broker may
         # number orders and trades from the same start again (the simulator does, every run).
         keys = [order.key for order in self.oms.orders()]
-        cur = self.store.cursor()
-        orders = [dict(zip([d[0] for d in cur.description], row, strict=True))
-                  for row in cur.execute("SELECT * FROM orders WHERE list_contains(?, idempotency_key)",
-                                         [keys]).fetchall()]  # fmt: skip
-        fills = [dict(zip([d[0] for d in cur.description], row, strict=True))
-                 for row in cur.execute("SELECT * FROM fills WHERE list_contains(?, order_key)",
-                                        [keys]).fetchall()]  # fmt: skip
+        orders = self.store.orders(keys=keys).to_pylist()
+        fills = self.store.fills(order_key=keys).to_pylist()
         result = reconcile(orders, fills, broker_orders, broker_trades, book.net)
         self.store.audit(
             time.time_ns(), "alphastock live", "broker_book",
@@ -497,10 +492,7 @@ class TradingApp:
         by_strategy = dict(self.signals.by_strategy)
         orders = self.oms.orders()
         by_state = dict(collections.Counter(order.state.value for order in orders))
-        keys = [order.key for order in orders]
-        cur = self.store.cursor()
-        sql = "SELECT count(*) FROM fills WHERE list_contains(?, order_key)"
-        fills = int(cur.execute(sql, [keys]).fetchall()[0][0])
+        fills = self.store.fills(order_key=[order.key for order in orders]).num_rows
         positions = self.portfolio.positions()
         status = self.engine.status()
         notes = tuple(self.notes) + tuple(f"stop error {k}: {v}" for k, v in stop_errors.items())

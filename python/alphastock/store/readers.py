@@ -90,10 +90,15 @@ class Readers(StoreBase):
             f"SELECT * FROM signals{_where([*where, *since])} ORDER BY ts_ns, id", [*params, *since_params]
         )
 
-    def orders(self, state: str | Iterable[str] | None = None) -> pa.Table:
-        """Orders in the given state(s) (all when ``None``), by creation time then key."""
-        where, params = _in("state", state)
-        return self.query(f"SELECT * FROM orders{_where(where)} ORDER BY created_ns, idempotency_key", params)
+    def orders(self, state: str | Iterable[str] | None = None, keys: Iterable[str] | None = None) -> pa.Table:
+        """Orders in the given state(s) and with the given idempotency keys (all when ``None``), by
+        creation time then key."""
+        by_state, state_params = _in("state", state)
+        by_key, key_params = _in("idempotency_key", keys)
+        return self.query(
+            f"SELECT * FROM orders{_where([*by_state, *by_key])} ORDER BY created_ns, idempotency_key",
+            [*state_params, *key_params],
+        )
 
     def order(self, key: str) -> dict[str, Any] | None:
         """One order's row as a dict (``None`` if there is none with this idempotency key)."""
@@ -109,9 +114,10 @@ class Readers(StoreBase):
         """One order's transitions, by ``seq``."""
         return self.query("SELECT * FROM order_events WHERE order_key = ? ORDER BY seq", [key])
 
-    def fills(self, order_key: str | None = None, since_ns: int | None = None) -> pa.Table:
-        """Fills of one order (all when ``None``) from ``since_ns`` on, by time then trade id."""
-        where, params = ([], []) if order_key is None else (["order_key = ?"], [order_key])
+    def fills(self, order_key: str | Iterable[str] | None = None, since_ns: int | None = None) -> pa.Table:
+        """Fills of one order or of several (all when ``None``) from ``since_ns`` on, by time then
+        trade id."""
+        where, params = _in("order_key", order_key)
         since, since_params = _range("ts_ns", since_ns, None)
         return self.query(
             f"SELECT * FROM fills{_where([*where, *since])} ORDER BY ts_ns, trade_id",

@@ -250,12 +250,7 @@ class StrategyManager:
             base = ctx_factory(name) if ctx_factory is not None else None
             ctx: StrategyContext = _InstanceContext(self, name, base)
             self._guard(inst, inst.strategy.on_start, ctx)
-        self._timed = True
-
-    @property
-    def running(self) -> bool:
-        """True between :meth:`start` and :meth:`stop` (hook calls are timed only then)."""
-        return self._timed
+        self._timed = True  # hook calls are timed from here until stop()
 
     def stop(self) -> None:
         """Call every instance's ``on_stop`` (errors logged, never raised)."""
