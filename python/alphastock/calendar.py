@@ -27,9 +27,10 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from alphastock.clock import ist, ist_ns
+from alphastock.config_model import ConfigModel
 from alphastock.events import SessionPhase
 
 ALL = "ALL"
@@ -37,7 +38,7 @@ ALL = "ALL"
 _MAX_SCAN_DAYS = 400
 
 
-class SessionHours(BaseModel):
+class SessionHours(ConfigModel):
     """One exchange's regular session (IST wall times); ``None`` pre-open/square-off = no such phase."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -48,7 +49,7 @@ class SessionHours(BaseModel):
     close: dt.time = Field(..., description="IST; continuous trading ends")
 
 
-class SpecialSession(BaseModel):
+class SpecialSession(ConfigModel):
     """A session on a day that would otherwise be closed or has other hours (e.g. Muhurat trading)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -76,7 +77,7 @@ def _default_sessions() -> dict[str, SessionHours]:
     }
 
 
-class CalendarConfig(BaseModel):
+class CalendarConfig(ConfigModel):
     """The ``calendar`` section: holiday overrides, special sessions and session hours (IST)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

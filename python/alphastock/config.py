@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from alphastock.brokers.charges import ChargeRates
 from alphastock.brokers.paper.settings import PaperSettings
 from alphastock.calendar import CalendarConfig
+from alphastock.config_model import ConfigModel
 from alphastock.errors import ConfigError
 from alphastock.execution.config import ExecutionConfig
 from alphastock.live.config import LiveConfig
@@ -34,7 +35,7 @@ from alphastock.strategies.config import StrategiesConfig
 ENV_PREFIX = "ALPHASTOCK__"
 
 
-class OptionsConfig(BaseModel):
+class OptionsConfig(ConfigModel):
     """Options analytics settings."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -49,7 +50,7 @@ def _default_freeze_quantities() -> dict[str, int]:
     return {"NIFTY": 1800, "BANKNIFTY": 900, "FINNIFTY": 1800, "MIDCPNIFTY": 2800}
 
 
-class InstrumentsConfig(BaseModel):
+class InstrumentsConfig(ConfigModel):
     """Instrument facts the Kite dump lacks."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -60,7 +61,7 @@ class InstrumentsConfig(BaseModel):
     )
 
 
-class AlphaStockConfig(BaseModel):
+class AlphaStockConfig(ConfigModel):
     """The whole configuration tree."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -25,8 +25,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from alphastock.config_model import ConfigModel
 from alphastock.models import (
     ChargeBreakdown,
     ChargeOrder,
@@ -52,7 +53,7 @@ class ChargeSegment(StrEnum):
     CURRENCY_OPTIONS = "currency_options"
 
 
-class SegmentRates(BaseModel):
+class SegmentRates(ConfigModel):
     """Rates of one segment. Percentages are percent of turnover (0.1 means 0.1 %), money is rupees."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -72,7 +73,7 @@ class SegmentRates(BaseModel):
     stamp_buy_pct: float = Field(0.0, ge=0.0, description="stamp duty on buys, percent of turnover")
 
 
-class ChargeRates(BaseModel):
+class ChargeRates(ConfigModel):
     """Every charge rate, by segment (2026 Zerodha/NSE/MCX rates by default; see the module doc)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
+
+from alphastock.config_model import ConfigModel
 
 
-class ExecutionConfig(BaseModel):
+class ExecutionConfig(ConfigModel):
     """How signals become orders (see :mod:`alphastock.execution`)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

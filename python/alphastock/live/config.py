@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from alphastock.config_model import ConfigModel
 
 
-class AccountConfig(BaseModel):
+class AccountConfig(ConfigModel):
     """The Kite account ``alphastock live --live`` sends real orders for (no secrets here)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -16,7 +18,7 @@ class AccountConfig(BaseModel):
     api_key: str | None = Field(None, description="Kite Connect app key; the session must be for this key")
 
 
-class EmbeddedSimConfig(BaseModel):
+class EmbeddedSimConfig(ConfigModel):
     """The simulator ``alphastock live`` starts when it has no credentials."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -28,7 +30,7 @@ class EmbeddedSimConfig(BaseModel):
     frame_interval_s: float = Field(0.1, gt=0, description="wall seconds between tick frames")
 
 
-class LiveConfig(BaseModel):
+class LiveConfig(ConfigModel):
     """How ``alphastock live`` runs."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

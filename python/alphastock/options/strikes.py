@@ -26,13 +26,14 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from alphastock import _core
+from alphastock.config_model import ConfigModel
 from alphastock.options._inputs import FloatArray, as_call_flags, as_float
 
 
-class StrikeWeights(BaseModel):
+class StrikeWeights(ConfigModel):
     """Relative weight of each score term (non-negative, not all zero)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -50,7 +51,7 @@ class StrikeWeights(BaseModel):
         return self
 
 
-class StrikeFilters(BaseModel):
+class StrikeFilters(ConfigModel):
     """Which candidates may be scored, and the absolute delta the delta term aims for."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from alphastock.config_model import ConfigModel
 from alphastock.risk.enums import Exchange, Product, StaleDataAction
 
 _DEFAULT_PRODUCTS = frozenset({Product.CNC, Product.MIS, Product.NRML})
 _ALL_EXCHANGES = frozenset(Exchange)
 
 
-class Limits(BaseModel):
+class Limits(ConfigModel):
     """Every limit :class:`~alphastock.risk.RiskEngine` enforces. Field descriptions give units."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from alphastock.config_model import ConfigModel
 
 Mode = Literal["ltp", "quote", "full"]
 
@@ -36,7 +38,7 @@ def _default_underlying_names() -> dict[str, str]:
     }
 
 
-class _Section(BaseModel):
+class _Section(ConfigModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 

@@ -18,9 +18,10 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ConfigDict, ValidationError
 
 from alphastock.bars import NS_PER_DAY, parse_interval
+from alphastock.config_model import ConfigModel
 from alphastock.errors import ConfigError
 from alphastock.events import Bar, FillInfo
 from alphastock.models import Instrument
@@ -37,7 +38,7 @@ SignalOutput = Signal | Iterable[Signal] | None
 """What a hook may return."""
 
 
-class StrategyParams(BaseModel):
+class StrategyParams(ConfigModel):
     """Base of every strategy's parameters: immutable, unknown keys rejected."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

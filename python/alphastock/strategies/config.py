@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from alphastock.bars import parse_interval
+from alphastock.config_model import ConfigModel
 
 
-class StrategyInstanceConfig(BaseModel):
+class StrategyInstanceConfig(ConfigModel):
     """One strategy instance: a registered strategy run with ``params`` on ``symbols``."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -56,7 +57,7 @@ def _default_instances() -> list[StrategyInstanceConfig]:
     ]
 
 
-class StrategiesConfig(BaseModel):
+class StrategiesConfig(ConfigModel):
     """Strategy instances and how their signals on one symbol and bar are combined."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -18,15 +18,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from alphastock.brokers.charges import ChargeRates, ChargeSegment
+from alphastock.config_model import ConfigModel
 
 _FUTURES = (ChargeSegment.FUTURES, ChargeSegment.COMMODITY_FUTURES, ChargeSegment.CURRENCY_FUTURES)
 _OPTIONS = (ChargeSegment.OPTIONS, ChargeSegment.COMMODITY_OPTIONS, ChargeSegment.CURRENCY_OPTIONS)
 
 
-class PaperSettings(BaseModel):
+class PaperSettings(ConfigModel):
     """How the PaperBroker fills, charges and margins orders."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
