@@ -4,7 +4,9 @@ Every SDK call is blocking (``requests``), so it runs in the broker's own thread
 (``loop.run_in_executor``; placements through :class:`~alphastock.brokers.kite.sender.CallSender`,
 whose hand-over is cheaper), never on the engine's loop. Before each call the shared
 :class:`~alphastock.brokers.kite.ratelimit.RateLimiter` waits for Kite's limit of the
-call's category. ``root`` points the SDK at another server (the simulator).
+call's category, and the call's permit is released when the call ends on its thread (Kite
+has counted the request by then: see :mod:`~alphastock.brokers.kite.ratelimit`). ``root``
+points the SDK at another server (the simulator).
 
 Failure handling:
 
@@ -28,6 +30,7 @@ The access token never appears in a repr, log line or exception message.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import random
@@ -59,7 +62,7 @@ from alphastock.brokers.kite.orders import (
     find_by_tag,
     slice_quantities,
 )
-from alphastock.brokers.kite.ratelimit import Category, RateLimiter
+from alphastock.brokers.kite.ratelimit import Category, Permit, RateLimiter
 from alphastock.brokers.kite.sender import CallSender
 from alphastock.brokers.paper.working import UpdateStream
 from alphastock.models import (
@@ -121,6 +124,12 @@ def _ambiguous(exc: kite_ex.KiteException) -> bool:
 def map_kite_error(exc: kite_ex.KiteException) -> BrokerError:
     """The project's :class:`BrokerError` for a kiteconnect exception (error_type and status kept)."""
     return from_kite_error(str(exc), type(exc).__name__, _status(exc))
+
+
+def _release_on(loop: asyncio.AbstractEventLoop, permit: Permit) -> None:
+    """Release ``permit`` on ``loop`` (from an executor thread); nothing when the loop has closed."""
+    with contextlib.suppress(RuntimeError):
+        loop.call_soon_threadsafe(permit.release)
 
 
 def _ist_naive(value: dt.datetime) -> dt.datetime:
@@ -212,9 +221,13 @@ class KiteBroker:
 
     # ----- plumbing --------------------------------------------------------------------------------
 
-    async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    async def _call(self, permit: Permit, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``fn`` on the executor; ``permit`` is released when the call ends on its thread, even when
+        the awaiting task was cancelled meanwhile (the request may still have been on its way)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, partial(fn, *args, **kwargs))
+        future = self._executor.submit(partial(fn, *args, **kwargs))
+        future.add_done_callback(lambda _done: _release_on(loop, permit))
+        return await asyncio.wrap_future(future)
 
     def _token_failure(self, exc: kite_ex.KiteException) -> TokenExpired:
         self._token_expired = True
@@ -229,9 +242,9 @@ class KiteBroker:
         """A read: rate-limited, retried with backoff on 429/502/503/504 and connection errors."""
         attempt = 0
         while True:
-            await self.limiter.acquire(category)
+            permit = await self.limiter.acquire(category)
             try:
-                return await self._run(fn, *args, **kwargs)
+                return await self._call(permit, fn, *args, **kwargs)
             except kite_ex.TokenException as exc:
                 raise self._token_failure(exc) from None
             except kite_ex.KiteException as exc:
@@ -255,9 +268,9 @@ class KiteBroker:
     async def _write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """A modification or cancellation: rate-limited, never retried."""
         self._check_session()
-        await self.limiter.acquire("order")
+        permit = await self.limiter.acquire("order")
         try:
-            return await self._run(fn, *args, **kwargs)
+            return await self._call(permit, fn, *args, **kwargs)
         except kite_ex.TokenException as exc:
             raise self._token_failure(exc) from None
         except kite_ex.KiteException as exc:
@@ -327,10 +340,10 @@ class KiteBroker:
     async def _place_one(self, params: dict[str, Any], tag: str, *, autoslice: bool = False) -> str:
         self._check_session()
         params = self._order_params(params)
-        await self.limiter.acquire("order")
+        permit = await self.limiter.acquire("order")
         self.placements += 1
         method = self._kite.place_autoslice_order if autoslice else self._kite.place_order
-        return await self._placed(self._run(method, **params), tag, autoslice=autoslice)
+        return await self._placed(self._call(permit, method, **params), tag, autoslice=autoslice)
 
     def place_order_now(self, request: OrderRequest) -> Placement | None:
         """Start placing ``request`` before returning: the SDK call is handed to its thread at once.
@@ -343,12 +356,19 @@ class KiteBroker:
         """
         if self._token_expired or request.autoslice or len(self._slices(request)) != 1:
             return None
-        if not self.limiter.try_acquire("order"):
+        permit = self.limiter.try_acquire("order")
+        if permit is None:
             return None
         self.placements += 1
-        call, released_ns = self.order_sender.submit(
-            self._kite.place_order, self._order_params(request.to_kite())
-        )
+        try:
+            call, released_ns = self.order_sender.submit(
+                self._kite.place_order, self._order_params(request.to_kite())
+            )
+        except BaseException:
+            permit.release()  # never sent
+            raise
+        # Settled on the loop when the worker's call ends (the answer, or the failure).
+        call.add_done_callback(lambda _done: permit.release())
         return Placement(self._placed(call, request.tag), released_ns)
 
     async def _placed(self, call: Awaitable[Any], tag: str, *, autoslice: bool = False) -> str:
