@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 import yaml
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from alphastock import __version__
@@ -65,12 +66,15 @@ def main(
 
 @config_app.command("show")
 def config_show(config: ConfigFiles = None) -> None:
-    """Print the effective configuration (defaults < files < environment) as YAML."""
+    """Print the effective configuration (defaults < files < environment) as YAML, validated as
+    ``alphastock live`` validates it (strategy names and params included)."""
+    from alphastock.strategies.manager import StrategyManager
+
     try:
         effective = load_config(config)
+        StrategyManager.from_config(effective.strategies)  # what live builds: unknown names, bad params
     except AlphaStockError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(code=2) from None
+        raise _fail(exc) from None
     console.print(yaml.safe_dump(as_plain_data(effective), sort_keys=False), end="")
 
 
@@ -83,8 +87,9 @@ Yield = Annotated[float, typer.Option("--yield", "-q", help="Continuous dividend
 Model = Annotated[str, typer.Option("--model", "-m", help="bsm or black76.")]
 
 
-def _fail(exc: Exception) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {exc}")
+def _fail(exc: Exception | str) -> typer.Exit:
+    """Print ``error: <message>`` to stderr as one line (never wrapped) and give the exit (code 2)."""
+    err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
     return typer.Exit(code=2)
 
 

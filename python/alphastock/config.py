@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from alphastock.brokers.charges import ChargeRates
 from alphastock.brokers.paper.settings import PaperSettings
@@ -76,6 +76,23 @@ class AlphaStockConfig(ConfigModel):
     runners: RunnersConfig = RunnersConfig()
     live: LiveConfig = LiveConfig()
     execution: ExecutionConfig = ExecutionConfig()
+
+    @model_validator(mode="after")
+    def _build_every_strategy_timeframe(self) -> AlphaStockConfig:
+        """Add the timeframes enabled strategy instances need to ``runners.bar_intervals``.
+
+        Why here: a strategy on an interval the runners do not build never sees a bar and never
+        signals, silently. Timeframes are canonical names by now (``5minute`` is ``5m``), as are the
+        runners' intervals, so bars reach the strategies by name.
+        """
+        built = list(self.runners.bar_intervals)
+        for instance in self.strategies.instances:
+            if instance.enabled and instance.timeframe not in built:
+                built.append(instance.timeframe)
+        if built != self.runners.bar_intervals:
+            # The model is frozen; this runs before anyone holds it.
+            object.__setattr__(self, "runners", self.runners.model_copy(update={"bar_intervals": built}))
+        return self
 
     def paper_settings(self) -> PaperSettings:
         """The ``paper`` section for a PaperBroker, with the ``charges`` section filled in when

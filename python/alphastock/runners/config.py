@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
 
+from alphastock.bars import NS_PER_SECOND, parse_interval
 from alphastock.config_model import ConfigModel
 
 Mode = Literal["ltp", "quote", "full"]
@@ -36,6 +37,26 @@ def _default_underlying_names() -> dict[str, str]:
         "NIFTY FIN SERVICE": "FINNIFTY",
         "NIFTY MID SELECT": "MIDCPNIFTY",
     }
+
+
+def interval_name(interval: str) -> str:
+    """The canonical name of a bar interval: ``"5minute"``, ``"300s"`` and ``"5m"`` are ``"5m"``,
+    ``"60m"`` is ``"1h"``, ``"day"`` is ``"1d"`` (bars are routed to strategies by this name).
+
+    Raises:
+        ValueError: ``interval`` is not an interval (the message gives the accepted forms).
+    """
+    ns = parse_interval(interval)
+    if ns is None:
+        return "1d"
+    seconds = ns // NS_PER_SECOND
+    if ns % NS_PER_SECOND:
+        raise ValueError(f"interval must be a whole number of seconds, got {interval!r}")
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60}m"
+    return f"{seconds}s"
 
 
 class _Section(ConfigModel):
@@ -121,13 +142,26 @@ class RunnersConfig(_Section):
         default_factory=_default_underlying_names,
         description="index tradingsymbol or alias -> derivative underlying name (NIFTY BANK -> BANKNIFTY)",
     )
-    bar_intervals: list[str] = Field(default_factory=lambda: ["1m"], description="bar intervals built")
+    bar_intervals: list[str] = Field(
+        default_factory=lambda: ["1m"],
+        description="bar intervals built (canonical names); every enabled strategy's timeframe is added",
+    )
     nse_session: tuple[str, str] = Field(("09:15", "15:30"), description="NSE/NFO session, IST")
     mcx_session: tuple[str, str] = Field(("09:00", "23:30"), description="MCX session, IST")
     timer_interval_s: float = Field(
         1.0, gt=0, description="seconds between timer passes (bar flush, snapshots, rollover checks)"
     )
     poll: PollConfig = PollConfig()
+
+    @field_validator("bar_intervals")
+    @classmethod
+    def _canonical_intervals(cls, value: list[str]) -> list[str]:
+        names: list[str] = []
+        for interval in value:
+            name = interval_name(interval)  # raises ValueError naming the accepted forms
+            if name not in names:
+                names.append(name)
+        return names
 
 
 __all__ = [
@@ -139,4 +173,5 @@ __all__ = [
     "OptionsRunnerConfig",
     "PollConfig",
     "RunnersConfig",
+    "interval_name",
 ]

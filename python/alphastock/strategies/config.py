@@ -3,18 +3,25 @@
 An instance names a registered strategy (``alphastock strategies list``), an optional
 instance name (defaults to the strategy name; must be unique), its symbols
 (``EXCHANGE:TRADINGSYMBOL``, or a plain tradingsymbol meaning NSE), the bar timeframe
-(``1m``, ``5m``, ``15m``, ``1h``, ``1d``) and its params, validated against the strategy's
-``Params`` model when the :class:`~alphastock.strategies.StrategyManager` is built.
+(one of :data:`TIMEFRAMES`: the candle intervals Kite's historical API serves, so every strategy
+can be warmed up) and its params, validated against the strategy's ``Params`` model when the
+:class:`~alphastock.strategies.StrategyManager` is built. The runners build every timeframe an
+enabled instance needs (``AlphaStockConfig`` adds it to ``runners.bar_intervals``).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
-from alphastock.bars import parse_interval
+from alphastock.bars import KITE_INTERVALS
 from alphastock.config_model import ConfigModel
+from alphastock.runners.config import interval_name
+
+TIMEFRAMES: Final[tuple[str, ...]] = tuple(KITE_INTERVALS.values())
+"""Strategy timeframes: the intervals of Kite's historical candles (``minute`` ... ``60minute``,
+``day``; https://kite.trade/docs/connect/v3/historical), in our names ``1m`` ... ``1h``, ``1d``."""
 
 
 class StrategyInstanceConfig(ConfigModel):
@@ -25,7 +32,7 @@ class StrategyInstanceConfig(ConfigModel):
     strategy: str = Field(min_length=1, description="registered strategy name")
     name: str | None = Field(None, description="instance name (signal.strategy); defaults to `strategy`")
     symbols: list[str] = Field(default_factory=list, description="EXCHANGE:TRADINGSYMBOL or plain (NSE)")
-    timeframe: str = Field("1m", description="bar interval: 1m, 5m, 15m, 1h, 1d ...")
+    timeframe: str = Field("1m", description="bar interval: 1m, 3m, 5m, 10m, 15m, 30m, 1h or 1d")
     enabled: bool = True
     params: dict[str, Any] = Field(
         default_factory=dict, description="validated against the strategy's Params"
@@ -33,9 +40,18 @@ class StrategyInstanceConfig(ConfigModel):
 
     @field_validator("timeframe")
     @classmethod
-    def _known_interval(cls, value: str) -> str:
-        parse_interval(value)  # raises ValueError with the accepted forms
-        return value
+    def _known_interval(cls, value: str, info: ValidationInfo) -> str:
+        who = info.data.get("name") or info.data.get("strategy") or "?"
+        try:
+            name = interval_name(value)
+        except ValueError as exc:  # the message gives the accepted forms
+            raise ValueError(f"strategy instance {who!r}: {exc}") from None
+        if name not in TIMEFRAMES:
+            raise ValueError(
+                f"strategy instance {who!r}: timeframe {value!r} cannot be warmed up from Kite's historical "
+                f"candles, which come in {', '.join(TIMEFRAMES)} only; use one of those"
+            )
+        return name
 
     @property
     def instance_name(self) -> str:
@@ -73,4 +89,4 @@ class StrategiesConfig(ConfigModel):
     instances: list[StrategyInstanceConfig] = Field(default_factory=_default_instances)
 
 
-__all__ = ["StrategiesConfig", "StrategyInstanceConfig"]
+__all__ = ["TIMEFRAMES", "StrategiesConfig", "StrategyInstanceConfig"]
