@@ -144,6 +144,58 @@ def test_options_greeks_rejects_a_bad_flag(runner: CliRunner) -> None:
     assert "option type" in result.stderr
 
 
+GREEKS = ("options", "greeks", "-f", "c", "-s", "22000", "-k", "22000", "-d", "7", "-v", "0.2")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("-v", "-0.2"), "--vol must be a finite number >= 0, got -0.2"),
+        (("-v", "nan"), "--vol must be a finite number >= 0, got nan"),
+        (("-v", "inf"), "--vol must be a finite number >= 0, got inf"),
+        (("-s", "-22000"), "--spot must be a finite number > 0, got -22000"),
+        (("-s", "0"), "--spot must be a finite number > 0, got 0"),
+        (("-k", "nan"), "--strike must be a finite number > 0, got nan"),
+        (("-d", "-1"), "--days must be a finite number >= 0, got -1"),
+        (("-r", "nan"), "--rate must be a finite number, got nan"),
+        (("-q", "-inf"), "--yield must be a finite number, got -inf"),
+    ],
+)
+def test_options_greeks_refuses_invalid_inputs_naming_them(
+    runner: CliRunner, change: tuple[str, str], message: str
+) -> None:
+    result = invoke(runner, *GREEKS, *change)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"error: {message}\n")
+
+
+def test_options_greeks_takes_zero_vol_and_days_as_limits(runner: CliRunner) -> None:
+    result = invoke(runner, *GREEKS, "-v", "0", "-d", "0")
+    assert result.exit_code == 0, result
+    assert _table_value(result.stdout, "price") == "0.000000"
+
+
+IV = ("options", "iv", "-p", "150", "-f", "c", "-s", "22000", "-k", "22000", "-d", "7")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("-p", "-3"), "--price must be a finite number >= 0, got -3"),
+        (("-p", "nan"), "--price must be a finite number >= 0, got nan"),
+        (("-s", "-22000"), "--spot must be a finite number > 0, got -22000"),
+        (("-k", "inf"), "--strike must be a finite number > 0, got inf"),
+        (("-d", "nan"), "--days must be a finite number >= 0, got nan"),
+        (("-r", "inf"), "--rate must be a finite number, got inf"),
+        (("-q", "nan"), "--yield must be a finite number, got nan"),
+    ],
+)
+def test_options_iv_refuses_invalid_inputs_naming_them(
+    runner: CliRunner, change: tuple[str, str], message: str
+) -> None:
+    result = invoke(runner, *IV, *change)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"error: {message}\n")
+
+
 @pytest.mark.parametrize(
     ("flag", "spot", "strike", "days", "sigma", "model"),
     [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -93,6 +94,22 @@ def _fail(exc: Exception | str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+def _check_numbers(**checks: tuple[float, str]) -> None:
+    """Refuse a non-finite or out-of-range option input, naming it: ``--vol=(-0.2, ">=0")`` style.
+
+    Why: the pricing kernels turn a bad input into NaN (by design, for batches), which a one-off
+    command would print as a table of ``nan`` and exit 0.
+    """
+    for option, (value, rule) in checks.items():
+        flag = "--" + option.replace("_", "-")
+        ok = math.isfinite(value) and (
+            rule == "any" or (rule == ">0" and value > 0) or (rule == ">=0" and value >= 0)
+        )
+        if not ok:
+            wanted = {"any": "a finite number", ">0": "a finite number > 0", ">=0": "a finite number >= 0"}
+            raise _fail(f"{flag} must be {wanted[rule]}, got {value:g}")
+
+
 @options_app.command("greeks")
 def options_greeks(
     flag: Flag,
@@ -107,6 +124,14 @@ def options_greeks(
     """Price and greeks of one European option (theta per day, vega and rho per 1%)."""
     from alphastock.options import greeks
 
+    _check_numbers(
+        spot=(spot, ">0"),
+        strike=(strike, ">0"),
+        days=(days, ">=0"),
+        vol=(vol, ">=0"),
+        rate=(rate, "any"),
+        **{"yield": (dividend_yield, "any")},
+    )
     try:
         values = greeks(flag, spot, strike, days / DAYS_PER_YEAR, rate, vol, dividend_yield, model)
     except ValueError as exc:
@@ -133,6 +158,14 @@ def options_iv(
     """Implied volatility of one European option price."""
     from alphastock.options import IvStatus, implied_vol
 
+    _check_numbers(
+        price=(premium, ">=0"),
+        spot=(spot, ">0"),
+        strike=(strike, ">0"),
+        days=(days, ">=0"),
+        rate=(rate, "any"),
+        **{"yield": (dividend_yield, "any")},
+    )
     try:
         vol, status = implied_vol(
             premium, flag, spot, strike, days / DAYS_PER_YEAR, rate, dividend_yield, model, return_status=True
