@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
+import pytest
 from rich.console import Console
 
-from alphastock.live.snapshot import LiveSnapshot, OrderRow, PositionRow, SignalRow
+from alphastock.live.snapshot import LiveSnapshot, OrderRow, PositionRow, RecentSignals, SignalRow
 from alphastock.live.view import LiveView, render
 from alphastock.models import IST
+from alphastock.signals.model import Signal, SignalAction, SignalStatus
+
+NS = 1_000_000_000
 
 T0 = int(dt.datetime(2026, 11, 23, 10, 5, 7, tzinfo=IST).timestamp() * 1e9)
 
@@ -53,3 +58,55 @@ def test_view_refreshes_from_the_snapshot_callable() -> None:
     view.stop()
     assert view.frames == 2
     assert calls == 3
+
+
+def _signal(n: int, symbol: str, *, minute: int) -> Signal:
+    return Signal(
+        id=f"S{n}", ts_ns=T0 + minute * 60 * NS, symbol=symbol, strategy="ma_crossover",
+        action=SignalAction.BUY, entry=100.0, stop_loss=99.0, target=102.0, confidence=0.6,
+    )  # fmt: skip
+
+
+def test_recent_signals_show_one_row_per_signal_in_its_latest_status() -> None:
+    """Each signal is published at NEW, ACTIVE and CLOSED: five signals make five rows, not fifteen."""
+    recent = RecentSignals(10)
+    for n in range(5):
+        made = _signal(n, f"SYM{n}", minute=n)
+        recent.update(made)
+        active = made.with_status(SignalStatus.ACTIVE, made.ts_ns + NS)
+        recent.update(active)
+        if n % 2 == 0:
+            recent.update(active.with_status(SignalStatus.CLOSED, made.ts_ns + 30 * NS))
+    rows = recent.rows()
+    assert [(r.id, r.symbol, r.status) for r in rows] == [
+        ("S4", "SYM4", "CLOSED"), ("S3", "SYM3", "ACTIVE"), ("S2", "SYM2", "CLOSED"),
+        ("S1", "SYM1", "ACTIVE"), ("S0", "SYM0", "CLOSED"),
+    ]  # fmt: skip
+    assert [r.ts_ns for r in rows] == [T0 + n * 60 * NS for n in (4, 3, 2, 1, 0)]  # when it was made
+
+    console = Console(record=True, width=160)
+    console.print(render(dataclasses.replace(_snapshot(), signals=rows)))
+    text = console.export_text()
+    assert text.count("SYM") == 5
+    assert text.count("CLOSED") == 3
+
+
+def test_recent_signals_keep_the_newest_and_never_go_back_in_status() -> None:
+    recent = RecentSignals(2)
+    first, second, third = (_signal(n, f"SYM{n}", minute=n) for n in range(3))
+    for signal in (first, second, third):
+        recent.update(signal)
+    assert [s.id for s in recent.newest_first()] == ["S2", "S1"]  # the oldest dropped past capacity
+    assert len(recent) == 2
+    closed = second.with_status(SignalStatus.ACTIVE, second.ts_ns + NS).with_status(
+        SignalStatus.CLOSED, second.ts_ns + 2 * NS
+    )
+    recent.update(closed)
+    recent.update(second.with_status(SignalStatus.ACTIVE, second.ts_ns + NS))  # late, older news
+    recent.update(first.with_status(SignalStatus.EXPIRED, first.ts_ns + 5 * NS))  # older than all kept
+    assert [(s.id, s.status) for s in recent.newest_first()] == [
+        ("S2", SignalStatus.NEW),
+        ("S1", SignalStatus.CLOSED),
+    ]
+    with pytest.raises(ValueError, match="capacity"):
+        RecentSignals(0)

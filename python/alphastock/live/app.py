@@ -51,7 +51,7 @@ from alphastock.live.connect import Connection
 from alphastock.live.reconcile import reconcile
 from alphastock.live.safety import RunMode
 from alphastock.live.simclock import ScaledClock
-from alphastock.live.snapshot import LiveSnapshot, OrderRow, PositionRow, SignalRow
+from alphastock.live.snapshot import LiveSnapshot, OrderRow, PositionRow, RecentSignals
 from alphastock.live.summary import Reconciliation, SessionSummary
 from alphastock.models import IST
 from alphastock.risk import RiskEngine, TradingState
@@ -104,7 +104,8 @@ class TradingApp:
         self.journal_path = data_dir / "journal" / "journal.jsonl"
         self.started_wall = time.monotonic()
         self.first_clock_ns = 0
-        self.recent_signals: collections.deque[Any] = collections.deque(maxlen=config.live.view_rows)
+        self.recent_signals = RecentSignals(config.live.view_rows)
+        """The newest signals, one per signal in its latest status (the view's "recent signals")."""
         self.recent_orders: dict[str, OrderSnapshot] = {}
         self.fills = 0
         self.risk_rejections = 0
@@ -269,7 +270,7 @@ class TradingApp:
     def _observe(self, event: Event[Any]) -> None:
         payload = event.payload
         if event.type in (EventType.SIGNAL_GENERATED, EventType.SIGNAL_UPDATED):
-            self.recent_signals.append(payload)
+            self.recent_signals.update(payload)
         elif isinstance(payload, OrderSnapshot):
             self.recent_orders[payload.key] = payload
             if len(self.recent_orders) > 200:
@@ -362,20 +363,7 @@ class TradingApp:
             )
             for p in self.portfolio.positions()
         )
-        signals = tuple(
-            SignalRow(
-                s.ts_ns,
-                s.strategy,
-                s.symbol,
-                s.action.value,
-                s.entry,
-                s.stop_loss,
-                s.target,
-                s.confidence,
-                s.status.value,
-            )
-            for s in reversed(self.recent_signals)
-        )
+        signals = self.recent_signals.rows()
         orders = tuple(
             OrderRow(
                 o.ts_ns,

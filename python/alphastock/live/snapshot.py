@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from alphastock.signals.model import Signal
+
 
 @dataclass(frozen=True, slots=True)
 class PositionRow:
@@ -25,7 +27,7 @@ class PositionRow:
 
 @dataclass(frozen=True, slots=True)
 class SignalRow:
-    """One recent signal."""
+    """One recent signal, in its latest status (``ts_ns``: when it was made)."""
 
     ts_ns: int
     strategy: str
@@ -36,6 +38,59 @@ class SignalRow:
     target: float
     confidence: float
     status: str
+    id: str = ""
+
+
+class RecentSignals:
+    """The ``capacity`` newest signals, one entry per signal holding its latest status.
+
+    A signal is published once made (NEW) and again at each status change (ACTIVE,
+    CLOSED ...): the view shows it once, as it stands now, in the place of when it was made.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        if capacity < 1:
+            raise ValueError(f"capacity must be >= 1, got {capacity}")
+        self.capacity = capacity
+        self._by_id: dict[str, tuple[int, Signal]] = {}
+        self._seq = 0
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def update(self, signal: Signal) -> None:
+        """A signal made or changed: kept (replacing its earlier status unless that one is newer); the
+        oldest signal is dropped past ``capacity``."""
+        known = self._by_id.get(signal.id)
+        if known is not None:
+            seq, current = known
+            if _changed_ns(signal) >= _changed_ns(current):
+                self._by_id[signal.id] = (seq, signal)
+            return
+        self._seq += 1
+        self._by_id[signal.id] = (self._seq, signal)
+        if len(self._by_id) > self.capacity:
+            oldest = min(self._by_id.items(), key=lambda item: (item[1][1].ts_ns, item[1][0]))[0]
+            del self._by_id[oldest]
+
+    def newest_first(self) -> list[Signal]:
+        """The kept signals, newest (by the time they were made) first."""
+        entries = sorted(self._by_id.values(), key=lambda e: (e[1].ts_ns, e[0]), reverse=True)
+        return [signal for _, signal in entries]
+
+    def rows(self) -> tuple[SignalRow, ...]:
+        """:meth:`newest_first` as view rows."""
+        return tuple(
+            SignalRow(
+                s.ts_ns, s.strategy, s.symbol, s.action.value, s.entry, s.stop_loss, s.target,
+                s.confidence, s.status.value, s.id,
+            )
+            for s in self.newest_first()
+        )  # fmt: skip
+
+
+def _changed_ns(signal: Signal) -> int:
+    return signal.ts_ns if signal.updated_ns is None else signal.updated_ns
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,4 +142,4 @@ class LiveSnapshot:
     """Warnings worth a line (token expiry, a degraded component)."""
 
 
-__all__ = ["LiveSnapshot", "OrderRow", "PositionRow", "SignalRow"]
+__all__ = ["LiveSnapshot", "OrderRow", "PositionRow", "RecentSignals", "SignalRow"]
