@@ -63,6 +63,18 @@ class ExecutionConfig(ConfigModel):
     shutdown: Literal["hold", "square_off_mis"] = Field(
         "square_off_mis", description="on stop: keep positions, or square off MIS positions"
     )
+    broker_unreachable_after: int = Field(
+        3,
+        ge=1,
+        description="consecutive failed broker calls (orders or reads: network errors, HTTP 5xx, "
+        "ambiguous placements) after which the broker is taken as unreachable and new orders halt",
+    )
+    broker_retry_max_s: float = Field(
+        60.0,
+        gt=0,
+        description="while the broker is unreachable, reads are retried with exponential backoff from "
+        "reconcile_interval_s up to this many seconds (engine clock)",
+    )
 
     @field_validator("market_protection")
     @classmethod

@@ -13,7 +13,10 @@ RISK_REJECTED and persist a risk event), then the
 ``limit_offset_ticks``; tag = the OMS key) to the OMS, whose broker call is
 scheduled on the loop. An opposite signal on a symbol with an open position
 closes it (one exit order) instead of stacking. Latency stamps of each order go
-to the :class:`~alphastock.latency.LatencyRecorder` (through the OMS).
+to the :class:`~alphastock.latency.LatencyRecorder` (through the OMS). While the
+broker is unreachable (the OMS's :class:`~alphastock.execution.broker_health.BrokerHealth`)
+no order is made: a signal is rejected with that reason, an exit is tried again on
+the next tick.
 
 Units: prices rupees, quantities units, times UTC epoch ns.
 """
@@ -131,6 +134,9 @@ class DirectExecutor:
         """Turn ``signal`` into an order (or reject it); returns the order, NEW, its send scheduled."""
         if signal.asset_type not in ASSET_TYPES:
             return None
+        if not self.broker_reachable:
+            self._reject(signal, "broker unreachable: new orders halted")
+            return None
         try:
             inst = self.instruments.instrument(signal.exchange, signal.symbol)
         except Exception as exc:  # unknown instrument: nothing to trade
@@ -184,28 +190,68 @@ class DirectExecutor:
         purpose: str = "exit",
     ) -> ManagedOrder | None:
         """A MARKET order flattening ``holding`` (through risk and the OMS); None when flat or refused."""
-        if holding.quantity == 0:
+        return self.close_quantity(
+            holding.exchange,
+            holding.symbol,
+            holding.product,
+            holding.quantity,
+            reason,
+            signal_id=signal_id,
+            handed_ns=handed_ns,
+            recv_ns=recv_ns,
+            purpose=purpose,
+        )
+
+    def close_quantity(
+        self,
+        exchange: str,
+        symbol: str,
+        product: str,
+        quantity: int,
+        reason: str,
+        *,
+        signal_id: str | None = None,
+        handed_ns: int | None = None,
+        recv_ns: int = 0,
+        purpose: str = "exit",
+    ) -> ManagedOrder | None:
+        """A MARKET order flattening a position of ``quantity`` units (signed: >0 long) of
+        ``exchange:symbol`` in ``product`` (through risk and the OMS); None when 0, refused, or the
+        broker is unreachable. The shutdown's square-off sends what the broker's book shows this way."""
+        if quantity == 0:
+            return None
+        if not self.broker_reachable:
+            log.debug("not closing %s %s (%s): broker unreachable", symbol, quantity, reason)
             return None
         try:
-            inst = self.instruments.instrument(holding.exchange, holding.symbol)
+            inst = self.instruments.instrument(exchange, symbol)
         except Exception:
-            log.error("cannot close %s:%s: unknown instrument", holding.exchange, holding.symbol)
+            log.error("cannot close %s:%s: unknown instrument", exchange, symbol)
             return None
-        side = "SELL" if holding.quantity > 0 else "BUY"
+        side = "SELL" if quantity > 0 else "BUY"
         order = self._send(
             None,
             inst,
-            holding.product,
+            product,
             side,
-            abs(holding.quantity),
+            abs(quantity),
             purpose=purpose,
             handed_ns=handed_ns or wall_ns(),
             recv_ns=recv_ns,
             market=True,
             signal_id=signal_id,
         )
-        log_when_idle(logging.INFO, "closing %s %s (%s)", holding.symbol, holding.quantity, reason)
+        if order is None:
+            log_when_idle(logging.INFO, "could not close %s %s (%s): refused", symbol, quantity, reason)
+        else:
+            log_when_idle(logging.INFO, "closing %s %s (%s): order %s", symbol, quantity, reason, order.key)
         return order
+
+    @property
+    def broker_reachable(self) -> bool:
+        """False while the OMS's broker health says the broker is unreachable (no order is made)."""
+        health = self.oms.broker_health
+        return health is None or health.reachable
 
     # ----- internals ------------------------------------------------------------------------------
 
@@ -316,6 +362,8 @@ class DirectExecutor:
         order = self.oms.submit_nowait(request, approval, signal_id=sid, purpose=purpose, stamps=stamps)
         if sid is not None:
             self._orders_by_signal.setdefault(sid, []).append(order.key)
+            # Acted on from here: its order may take longer than the TTL to be accepted.
+            self.signals.acted_on(sid)
         return order
 
     def _risk_notice(self, decision: Any, intent: OrderIntent, signal_id: str | None, now: int) -> None:

@@ -81,7 +81,10 @@ class ExitMonitor:
             self.on_ticks(event.payload.tokens)
 
     def on_ticks(self, tokens: Any) -> list[ManagedOrder]:
-        """Check the tracked signals of ``tokens``; returns the exit orders sent."""
+        """Check the tracked signals of ``tokens``; returns the exit orders sent (none while
+        :attr:`enabled` is off: the shutdown's square-off turns it off so that no exit races it)."""
+        if not self.enabled:
+            return []
         wanted = {int(t) for t in tokens}
         sent = []
         for item in list(self._tracked.values()):

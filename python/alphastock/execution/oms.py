@@ -27,6 +27,10 @@ Every order (see :mod:`alphastock.execution.transitions` for its states):
    deduplicated by trade id, and real trades covering already-derived quantity
    are skipped, so no unit is lost or counted twice (see :mod:`alphastock.execution.fills`).
 
+5. While :class:`~alphastock.execution.broker_health.BrokerHealth` says the broker is unreachable,
+   a new order is not sent (REJECTED, "not sent: broker unreachable") and the reconciliation loop
+   backs off exponentially on the engine clock (up to ``retry_max_s``) until the broker answers.
+
 Prices rupees, quantities units, times UTC epoch ns.
 """
 
@@ -44,6 +48,7 @@ from alphastock.brokers.base import Broker
 from alphastock.brokers.errors import AmbiguousOrderOutcome, BrokerError
 from alphastock.engine import Health
 from alphastock.events import Event, EventType
+from alphastock.execution.broker_health import BrokerHealth
 from alphastock.execution.charging import FillCharges
 from alphastock.execution.fills import FillCollector, FillListener
 from alphastock.execution.orders import Approval, ManagedOrder, NotApprovedError, new_order_key
@@ -105,6 +110,8 @@ class OmsCounters:
     reconciled_changes: int = 0
     unknown_absent: int = 0
     """UNKNOWN orders found absent from the broker's book (so never placed) and rejected."""
+    not_sent: int = 0
+    """Orders refused before the broker call because the broker was unreachable."""
 
 
 class OMS(FillCollector):
@@ -126,6 +133,8 @@ class OMS(FillCollector):
         charges: FillCharges | None = None,
         unknown_timeout_s: float = 30.0,
         monotonic: Callable[[], float] = time.monotonic,
+        health: BrokerHealth | None = None,
+        retry_max_s: float = 60.0,
     ) -> None:
         self.broker = broker
         self.journal = journal
@@ -141,6 +150,10 @@ class OMS(FillCollector):
         self.unknown_timeout_s = unknown_timeout_s
         """Seconds after an ambiguous call before the broker's book may show the order absent."""
         self._monotonic = monotonic
+        self.broker_health = health
+        """The broker's reachability (None: always taken as reachable)."""
+        self.retry_max_s = retry_max_s
+        """Longest pause between reconciliation reads while the broker is unreachable, engine seconds."""
         self.counters = OmsCounters()
         self._orders: dict[str, ManagedOrder] = {}
         self._by_broker_id: dict[str, ManagedOrder] = {}
@@ -228,6 +241,10 @@ class OMS(FillCollector):
         nothing to tick-to-submit.
         """
         order, record = self._journal_new(request, approval, signal_id, purpose)
+        if self._unreachable():
+            self._queue_insert(record)
+            self._not_sent(order)
+            return order
         started = self._start(order)
         self._queue_insert(record)
         self._spawn(self._complete(order, started, stamps))
@@ -260,7 +277,19 @@ class OMS(FillCollector):
         journal, so a crash in between is resolved by reconciliation by tag, and the hot path
         saves a journal write.
         """
+        if self._unreachable():
+            self._not_sent(order)
+            return
         await self._complete(order, self._start(order), stamps)
+
+    def _unreachable(self) -> bool:
+        return self.broker_health is not None and not self.broker_health.reachable
+
+    def _not_sent(self, order: ManagedOrder) -> None:
+        """NEW -> REJECTED without a broker call: the broker is unreachable (the gate of BrokerHealth)."""
+        self.counters.not_sent += 1
+        self.counters.rejected += 1
+        self._transition(order, S.REJECTED, message="not sent: broker unreachable")
 
     def _start(self, order: ManagedOrder) -> tuple[Awaitable[str], int]:
         """SUBMITTED, and the placement handed to the broker: at once when the broker can start it
@@ -388,7 +417,9 @@ class OMS(FillCollector):
         try:
             book = await self.broker.orders()
         except BrokerError as exc:
-            log.warning("reconciliation skipped: %s", exc)
+            # While the broker is unreachable BrokerHealth has said so once; no line per retry.
+            level = logging.DEBUG if self._unreachable() else logging.WARNING
+            log.log(level, "reconciliation skipped: %s", exc)
             return 0
         changed = 0
         by_tag = {o.tag: o for o in book if o.tag}
@@ -425,11 +456,28 @@ class OMS(FillCollector):
 
     async def _reconcile_loop(self) -> None:
         while True:
-            await asyncio.sleep(self.reconcile_interval_s)
+            if self._unreachable():
+                await self._backoff()
+            else:
+                await asyncio.sleep(self.reconcile_interval_s)
             try:
                 await self.reconcile()
             except Exception:
                 log.exception("reconciliation failed")
+
+    async def _backoff(self) -> None:
+        """The pause before the next read of an unreachable broker, on the engine clock when it can sleep."""
+        assert self.broker_health is not None
+        delay_s = self.broker_health.backoff_s(self.reconcile_interval_s, self.retry_max_s)
+        sleep_until = getattr(self.clock, "sleep_until", None)
+        if sleep_until is None:
+            await asyncio.sleep(delay_s)
+        else:
+            await sleep_until(self.clock.now_ns() + int(delay_s * 1e9))
+
+    def unresolved(self) -> list[ManagedOrder]:
+        """Orders whose placement outcome is still UNKNOWN."""
+        return [o for o in self._orders.values() if o.state is S.UNKNOWN]
 
     # ----- transitions ----------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from alphastock.bus import EventBus
 from alphastock.clock import Clock
 from alphastock.engine import BaseComponent, RateMeter
 from alphastock.events import Bar, Event, EventType, FeedStatus, FillInfo, TickBatch
+from alphastock.execution.broker_health import BrokerHealth
 from alphastock.execution.persist import StoreWriter
 from alphastock.feeds.kite_ws import FeedEvent, KiteFeed
 from alphastock.feeds.risk_bridge import FeedRiskBridge
@@ -260,17 +261,28 @@ class CashSync(BaseComponent):
 
     The risk engine lowers its cash view by the margin of every order it approves and never
     raises it by itself, so the broker (the truth) is asked again after fills (at most every
-    ``min_interval_s`` wall seconds) and every ``interval_s`` regardless.
+    ``min_interval_s`` wall seconds) and every ``interval_s`` regardless. While ``health`` says
+    the broker is unreachable it asks with backoff (up to ``retry_max_s``) and logs nothing per
+    failure (the outage is reported once, by the health).
     """
 
     def __init__(
-        self, broker: Any, risk: RiskEngine, *, interval_s: float = 30.0, min_interval_s: float = 1.0
+        self,
+        broker: Any,
+        risk: RiskEngine,
+        *,
+        interval_s: float = 30.0,
+        min_interval_s: float = 1.0,
+        health: BrokerHealth | None = None,
+        retry_max_s: float = 60.0,
     ) -> None:
         super().__init__("cash-sync")
         self.broker = broker
         self.risk = risk
         self.interval_s = interval_s
         self.min_interval_s = min_interval_s
+        self.health = health
+        self.retry_max_s = retry_max_s
         self.syncs = 0
         self.last_cash: float | None = None
         self._dirty = asyncio.Event()
@@ -286,7 +298,8 @@ class CashSync(BaseComponent):
             margins = await self.broker.margins("equity")
         except Exception as exc:  # the risk engine keeps its (conservative, declining) view
             self.record_error(f"margins: {exc}")
-            log.warning("could not read margins from the broker: %s", exc)
+            level = logging.DEBUG if self._unreachable() else logging.WARNING
+            log.log(level, "could not read margins from the broker: %s", exc)
             return None
         available = getattr(margins, "net", None)
         if isinstance(available, int | float) and math.isfinite(available):
@@ -303,10 +316,16 @@ class CashSync(BaseComponent):
         await cancel_and_wait(self._task)
         self._task = None
 
+    def _unreachable(self) -> bool:
+        return self.health is not None and not self.health.reachable
+
     async def _run(self) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._dirty.wait(), self.interval_s)
+            if self.health is not None and not self.health.reachable:
+                await asyncio.sleep(self.health.backoff_s(self.min_interval_s, self.retry_max_s))
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._dirty.wait(), self.interval_s)
             self._dirty.clear()
             await self.sync()
             await asyncio.sleep(self.min_interval_s)

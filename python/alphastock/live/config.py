@@ -40,8 +40,24 @@ class LiveConfig(ConfigModel):
     view_refresh_per_s: float = Field(4.0, gt=0, le=10, description="live view frames per second (at most)")
     view_rows: int = Field(8, ge=1, le=50, description="recent signals/orders shown")
     stats_interval_s: float = Field(10.0, gt=0, description="headless: seconds between status lines")
-    shutdown_timeout_s: float = Field(20.0, gt=0, description="wall seconds a clean shutdown may take")
-    square_off_wait_s: float = Field(5.0, ge=0, description="wall seconds to wait for square-off fills")
+    shutdown_timeout_s: float = Field(
+        20.0,
+        gt=0,
+        description="wall seconds a clean shutdown may take after the square-off (flush, final reads)",
+    )
+    square_off_wait_s: float = Field(
+        5.0,
+        ge=0,
+        description="wall seconds to wait for the fills of one round of square-off orders before the "
+        "broker's positions are read again",
+    )
+    square_off_deadline_s: float = Field(
+        60.0,
+        ge=0,
+        description="wall seconds the shutdown keeps flattening what execution.shutdown says to flatten "
+        "(re-reading the broker's positions, re-sending square-offs once earlier ones are resolved); "
+        "keep it above execution.unknown_timeout_s so an ambiguous square-off can be resolved in time",
+    )
     gc_interval_s: float = Field(
         0.05,
         ge=0,

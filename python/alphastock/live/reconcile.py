@@ -7,16 +7,22 @@ broker trade of those orders is a row in ``fills`` with the same broker order id
 (quantity, price; trade ids alone may repeat across orders);
 the net quantity per instrument from our fills equals the broker's net
 position. Orders placed outside AlphaStock (no tag of ours) are ignored.
+
+:func:`resolve_stored_unknown` settles, at the next start, orders an earlier session
+left UNKNOWN in the store (their tag looked up in the broker's order book).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from alphastock.execution.transitions import OrderState, state_from_kite
 from alphastock.live.summary import Reconciliation
-from alphastock.models import Order, Position, Trade
+from alphastock.models import IST, Order, Position, Trade
 
 PRICE_TOLERANCE = 0.005
 """Rupees: half a paisa."""
@@ -108,4 +114,79 @@ def reconcile(
     )
 
 
-__all__ = ["PRICE_TOLERANCE", "reconcile"]
+UNRESOLVABLE = "unresolvable:"
+"""Start of the note on an UNKNOWN order of an earlier trading day (written once)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResolution:
+    """What the next start found for an order the store still held as UNKNOWN."""
+
+    key: str
+    state: str
+    """The state to record (UNKNOWN when it cannot be told)."""
+    message: str
+    broker_order_id: str | None = None
+    filled_quantity: int | None = None
+    average_price: float | None = None
+
+
+def resolve_stored_unknown(
+    rows: Sequence[Mapping[str, Any]],
+    broker_orders: Iterable[Order],
+    *,
+    today: dt.date,
+    session_id: str,
+    simulator: bool = False,
+) -> list[StoredResolution]:
+    """Resolve orders an earlier session left UNKNOWN (store rows) against today's broker order book.
+
+    Found by tag: the broker's state, id and filled quantity. Absent and created today: never placed
+    (Kite's book lists every order of the day, rejected ones too), so REJECTED; on the embedded
+    simulator, whose book starts empty every run, the outcome died with that run, and it is closed as
+    REJECTED saying so. Absent and from an earlier day: Kite's book no longer lists it, so it stays
+    UNKNOWN with a note (once) telling where to look.
+    """
+    by_tag = {o.tag: o for o in broker_orders if o.tag}
+    out: list[StoredResolution] = []
+    for row in rows:
+        key = str(row["idempotency_key"])
+        found = by_tag.get(key)
+        if found is not None:
+            state = state_from_kite(found.status, found.filled_quantity, found.quantity)
+            out.append(
+                StoredResolution(
+                    key,
+                    (state or OrderState.UNKNOWN).value,
+                    f"resolved at the start of session {session_id}: broker order {found.order_id} "
+                    f"{found.status}, {found.filled_quantity}/{found.quantity} filled (fills not booked "
+                    "here: see the broker's trade book)",
+                    found.order_id,
+                    found.filled_quantity,
+                    found.average_price or None,
+                )
+            )
+            continue
+        created = dt.datetime.fromtimestamp(int(row["created_ns"]) / 1e9, IST).date()
+        if simulator:
+            message = (
+                f"not in the simulator's order book at the start of session {session_id}: the embedded "
+                "simulator starts an empty book every run, so this outcome ended with the earlier run"
+            )
+            out.append(StoredResolution(key, OrderState.REJECTED.value, message))
+        elif created >= today:
+            message = (
+                f"not in the broker's order book at the start of session {session_id} (it lists every "
+                "order of the day): never placed"
+            )
+            out.append(StoredResolution(key, OrderState.REJECTED.value, message))
+        elif not str(row.get("status_message") or "").startswith(UNRESOLVABLE):
+            message = (
+                f"{UNRESOLVABLE} placed on {created}, and the broker's order book lists only today's "
+                "orders; check that day's contract note"
+            )
+            out.append(StoredResolution(key, OrderState.UNKNOWN.value, message))
+    return out
+
+
+__all__ = ["PRICE_TOLERANCE", "UNRESOLVABLE", "StoredResolution", "reconcile", "resolve_stored_unknown"]

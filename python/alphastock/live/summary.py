@@ -1,4 +1,16 @@
-"""The end-of-session summary ``alphastock live`` prints (and stores in the audit log)."""
+"""The end-of-session summary ``alphastock live`` prints (and stores in the audit log), and its exit status.
+
+What is open is what the broker's positions showed at the end (``positions().net``
+read after the square-off), not what our book believes. The exit status of
+``alphastock live``:
+
+- :data:`EXIT_OK` (0): the session ended clean;
+- :data:`EXIT_LEFT_OPEN` (3): positions the configuration says to flatten at shutdown
+  (``execution.shutdown: square_off_mis``: MIS positions of ours) are still open at the broker;
+- :data:`EXIT_BROKER_UNREACHABLE` (4): the broker was unreachable at the end of the session
+  (its positions could not be read, or its last calls all failed), so nothing is confirmed;
+- 2: a usage or configuration error before the session started (``alphastock live`` itself).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +22,13 @@ from rich.console import Console
 from rich.table import Table
 
 from alphastock.latency import FIRST_OF_TRIGGER, STAGES
+
+EXIT_OK = 0
+"""The session ended clean."""
+EXIT_LEFT_OPEN = 3
+"""Positions the configuration says to flatten at shutdown are still open at the broker."""
+EXIT_BROKER_UNREACHABLE = 4
+"""The broker was unreachable at the end of the session: positions and orders not confirmed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +81,16 @@ class SessionSummary:
     reconciliation: Reconciliation | None = None
     shutdown: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    broker_positions: tuple[str, ...] | None = None
+    """Every position open at the broker at the end (``NSE:INFY MIS -17``); None: not read."""
+    left_open: tuple[str, ...] = ()
+    """Those the configuration says to flatten at shutdown (a non-zero exit status)."""
+    unresolved_orders: tuple[str, ...] = ()
+    """Orders whose placement outcome is still UNKNOWN after the final order-book read by tag."""
+    broker_reachable: bool = True
+    """False when the broker did not answer at the end."""
+    exit_code: int = EXIT_OK
+    """The process exit status (see the module docstring)."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly (NaN as None)."""
@@ -77,6 +106,15 @@ class SessionSummary:
 
         data: dict[str, Any] = clean(asdict(self))
         return data
+
+
+def exit_code(*, broker_positions: object | None, left_open: tuple[str, ...], broker_reachable: bool) -> int:
+    """The exit status for what the end of the session found (see the module docstring)."""
+    if broker_positions is None or not broker_reachable:
+        return EXIT_BROKER_UNREACHABLE
+    if left_open:
+        return EXIT_LEFT_OPEN
+    return EXIT_OK
 
 
 def _us(value: float) -> str:
@@ -95,7 +133,7 @@ def print_summary(summary: SessionSummary, console: Console, *, stats: bool) -> 
         ("signals", f"{summary.signals} " + str(dict(sorted(summary.signals_by_strategy.items())))),
         ("orders", f"{summary.orders} " + str(dict(sorted(summary.orders_by_state.items())))),
         ("fills", str(summary.fills)),
-        ("open positions", str(summary.open_positions)),
+        ("open at the broker", _open_at_broker(summary)),
         (
             "P&L realised / unrealised",
             f"{summary.realised:,.2f} / {summary.unrealised:,.2f} rupees "
@@ -128,16 +166,48 @@ def print_summary(summary: SessionSummary, console: Console, *, stats: bool) -> 
         verdict = "matches" if rec.ok else f"{len(rec.differences)} differences"
         rows.append(("broker book", f"{verdict}: {rec.matched_orders}/{rec.broker_orders} orders, "
                      f"{rec.matched_trades}/{rec.broker_trades} trades"))  # fmt: skip
-    rows += [("shutdown", summary.shutdown), ("database", summary.database), ("log", summary.log_file),
-             ("journal", summary.journal)]  # fmt: skip
+    if summary.unresolved_orders:
+        rows.append(("unresolved orders", f"{len(summary.unresolved_orders)} still UNKNOWN"))
+    rows += [("shutdown", summary.shutdown), ("exit status", _exit(summary)), ("database", summary.database),
+             ("log", summary.log_file), ("journal", summary.journal)]  # fmt: skip
     for name, value in rows:
         table.add_row(name, value)
     console.print(table)
     if summary.reconciliation is not None:
         for line in summary.reconciliation.differences[:20]:
             console.print(f"[yellow]difference:[/] {line}")
+    for position in summary.left_open:
+        console.print(f"[bold red]left open at the broker:[/] {position}")
+    for order in summary.unresolved_orders:
+        console.print(f"[bold red]unresolved order:[/] {order}")
+    if not summary.broker_reachable:
+        console.print("[bold red]broker unreachable at the end of the session:[/] nothing above is confirmed")
     for note in summary.notes:
         console.print(f"[yellow]note:[/] {note}")
 
 
-__all__ = ["Reconciliation", "SessionSummary", "print_summary"]
+def _open_at_broker(summary: SessionSummary) -> str:
+    if summary.broker_positions is None:
+        return "unknown (the broker's positions could not be read)"
+    if not summary.broker_positions:
+        return "none (flat)"
+    return f"{len(summary.broker_positions)}: " + ", ".join(summary.broker_positions)
+
+
+def _exit(summary: SessionSummary) -> str:
+    if summary.exit_code == EXIT_LEFT_OPEN:
+        return f"{summary.exit_code} (positions to flatten still open)"
+    if summary.exit_code == EXIT_BROKER_UNREACHABLE:
+        return f"{summary.exit_code} (broker unreachable at the end)"
+    return str(summary.exit_code)
+
+
+__all__ = [
+    "EXIT_BROKER_UNREACHABLE",
+    "EXIT_LEFT_OPEN",
+    "EXIT_OK",
+    "Reconciliation",
+    "SessionSummary",
+    "exit_code",
+    "print_summary",
+]

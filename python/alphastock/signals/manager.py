@@ -19,7 +19,9 @@ Order of operations in :meth:`SignalManager.submit` (all on the engine loop, syn
 Status changes (:meth:`update_status`) follow :data:`~alphastock.signals.model.SIGNAL_TRANSITIONS`,
 are journaled, written to DuckDB and published as ``SIGNAL_UPDATED`` once written
 (the writer applies operations in order, so an update is never published before
-its signal). NEW signals not acted on within ``signal_ttl_s`` become EXPIRED.
+its signal). NEW signals not acted on within ``signal_ttl_s`` become EXPIRED; a signal an
+executor has sent an order for (:meth:`SignalManager.acted_on`) is acted on and never expires,
+however long the broker takes to accept that order.
 Times are UTC epoch ns from the engine clock.
 """
 
@@ -123,6 +125,8 @@ class SignalManager:
         self.by_strategy: Counter[str] = Counter()
         """Signals accepted since start, per strategy instance name."""
         self._signals: OrderedDict[str, Signal] = OrderedDict()
+        self._acted: set[str] = set()
+        """Signals an executor sent an order for (kept while the signal is remembered)."""
         self._consumers: list[Consumer] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self._expiry_task: asyncio.Task[None] | None = None
@@ -208,13 +212,20 @@ class SignalManager:
         )
         return updated
 
+    def acted_on(self, signal_id: str) -> None:
+        """An executor sent an order for this signal: it is acted on and no longer expires (its order's
+        outcome decides its status: ACTIVE when the broker accepts it, REJECTED when refused)."""
+        if signal_id in self._signals:
+            self._acted.add(signal_id)
+
     def expire(self, now_ns: int | None = None) -> int:
-        """Expire NEW signals older than ``signal_ttl_s``; returns how many."""
+        """Expire NEW signals older than ``signal_ttl_s`` that no order was sent for; returns how many."""
         now = self.clock.now_ns() if now_ns is None else now_ns
+        acted = self._acted
         stale = [
             s.id
             for s in self._signals.values()
-            if s.status is SignalStatus.NEW and now - s.ts_ns >= self.signal_ttl_ns
+            if s.status is SignalStatus.NEW and now - s.ts_ns >= self.signal_ttl_ns and s.id not in acted
         ]
         for signal_id in stale:
             if self.update_status(signal_id, SignalStatus.EXPIRED, "not acted on within the TTL"):
@@ -275,7 +286,8 @@ class SignalManager:
         # One in, at most one out: submit adds one new id at a time (update_status replaces in place).
         # An OrderedDict because a plain dict's oldest key (next(iter(d))) gets slow after many deletes.
         if len(signals) > self._history:
-            signals.popitem(last=False)
+            old, _ = signals.popitem(last=False)
+            self._acted.discard(old)
 
     def _spawn(self, awaitable: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(awaitable)
