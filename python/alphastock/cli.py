@@ -55,6 +55,7 @@ def _version_callback(value: bool) -> None:
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option(
@@ -63,6 +64,14 @@ def main(
     ] = False,
 ) -> None:
     """AlphaStock: a Rust-cored trading system for Indian markets."""
+    import os
+
+    from alphastock.private import UMASK
+
+    # Trading records are private: every file a command creates (database, its WAL, journal, logs,
+    # exports) is 0600 and every directory 0700, whoever opens it later. Restored when the command ends.
+    previous = os.umask(UMASK)
+    ctx.call_on_close(lambda: os.umask(previous))
 
 
 @config_app.command("show")
@@ -237,8 +246,15 @@ def sim_serve(
     speed: Annotated[float, typer.Option("--speed", help="Simulated seconds per wall second.")] = 1.0,
     api_key: Annotated[str, typer.Option("--api-key", help="Key of the pre-issued session.")] = "sim_api_key",
     api_secret: Annotated[
-        str | None, typer.Option("--api-secret", help="Only --api-key may log in, checksum verified.")
+        str | None,
+        typer.Option(
+            "--api-secret",
+            help="Log in like Kite: only --api-key, request tokens from /connect/login, checksum verified.",
+        ),
     ] = None,
+    redirect_url: Annotated[
+        str, typer.Option("--redirect-url", help="Where /connect/login sends the request_token.")
+    ] = "http://127.0.0.1:5123/",
     replay: Annotated[
         Path | None,
         typer.Option("--replay", help="Minute bars: CSV/Parquet file or directory, or a DuckDB store."),
@@ -246,37 +262,81 @@ def sim_serve(
     duration: Annotated[
         float | None, typer.Option("--duration", help="Stop after this many wall seconds (default: Ctrl-C).")
     ] = None,
+    config: ConfigFiles = None,
+    rest_error_rate: Annotated[
+        float | None, typer.Option("--rest-error-rate", help="Share of REST calls answered 503.")
+    ] = None,
+    rate_limit_error_rate: Annotated[
+        float | None, typer.Option("--rate-limit-error-rate", help="Share of REST calls answered 429.")
+    ] = None,
+    rest_delay: Annotated[
+        float | None,
+        typer.Option(
+            "--rest-delay",
+            help="Wall seconds added to delayed REST calls (past the client's timeout: a timeout).",
+        ),
+    ] = None,
+    rest_delay_rate: Annotated[
+        float | None, typer.Option("--rest-delay-rate", help="Share of REST calls delayed (default all).")
+    ] = None,
+    order_reject_rate: Annotated[
+        float | None, typer.Option("--order-reject-rate", help="Share of valid orders rejected by RMS.")
+    ] = None,
+    partial_fill_rate: Annotated[
+        float | None, typer.Option("--partial-fill-rate", help="Share of order matches cut to a part.")
+    ] = None,
+    partial_fill_fraction: Annotated[
+        float | None, typer.Option("--partial-fill-fraction", help="Part a cut match fills (default 0.5).")
+    ] = None,
+    ws_drop_interval: Annotated[
+        float | None,
+        typer.Option("--ws-drop-interval", help="Drop the tick WebSockets every N wall seconds."),
+    ] = None,
+    fault_seed: Annotated[
+        int | None, typer.Option("--fault-seed", help="Seed of the fault draws (default: --seed).")
+    ] = None,
+    rate_limits: Annotated[
+        bool | None, typer.Option("--rate-limits/--no-rate-limits", help="Enforce Kite's rate limits (429).")
+    ] = None,
 ) -> None:
-    """Serve Kite Connect v3 (REST + tick WebSocket) from the simulated market until Ctrl-C."""
+    """Serve Kite Connect v3 (REST + tick WebSocket) from the simulated market until Ctrl-C.
+
+    Faults come from the `sim:` section of --config files (and ALPHASTOCK__SIM__... variables), then
+    the fault flags, which win.
+    """
     import asyncio
     import contextlib
 
-    from alphastock.sim import SimConfig, SimExchange
+    from pydantic import ValidationError
+
+    from alphastock.sim import serve as sim_serve_module
 
     try:
-        config = SimConfig(
-            host=host,
-            port=port,
-            seed=seed,
-            speed=speed,
-            api_key=api_key,
-            api_secret=api_secret,
-            replay=replay,
-        )
+        settings = sim_serve_module.load_settings(config)
+        sim_config = sim_serve_module.serve_config(
+            settings,
+            faults=sim_serve_module.fault_flags(
+                rest_error_rate=rest_error_rate, rate_limit_error_rate=rate_limit_error_rate,
+                rest_delay=rest_delay, rest_delay_rate=rest_delay_rate, order_reject_rate=order_reject_rate,
+                partial_fill_rate=partial_fill_rate, partial_fill_fraction=partial_fill_fraction,
+                ws_drop_interval=ws_drop_interval, seed=fault_seed,
+            ),
+            rate_limits=rate_limits,
+            host=host, port=port, seed=seed, speed=speed, api_key=api_key, api_secret=api_secret,
+            redirect_url=redirect_url, replay=replay,
+        )  # fmt: skip
 
-        async def serve() -> None:
-            async with SimExchange(config) as sim:
-                console.print(f"alphastock sim: REST {sim.rest_url}  WebSocket {sim.ws_url}")
-                console.print(f"host {sim.host}  port {sim.port}  api_key {sim.api_key}")
-                console.print(f"access_token {sim.access_token}", soft_wrap=True)
-                console.print(
-                    f"trading date {sim.state.model.day}, speed {config.speed:g}x, seed {config.seed}"
-                )
-                await asyncio.sleep(duration if duration is not None else float("inf"))
+        def echo(line: str) -> None:
+            console.print(line, soft_wrap=True, markup=False, highlight=False)
 
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(serve())
-    except (ValueError, OSError) as exc:
+            asyncio.run(sim_serve_module.serve(sim_config, duration, echo))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors(include_url=False)
+        )
+        raise _fail(ValueError(problems)) from None
+    except (AlphaStockError, ValueError, OSError) as exc:
         raise _fail(exc) from None
     console.print("alphastock sim: stopped")
 

@@ -30,6 +30,7 @@ from alphastock.live.config import LiveConfig
 from alphastock.options.strikes import StrikeFilters, StrikeWeights
 from alphastock.risk.limits import Limits
 from alphastock.runners.config import RunnersConfig
+from alphastock.sim.config import SimSettings
 from alphastock.strategies.config import StrategiesConfig
 
 ENV_PREFIX = "ALPHASTOCK__"
@@ -76,6 +77,7 @@ class AlphaStockConfig(ConfigModel):
     runners: RunnersConfig = RunnersConfig()
     live: LiveConfig = LiveConfig()
     execution: ExecutionConfig = ExecutionConfig()
+    sim: SimSettings = SimSettings()
 
     @model_validator(mode="after")
     def _build_every_strategy_timeframe(self) -> AlphaStockConfig:

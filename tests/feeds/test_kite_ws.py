@@ -139,7 +139,16 @@ def test_order_update_becomes_a_verified_event(sim: SimServer) -> None:
         feed = make_feed(sim, store, rec, api_secret=SECRET)
         await feed.start()
         order_id = await asyncio.to_thread(
-            kite.place_order, "regular", "NSE", "SBIN", "BUY", 3, "CNC", "MARKET", tag="feed-1"
+            kite.place_order,
+            "regular",
+            "NSE",
+            "SBIN",
+            "BUY",
+            3,
+            "CNC",
+            "MARKET",
+            market_protection=-1,
+            tag="feed-1",
         )
         await until(lambda: any(e.order and e.order.status == "COMPLETE" for e in rec.kinds("order_update")))
         await feed.stop()
@@ -166,7 +175,9 @@ def test_order_updates_arrive_once_with_several_connections(sim: SimServer) -> N
         await feed.subscribe([SBIN, INFY, RELIANCE, NIFTY, 2953217], "ltp")  # TCS last
         await feed.wait_connected()
         assert sim.call(lambda ex: len(ex.connections)) == 3
-        await asyncio.to_thread(kite.place_order, "regular", "NSE", "SBIN", "BUY", 2, "CNC", "MARKET")
+        await asyncio.to_thread(
+            kite.place_order, "regular", "NSE", "SBIN", "BUY", 2, "CNC", "MARKET", market_protection=-1
+        )
         await until(lambda: any(e.order and e.order.status == "COMPLETE" for e in rec.kinds("order_update")))
         await until(lambda: len({e.connection for e in rec.kinds("ticks")}) == 3)
         await asyncio.sleep(0.2)  # the copies on the other connections
@@ -186,7 +197,9 @@ def test_order_update_with_a_bad_checksum_is_rejected(sim: SimServer) -> None:
     async def scenario() -> None:
         feed = make_feed(sim, store, rec, api_secret="not-the-app-secret")
         await feed.start()
-        await asyncio.to_thread(kite.place_order, "regular", "NSE", "SBIN", "BUY", 1, "CNC", "MARKET")
+        await asyncio.to_thread(
+            kite.place_order, "regular", "NSE", "SBIN", "BUY", 1, "CNC", "MARKET", market_protection=-1
+        )
         await until(lambda: len(rec.kinds("error")) >= 1)
         await feed.stop()
 

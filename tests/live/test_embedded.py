@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from kiteconnect import KiteConnect
+from kiteconnect import exceptions as kex
+from typer.testing import CliRunner
 
+from alphastock.cli import app
 from alphastock.live.embedded import EmbeddedSimulator
 from alphastock.live.simclock import ScaledClock
 from alphastock.models import IST
+from alphastock.sim.config import FaultConfig, SimSettings
 
 
 def test_child_serves_kite_and_stops_with_us() -> None:
@@ -59,3 +64,40 @@ def test_scaled_clock_sleep_until_reaches_the_target() -> None:
         return clock.now_ns() - target
 
     assert asyncio.run(sleep()) >= 0
+
+
+def test_child_runs_with_the_sim_sections_faults() -> None:
+    settings = SimSettings(faults=FaultConfig(rest_error_rate=1.0, ws_drop_interval=30.0))
+
+    async def scenario() -> tuple[dict[str, object], int, str]:
+        async with EmbeddedSimulator(speed=60, seed=7, settings=settings) as endpoint:
+            kite = KiteConnect(endpoint.api_key, access_token=endpoint.access_token, root=endpoint.rest_url)
+            try:
+                await asyncio.to_thread(kite.profile)
+            except kex.NetworkException as exc:
+                return endpoint.faults, exc.code, str(exc)
+        raise AssertionError("the embedded simulator injected no 503")
+
+    faults, code, message = asyncio.run(scenario())
+    assert (faults["rest_error_rate"], faults["ws_drop_interval"], faults["order_reject_rate"]) == (
+        1.0,
+        30.0,
+        0.0,
+    )
+    assert (code, message) == (503, "Simulated upstream failure (fault injection).")
+
+
+def test_alphastock_live_honours_the_sim_section(tmp_path: Path) -> None:
+    """`alphastock live` on the embedded default with `sim: faults: rest_error_rate: 1.0`: every Kite call
+    the app makes is answered 503 by the embedded simulator, so after its read retries it stops, saying so."""
+    config = tmp_path / "faults.yaml"
+    config.write_text("sim:\n  faults:\n    rest_error_rate: 1.0\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        app,
+        ["live", "-c", str(config), "--duration", "5", "--headless", "--data-dir", str(tmp_path / "data")],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 2, result.output
+    assert "Simulated upstream failure (fault injection)." in result.output
+    log = next((tmp_path / "data").rglob("*.log")).read_text(encoding="utf-8")
+    assert "read failed (503)" in log

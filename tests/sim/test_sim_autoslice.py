@@ -20,7 +20,9 @@ def _engine_orders(sim: SimServer) -> dict[str, Any]:
 
 
 def test_autoslice_splits_above_the_freeze_quantity(sim: SimServer, kite: KiteConnect) -> None:
-    answer = kite.place_autoslice_order("regular", "NFO", OTM_CE, "BUY", LOT * 60, "NRML", "MARKET")
+    answer = kite.place_autoslice_order(
+        "regular", "NFO", OTM_CE, "BUY", LOT * 60, "NRML", "MARKET", market_protection=-1
+    )
     children = answer["children"]
     assert len(children) == 3
     assert all(set(c) == {"order_id"} for c in children)
@@ -38,8 +40,12 @@ def test_autoslice_splits_above_the_freeze_quantity(sim: SimServer, kite: KiteCo
 
 
 def test_autoslice_below_the_freeze_or_without_one_is_one_order(sim: SimServer, kite: KiteConnect) -> None:
-    small = kite.place_autoslice_order("regular", "NFO", OTM_CE, "BUY", LOT * 2, "NRML", "MARKET")
-    cash = kite.place_autoslice_order("regular", "NSE", "SBIN", "BUY", 5000, "MIS", "MARKET")
+    small = kite.place_autoslice_order(
+        "regular", "NFO", OTM_CE, "BUY", LOT * 2, "NRML", "MARKET", market_protection=-1
+    )
+    cash = kite.place_autoslice_order(
+        "regular", "NSE", "SBIN", "BUY", 5000, "MIS", "MARKET", market_protection=-1
+    )
     orders = _engine_orders(sim)
     for answer, quantity in ((small, LOT * 2), (cash, 5000)):
         (child,) = answer["children"]
@@ -49,9 +55,13 @@ def test_autoslice_below_the_freeze_or_without_one_is_one_order(sim: SimServer, 
 
 def test_autoslice_children_report_errors_and_a_bad_request_raises(sim: SimServer, kite: KiteConnect) -> None:
     with pytest.raises(kex.InputException, match="multiple of the lot size"):
-        kite.place_autoslice_order("regular", "NFO", OTM_CE, "BUY", LOT * 60 + 1, "NRML", "MARKET")
+        kite.place_autoslice_order(
+            "regular", "NFO", OTM_CE, "BUY", LOT * 60 + 1, "NRML", "MARKET", market_protection=-1
+        )
     with pytest.raises(kex.InputException, match="tradingsymbol"):
-        kite.place_autoslice_order("regular", "NFO", "NOSUCH", "BUY", 4000, "NRML", "MARKET")
+        kite.place_autoslice_order(
+            "regular", "NFO", "NOSUCH", "BUY", 4000, "NRML", "MARKET", market_protection=-1
+        )
     assert _engine_orders(sim) == {}
 
 
@@ -68,7 +78,9 @@ def test_a_failing_child_is_an_error_entry_like_kites(sim: SimServer, kite: Kite
         engine.place = place_or_fail
 
     sim.call(fail_second)
-    answer = kite.place_autoslice_order("regular", "NFO", OTM_CE, "BUY", LOT * 60, "NRML", "MARKET")
+    answer = kite.place_autoslice_order(
+        "regular", "NFO", OTM_CE, "BUY", LOT * 60, "NRML", "MARKET", market_protection=-1
+    )
     first, second, third = answer["children"]
     message = "Insufficient funds. Required margin is 1.00."
     assert second == {

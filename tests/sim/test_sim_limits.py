@@ -23,7 +23,7 @@ def test_quote_and_order_rate_limits_answer_429() -> None:
         placed, limited = 0, 0
         for _ in range(12):
             try:
-                kite.place_order("regular", "NSE", "INFY", "BUY", 1, "CNC", "MARKET")
+                kite.place_order("regular", "NSE", "INFY", "BUY", 1, "CNC", "MARKET", market_protection=-1)
                 placed += 1
             except kex.NetworkException:
                 limited += 1
@@ -87,7 +87,7 @@ def test_failed_and_delayed_routes(sim: SimServer, kite: KiteConnect) -> None:
     assert kite.ltp(["NSE:INFY"])["NSE:INFY"]["last_price"] > 0
     sim.faults.fail_route("/orders", status=500, method="POST")
     with pytest.raises(kex.NetworkException) as info:
-        kite.place_order("regular", "NSE", "INFY", "BUY", 1, "CNC", "MARKET")
+        kite.place_order("regular", "NSE", "INFY", "BUY", 1, "CNC", "MARKET", market_protection=-1)
     assert info.value.code == 500
     assert kite.orders() == []  # the failed request placed nothing
     sim.faults.delay_route("/user/profile", 0.05)
@@ -96,14 +96,14 @@ def test_failed_and_delayed_routes(sim: SimServer, kite: KiteConnect) -> None:
 
 def test_forced_rejections_and_partial_fills(sim: SimServer, kite: KiteConnect) -> None:
     sim.faults.reject_orders(1, "RMS:Margin Exceeds, Required:1, Available:0")
-    rejected = kite.place_order("regular", "NSE", "INFY", "BUY", 1, "CNC", "MARKET")
+    rejected = kite.place_order("regular", "NSE", "INFY", "BUY", 1, "CNC", "MARKET", market_protection=-1)
     order = kite.order_history(rejected)[-1]
     assert (order["status"], order["status_message"]) == (
         "REJECTED",
         "RMS:Margin Exceeds, Required:1, Available:0",
     )
     sim.faults.partial_fills(1, fraction=0.4)
-    partial = kite.place_order("regular", "NSE", "INFY", "BUY", 100, "MIS", "MARKET")
+    partial = kite.place_order("regular", "NSE", "INFY", "BUY", 100, "MIS", "MARKET", market_protection=-1)
     order = kite.order_history(partial)[-1]
     assert (order["status"], order["filled_quantity"], order["pending_quantity"]) == ("OPEN", 40, 60)
     assert kite.positions()["net"][0]["quantity"] == 40

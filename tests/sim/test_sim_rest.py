@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import itertools
 
 import pytest
@@ -32,18 +31,6 @@ def test_generate_session_accepts_any_token_by_default(sim: SimServer) -> None:
     with pytest.raises(kex.TokenException) as info:
         kite.profile()
     assert info.value.code == 403
-
-
-def test_strict_credentials_verify_the_checksum() -> None:
-    with SimServer(make_config(api_key="key1", api_secret="secret1")) as sim:
-        with pytest.raises(kex.TokenException, match="checksum"):
-            KiteConnect("key1", root=sim.rest_url).generate_session("rt", api_secret="wrong")
-        with pytest.raises(kex.TokenException, match="api_key"):
-            KiteConnect("other", root=sim.rest_url).generate_session("rt", api_secret="secret1")
-        kite = KiteConnect("key1", root=sim.rest_url)
-        assert hashlib.sha256(b"key1rtsecret1").hexdigest()  # the checksum the SDK sends
-        assert kite.generate_session("rt", api_secret="secret1")["access_token"]
-        assert kite.profile()["user_id"] == "SIM001"
 
 
 def test_profile(kite: KiteConnect) -> None:
@@ -170,7 +157,9 @@ def test_market_buy_walks_the_book_and_shows_in_positions(kite: KiteConnect) -> 
     quantity = int(asks[0]["quantity"]) + int(asks[1]["quantity"]) // 2  # into the second level
     expected_price, levels = _vwap_through(asks, quantity)
     assert levels == 2
-    order_id = kite.place_order("regular", "NSE", "INFY", "BUY", quantity, "MIS", "MARKET", tag="idem-1")
+    order_id = kite.place_order(
+        "regular", "NSE", "INFY", "BUY", quantity, "MIS", "MARKET", market_protection=-1, tag="idem-1"
+    )
     order = kite.order_history(order_id)[-1]
     assert order["status"] == "COMPLETE"
     assert order["filled_quantity"] == quantity
@@ -195,7 +184,7 @@ def test_market_buy_walks_the_book_and_shows_in_positions(kite: KiteConnect) -> 
 
 def test_option_buy_blocks_its_premium(kite: KiteConnect) -> None:
     ask = _depth(kite, f"NFO:{NIFTY_CE}")["sell"][0]
-    order_id = kite.place_order("regular", "NFO", NIFTY_CE, "BUY", 65, "NRML", "MARKET")
+    order_id = kite.place_order("regular", "NFO", NIFTY_CE, "BUY", 65, "NRML", "MARKET", market_protection=-1)
     assert kite.order_history(order_id)[-1]["average_price"] == ask["price"]
     margins = kite.margins("equity")
     assert margins["utilised"]["option_premium"] == pytest.approx(ask["price"] * 65, abs=0.01)
@@ -258,7 +247,15 @@ def test_stop_loss_triggers(sim: SimServer, kite: KiteConnect) -> None:
     statuses = [h["status"] for h in kite.order_history(order_id)]
     assert statuses.index("TRIGGER PENDING") < statuses.index("OPEN") < statuses.index("COMPLETE")
     slm = kite.place_order(
-        "regular", "NSE", "SBIN", "SELL", 5, "MIS", "SL-M", trigger_price=round(ltp + 50, 2)
+        "regular",
+        "NSE",
+        "SBIN",
+        "SELL",
+        5,
+        "MIS",
+        "SL-M",
+        trigger_price=round(ltp + 50, 2),
+        market_protection=-1,
     )
     assert kite.order_history(slm)[-1]["status"] == "COMPLETE"  # sell stop above the market triggers at once
 
@@ -267,10 +264,20 @@ def test_stop_loss_triggers(sim: SimServer, kite: KiteConnect) -> None:
     ("symbol", "quantity", "kwargs", "message"),
     [
         ("INFY", 1, {"order_type": "LIMIT", "price": 1550.03}, "Tick size for this script is 0.05"),
-        (NIFTY_CE, 1885, {"order_type": "MARKET"}, "freeze limit of 1800"),
+        (NIFTY_CE, 1885, {"order_type": "MARKET", "market_protection": -1}, "freeze limit of 1800"),
         (NIFTY_CE, 65, {"order_type": "LIMIT", "price": 999.95}, "price protection"),
-        (NIFTY_CE, 65, {"order_type": "SL-M", "trigger_price": 400.0}, "SL-M orders are not allowed"),
-        (NIFTY_FUT, 1755, {"order_type": "MARKET"}, "Insufficient funds. Required margin is"),
+        (
+            NIFTY_CE,
+            65,
+            {"order_type": "SL-M", "trigger_price": 400.0, "market_protection": -1},
+            "SL-M orders are not allowed",
+        ),
+        (
+            NIFTY_FUT,
+            1755,
+            {"order_type": "MARKET", "market_protection": -1},
+            "Insufficient funds. Required margin is",
+        ),
     ],
 )
 def test_rms_rejections(
@@ -287,21 +294,21 @@ def test_rms_rejections(
 
 def test_invalid_input_raises(kite: KiteConnect) -> None:
     with pytest.raises(kex.InputException, match="lot size"):
-        kite.place_order("regular", "NFO", NIFTY_CE, "BUY", 10, "NRML", "MARKET")
+        kite.place_order("regular", "NFO", NIFTY_CE, "BUY", 10, "NRML", "MARKET", market_protection=-1)
     with pytest.raises(kex.InputException, match="tradingsymbol"):
-        kite.place_order("regular", "NSE", "NOSUCH", "BUY", 1, "CNC", "MARKET")
+        kite.place_order("regular", "NSE", "NOSUCH", "BUY", 1, "CNC", "MARKET", market_protection=-1)
     with pytest.raises(kex.InputException, match="product"):
-        kite.place_order("regular", "NFO", NIFTY_CE, "BUY", 65, "CNC", "MARKET")
+        kite.place_order("regular", "NFO", NIFTY_CE, "BUY", 65, "CNC", "MARKET", market_protection=-1)
     with pytest.raises(kex.InputException, match="variety"):
-        kite.place_order("iceberg", "NSE", "INFY", "BUY", 1, "CNC", "MARKET")
+        kite.place_order("iceberg", "NSE", "INFY", "BUY", 1, "CNC", "MARKET", market_protection=-1)
 
 
 def test_amo_waits_for_the_open() -> None:
     with SimServer(make_config(start_time=dt.time(9, 0))) as sim:
         kite = KiteConnect(sim.api_key, sim.access_token, root=sim.rest_url)
-        closed = kite.place_order("regular", "NSE", "INFY", "BUY", 1, "CNC", "MARKET")
+        closed = kite.place_order("regular", "NSE", "INFY", "BUY", 1, "CNC", "MARKET", market_protection=-1)
         assert "Markets are closed" in kite.order_history(closed)[-1]["status_message"]
-        order_id = kite.place_order("amo", "NSE", "INFY", "BUY", 1, "CNC", "MARKET")
+        order_id = kite.place_order("amo", "NSE", "INFY", "BUY", 1, "CNC", "MARKET", market_protection=-1)
         assert kite.order_history(order_id)[-1]["status"] == "AMO REQ RECEIVED"
         sim.advance(16 * 60)
         assert kite.order_history(order_id)[-1]["status"] == "COMPLETE"
@@ -356,6 +363,6 @@ def test_contract_note_equals_the_paper_brokers_charges(kite: KiteConnect) -> No
 
 
 def test_day_is_the_configured_date(kite: KiteConnect) -> None:
-    order_id = kite.place_order("regular", "NSE", "INFY", "BUY", 1, "CNC", "MARKET")
+    order_id = kite.place_order("regular", "NSE", "INFY", "BUY", 1, "CNC", "MARKET", market_protection=-1)
     assert order_id.startswith(DAY.strftime("%y%m%d"))
     assert len(order_id) == 15

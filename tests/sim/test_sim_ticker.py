@@ -123,7 +123,7 @@ def test_protocol_order_updates_heartbeat_and_drop() -> None:
             out["ltp_frame"] = int.from_bytes(frame[4:8], "big")
             headers = {"X-Kite-Version": "3", "Authorization": f"token {sim.api_key}:{sim.access_token}"}
             form = {"exchange": "NSE", "tradingsymbol": "INFY", "transaction_type": "BUY", "quantity": "3",
-                    "product": "CNC", "order_type": "MARKET"}  # fmt: skip
+                    "product": "CNC", "order_type": "MARKET", "market_protection": "-1"}  # fmt: skip
             async with http.post(f"{sim.rest_url}/orders/regular", data=form, headers=headers) as resp:
                 out["order_id"] = (await resp.json())["data"]["order_id"]
             updates = []

@@ -20,6 +20,7 @@ from alphastock.feeds.kite_ws import KITE_WS_URL
 from alphastock.live.config import LiveConfig
 from alphastock.live.embedded import EmbeddedSimulator, SimEndpoint
 from alphastock.live.safety import LiveTradingRefusedError, RunMode, confirm_live
+from alphastock.sim.config import SimSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +47,16 @@ async def connect(
     yes: bool = False,
     environ: Mapping[str, str] | None = None,
     prompt: Callable[[str], str] | None = None,
+    sim: SimSettings | None = None,
 ) -> Connection:
-    """Open what ``mode`` needs (starting the simulator for SIM; it stops when ``stack`` closes)."""
+    """Open what ``mode`` needs (starting the simulator for SIM, with the ``sim:`` section's faults and
+    rate limits; it stops when ``stack`` closes)."""
     if mode is RunMode.SIM:
         simulator = EmbeddedSimulator(
-            speed=config.sim.speed, seed=config.sim.seed, frame_interval_s=config.sim.frame_interval_s
+            speed=config.sim.speed,
+            seed=config.sim.seed,
+            frame_interval_s=config.sim.frame_interval_s,
+            settings=sim,
         )
         endpoint = await simulator.start()
         stack.push_async_callback(simulator.stop)

@@ -5,6 +5,8 @@ KiteBroker and KiteFeed a real account uses. The child (``python -m
 alphastock.sim``) announces its addresses and pre-issued session on its first
 stdout line; it stops when we close its stdin, so it never outlives us. It runs in
 its own session, out of reach of the terminal's Ctrl-C, which is ours to handle.
+The ``sim:`` configuration section (faults, rate limits) goes to the child as
+JSON, and the child announces the faults it runs with.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import asyncio
 import contextlib
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
+from typing import Any
 
 from alphastock.errors import AlphaStockError
+from alphastock.sim.config import SimSettings
 
 START_TIMEOUT_S = 30.0
 """Wall seconds the child may take to import and bind."""
@@ -41,6 +45,8 @@ class SimEndpoint:
     clock_origin_wall_ns: int
     """Wall time (UTC ns) at which the simulated clock read :attr:`clock_origin_sim_ns`."""
     clock_origin_sim_ns: int
+    faults: dict[str, Any] = field(default_factory=dict)
+    """The child's fault settings (:class:`~alphastock.sim.config.FaultConfig` as JSON data)."""
 
     def __repr__(self) -> str:
         return f"SimEndpoint(rest_url={self.rest_url!r}, date={self.date!r}, speed={self.speed:g})"
@@ -49,12 +55,21 @@ class SimEndpoint:
 class EmbeddedSimulator:
     """Start with ``async with EmbeddedSimulator(speed=60) as endpoint:``; stopped on exit."""
 
-    def __init__(self, *, speed: float = 1.0, seed: int = 42, frame_interval_s: float = 0.1) -> None:
+    def __init__(
+        self,
+        *,
+        speed: float = 1.0,
+        seed: int = 42,
+        frame_interval_s: float = 0.1,
+        settings: SimSettings | None = None,
+    ) -> None:
         if speed <= 0:
             raise ValueError(f"speed must be > 0, got {speed}")
         self.speed = speed
         self.seed = seed
         self.frame_interval_s = frame_interval_s
+        self.settings = settings or SimSettings()
+        """The ``sim:`` section the child runs with (faults, rate limits)."""
         self._process: asyncio.subprocess.Process | None = None
         self.endpoint: SimEndpoint | None = None
 
@@ -69,6 +84,7 @@ class EmbeddedSimulator:
             sys.executable, "-m", "alphastock.sim",
             "--speed", f"{self.speed:g}", "--seed", str(self.seed),
             "--frame-interval", f"{self.frame_interval_s:g}",
+            "--settings", self.settings.model_dump_json(),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             # Its own session: Ctrl-C (SIGINT to the terminal's whole process group) must reach only
             # us, so the clean shutdown can still square off and reconcile against the simulator.
@@ -88,6 +104,7 @@ class EmbeddedSimulator:
                 seed=int(hello["seed"]),
                 clock_origin_wall_ns=int(hello["clock_origin_wall_ns"]),
                 clock_origin_sim_ns=int(hello["clock_origin_sim_ns"]),
+                faults=dict(hello.get("faults") or {}),
             )
         except (TimeoutError, ValueError, KeyError) as exc:
             detail = await self._stderr_tail()

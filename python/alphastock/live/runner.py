@@ -113,6 +113,7 @@ class LiveSession:
                 yes=self.options.yes,
                 environ=self.environ,
                 prompt=prompt,
+                sim=self.config.sim,
             )
             store = Store.open(data_dir=data_dir)
             stack.callback(store.close)

@@ -2,7 +2,7 @@
 
 It serves on a free loopback port and writes one JSON line to stdout with its
 addresses and the pre-issued session (``rest_url``, ``ws_url``, ``api_key``,
-``access_token``, ``date``), then runs until its stdin closes (the parent went
+``access_token``, ``date``, the ``faults`` in force), then runs until its stdin closes (the parent went
 away) or it gets SIGTERM/SIGINT. A separate process keeps the simulated
 exchange off the engine's interpreter lock, as a real exchange would be.
 """
@@ -17,7 +17,7 @@ import signal
 import sys
 import threading
 
-from alphastock.sim import SimConfig, SimExchange
+from alphastock.sim import SimConfig, SimExchange, SimSettings
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -26,6 +26,9 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=42, help="market model seed")
     parser.add_argument("--port", type=int, default=0, help="TCP port; 0 = any free port")
     parser.add_argument("--frame-interval", type=float, default=0.1, help="wall seconds between tick frames")
+    parser.add_argument(
+        "--settings", default=None, help="the `sim:` configuration section as JSON (faults, rate limits)"
+    )
     return parser.parse_args(argv)
 
 
@@ -42,6 +45,8 @@ def _watch_parent(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
 async def serve(args: argparse.Namespace) -> None:
     """Serve until stdin closes or a termination signal arrives."""
     config = SimConfig(port=args.port, seed=args.seed, speed=args.speed, frame_interval=args.frame_interval)
+    if args.settings:
+        config = config.with_settings(SimSettings.model_validate_json(args.settings))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -59,6 +64,7 @@ async def serve(args: argparse.Namespace) -> None:
             "date": sim.state.model.day.isoformat(),
             "speed": config.speed,
             "seed": config.seed,
+            "faults": config.faults.model_dump(mode="json"),
         }
         sys.stdout.write(json.dumps(hello) + "\n")
         sys.stdout.flush()

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from alphastock.brokers.charges import ChargeRates
+from alphastock.config_model import ConfigModel
 
 IST = dt.timezone(dt.timedelta(hours=5, minutes=30), "IST")
 
@@ -83,10 +84,8 @@ def _default_underlyings() -> tuple[UnderlyingSpec, ...]:
     )  # fmt: skip
 
 
-class RateLimits(BaseModel):
+class RateLimits(ConfigModel):
     """Kite's per-key request limits; exceeding one gives HTTP 429 with Kite's NetworkException body."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     enabled: bool = True
     quote_per_second: int = Field(1, ge=1, description="/quote, /quote/ohlc, /quote/ltp")
@@ -97,16 +96,51 @@ class RateLimits(BaseModel):
     other_per_second: int = Field(10, ge=1)
 
 
-class FaultConfig(BaseModel):
-    """Random faults, drawn from their own seeded generator so they do not disturb the market."""
+class FaultConfig(ConfigModel):
+    """Faults to rehearse failure with: errors, 429s, timeouts, rejections, partial fills, dropped sockets.
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    Random faults are drawn from generators of their own, seeded by ``seed`` (the market seed when
+    None) and one per kind of fault: the same seed gives the same faults in the same order, and
+    turning faults on never changes prices. ``rest_*`` faults hit every REST route (not the tick
+    WebSocket, nor the ``/connect/login`` page).
+    """
 
-    rest_error_rate: float = Field(0.0, ge=0, le=1, description="share of REST calls failing with 503")
-    rest_delay: float = Field(0.0, ge=0, description="extra latency of every REST call, wall seconds")
-    order_reject_rate: float = Field(0.0, ge=0, le=1, description="share of orders rejected by RMS")
-    partial_fill_rate: float = Field(0.0, ge=0, le=1, description="share of fills cut to a part")
-    ws_drop_interval: float | None = Field(None, gt=0, description="drop every WebSocket every N wall s")
+    seed: int | None = Field(None, description="seed of the fault draws; None = the market model's seed")
+    rest_error_rate: float = Field(
+        0.0, ge=0, le=1, description="share of REST calls answered HTTP 503 (Kite's NetworkException)"
+    )
+    rate_limit_error_rate: float = Field(
+        0.0, ge=0, le=1, description="share of REST calls answered HTTP 429 'Too many requests'"
+    )
+    rest_delay: float = Field(
+        0.0,
+        ge=0,
+        description="wall seconds added to a delayed REST call; above the client's timeout = a timeout",
+    )
+    rest_delay_rate: float = Field(1.0, ge=0, le=1, description="share of REST calls delayed by rest_delay")
+    order_reject_rate: float = Field(
+        0.0, ge=0, le=1, description="share of valid orders rejected by RMS (status REJECTED)"
+    )
+    partial_fill_rate: float = Field(0.0, ge=0, le=1, description="share of order matches cut to a part")
+    partial_fill_fraction: float = Field(
+        0.5, gt=0, lt=1, description="part of the order a cut match fills (at least one lot)"
+    )
+    ws_drop_interval: float | None = Field(
+        None,
+        gt=0,
+        description="drop every tick WebSocket every N wall seconds (abnormal close); None = never",
+    )
+
+
+class SimSettings(ConfigModel):
+    """The ``sim:`` configuration section: how the simulated exchange misbehaves and throttles.
+
+    ``alphastock sim serve`` and the simulator ``alphastock live`` embeds when it has no
+    credentials both honour it (speed, seed and frame rate of the embedded one are ``live.sim``).
+    """
+
+    faults: FaultConfig = FaultConfig()
+    rate_limits: RateLimits = RateLimits()
 
 
 class SimConfig(BaseModel):
@@ -118,7 +152,13 @@ class SimConfig(BaseModel):
     port: int = Field(0, ge=0, le=65535, description="TCP port of REST and WebSocket; 0 = any free port")
     api_key: str = Field("sim_api_key", description="key of the pre-issued session (sim.access_token)")
     api_secret: str | None = Field(
-        None, description="with it, only api_key is accepted and the session checksum is verified"
+        None,
+        description="with it, only api_key may log in, with a request_token from /connect/login (single use, "
+        "5 minutes) and Kite's checksum sha256(api_key + request_token + api_secret)",
+    )
+    redirect_url: str = Field(
+        "http://127.0.0.1:5123/",
+        description="where /connect/login redirects with ?request_token=... (`alphastock login`'s default)",
     )
     user_id: str = "SIM001"
     charge_rates: ChargeRates = Field(
@@ -146,6 +186,10 @@ class SimConfig(BaseModel):
     rate_limits: RateLimits = RateLimits()
     faults: FaultConfig = FaultConfig()
 
+    def with_settings(self, settings: SimSettings) -> SimConfig:
+        """This configuration with the faults and rate limits of a ``sim:`` section."""
+        return self.model_copy(update={"faults": settings.faults, "rate_limits": settings.rate_limits})
+
     def trading_date(self) -> dt.date:
         """The simulated trading date (a weekday)."""
         day = self.date or dt.datetime.now(IST).date()
@@ -154,4 +198,4 @@ class SimConfig(BaseModel):
         return day
 
 
-__all__ = ["IST", "FaultConfig", "RateLimits", "SimConfig", "UnderlyingSpec"]
+__all__ = ["IST", "FaultConfig", "RateLimits", "SimConfig", "SimSettings", "UnderlyingSpec"]

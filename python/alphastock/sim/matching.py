@@ -6,11 +6,17 @@ RECEIVED`` -> ``COMPLETE`` / ``CANCELLED`` / ``REJECTED`` (modifications pass
 ``MODIFY VALIDATION PENDING``, ``MODIFY PENDING``, ``MODIFIED``; cancellations
 ``CANCEL PENDING``). Marketable quantity fills level by level against the
 model's five-level depth (one trade per level, so a large order slips); what is
-left rests and fills on later steps when the book crosses its limit. MARKET
-orders carry a protection limit (``market_protection`` percent, default 3%)
-beyond which they rest instead of filling. Our fills do not deplete the model's
-book and queue position is ignored: a resting limit fills once the opposite
-best price reaches it.
+left rests and fills on later steps when the book crosses its limit. Our fills
+do not deplete the model's book and queue position is ignored: a resting limit
+fills once the opposite best price reaches it.
+
+Market protection, as Kite's API enforces it since April 2026: a MARKET or SL-M
+order without ``market_protection``, or with 0, is refused (InputException);
+``-1`` keeps it a market order with automatic protection (3% here, never past the
+price band); a positive percentage (up to 100) turns it into a LIMIT (SL-M: an
+SL) at that distance from the last price (SL-M: the trigger), on the tick and
+inside the exchange's price band. Modifying an order into MARKET or SL-M needs
+``market_protection`` too, unless the order already was one.
 
 RMS rejections (status REJECTED with a status_message): price not a multiple
 of the tick, quantity above the freeze quantity, limit price outside NSE's
@@ -40,7 +46,20 @@ ORDER_TYPES = ("MARKET", "LIMIT", "SL", "SL-M")
 VARIETIES = ("regular", "amo")
 PRODUCTS = {"NSE": ("CNC", "MIS"), "NFO": ("NRML", "MIS"), "MCX": ("NRML", "MIS")}
 LIVE = ("OPEN", "TRIGGER PENDING", "AMO REQ RECEIVED")
-DEFAULT_PROTECTION = 3.0  # percent, when market_protection is absent or -1 (auto)
+# Kite refuses MARKET and SL-M orders without market protection (0 included) since April 2026,
+# with this InputException text: https://kite.trade/forum/discussion/15912 ("Orders placed with
+# market protection set to "0" will be rejected. This includes SL-M orders"), the message in
+# https://github.com/zerodha/pykiteconnect/issues/242; values per https://kite.trade/docs/connect/v3/orders/
+# ("greater than 0 and up to 100 (custom %), -1 (auto protection)"); a positive value converts the
+# order to a LIMIT still subject to the exchange's price protection, -1 is automatic
+# (https://kite.trade/forum/discussion/comment/52940/).
+NO_PROTECTION = (
+    "Market orders without market protection are not allowed via API. "
+    "Please set market protection or use a Limit order."
+)
+DEFAULT_PROTECTION = 3.0
+"""Percent of automatic protection (-1); Zerodha picks it by price band, ~3% on most options
+(https://tradingqna.com/t/how-do-you-reliably-get-into-order-book-and-exit/193460)."""
 HOLD_STEPS = 30
 
 
@@ -78,6 +97,8 @@ class SimOrder:
     cancelled_quantity: int = 0
     modified: bool = False
     hold_until_step: int = 0
+    requested_type: str = ""
+    """The order_type the client sent (MARKET or SL-M before a protection turned it into LIMIT or SL)."""
     history: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -146,6 +167,30 @@ def _number(params: dict[str, str], name: str, default: float = 0.0) -> float:
 def _on_tick(price: float, tick: float) -> bool:
     steps = price / tick
     return abs(steps - round(steps)) < 1e-6
+
+
+def _market_protection(params: dict[str, str]) -> float | None:
+    """``market_protection`` of a MARKET/SL-M order: -1 or a percent in (0, 100]; None when absent."""
+    raw = params.get("market_protection")
+    if raw in (None, ""):
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise input_error(
+            f"Invalid request (failed to decode market_protection, got: {raw} (expected decimal))"
+        ) from None
+    if value == 0:
+        raise input_error(NO_PROTECTION)
+    if value != -1 and not 0 < value <= 100:
+        raise input_error("Invalid `market_protection`: -1 (automatic) or a percentage above 0, up to 100.")
+    return value
+
+
+def _to_tick(price: float, tick: float, up: bool) -> float:
+    steps = price / tick
+    whole = math.ceil(steps - 1e-9) if up else math.floor(steps + 1e-9)
+    return round(whole * tick, 8)
 
 
 class MatchingEngine:
@@ -217,7 +262,12 @@ class MatchingEngine:
             raise input_error("Invalid `price`.")
         if order_type in ("SL", "SL-M") and trigger <= 0:
             raise input_error("Invalid `trigger_price`.")
-        protection = -1.0 if params.get("market_protection") == "-1" else _number(params, "market_protection")
+        protection = 0.0
+        if order_type in ("MARKET", "SL-M"):
+            value = _market_protection(params)
+            if value is None:
+                raise input_error(NO_PROTECTION)
+            protection = value
         tag = params.get("tag") or None
         if tag is not None and len(tag) > 20:
             raise input_error("Invalid `tag`: at most 20 characters.")
@@ -229,7 +279,9 @@ class MatchingEngine:
             trigger_price=trigger if order_type in ("SL", "SL-M") else 0.0,
             disclosed_quantity=int(_number(params, "disclosed_quantity")), tag=tag,
             market_protection=protection, placed_by=self.user_id, order_ns=self.model.now_ns,
+            requested_type=order_type,
         )  # fmt: skip
+        self._protect(order)
         self.orders[order.order_id] = order
         self._set_status(order, "PUT ORDER REQ RECEIVED", notify=False)
         self._set_status(order, "VALIDATION PENDING", notify=False)
@@ -296,7 +348,7 @@ class MatchingEngine:
             return "Markets are closed right now. Use GTT for placing long standing orders instead."
         if order.variety == "amo" and self._market_open(inst):
             return "AMO orders can only be placed outside market hours."
-        if order.order_type == "SL-M" and inst.is_option:
+        if order.requested_type == "SL-M" and inst.is_option:
             return "SL-M orders are not allowed for options. Use SL (stoploss-limit) orders instead."
         for name, value in (("price", order.price), ("trigger price", order.trigger_price)):
             if value and not _on_tick(value, inst.tick_size):
@@ -322,6 +374,27 @@ class MatchingEngine:
             return (f"Insufficient funds. Required margin is {required:.2f} but available margin is "
                     f"{available:.2f}. Check the orderbook for open orders.")  # fmt: skip
         return None
+
+    def _protect(self, order: SimOrder) -> None:
+        """Turn a MARKET/SL-M order with a positive ``market_protection`` into a LIMIT/SL at that
+        distance from the last price (SL-M: the trigger), on the tick, a LIMIT kept inside the band."""
+        if order.order_type not in ("MARKET", "SL-M") or order.market_protection <= 0:
+            return
+        inst, buy = order.instrument, order.transaction_type == "BUY"
+        stop = order.order_type == "SL-M"
+        reference = order.trigger_price if stop else float(self.model.ltp[inst.index])
+        if reference <= 0:
+            return
+        pct = order.market_protection / 100
+        price = _to_tick(reference * (1 + pct if buy else 1 - pct), inst.tick_size, up=not buy)
+        if not stop:  # the band is checked at entry; a stop's is checked when it triggers
+            low, high = self.protection_band(inst, reference)
+            price = (
+                min(price, _to_tick(high, inst.tick_size, up=False))
+                if buy
+                else max(price, _to_tick(low, inst.tick_size, up=True))
+            )
+        order.order_type, order.price = ("SL" if stop else "LIMIT"), max(price, inst.tick_size)
 
     @staticmethod
     def protection_band(inst: Instrument, reference: float) -> tuple[float, float]:
@@ -418,9 +491,12 @@ class MatchingEngine:
     def _limit(self, order: SimOrder) -> float:
         if order.order_type in ("LIMIT", "SL"):
             return order.price
-        ref = float(self.model.ltp[order.instrument.index])
-        pct = DEFAULT_PROTECTION if order.market_protection <= 0 else order.market_protection
-        return ref * (1 + pct / 100) if order.transaction_type == "BUY" else ref * (1 - pct / 100)
+        # Automatic protection (-1): a market order never fills past DEFAULT_PROTECTION nor the band.
+        inst = order.instrument
+        ref = float(self.model.ltp[inst.index])
+        low, high = self.protection_band(inst, ref)
+        pct = DEFAULT_PROTECTION / 100
+        return min(ref * (1 + pct), high) if order.transaction_type == "BUY" else max(ref * (1 - pct), low)
 
     def _match(self, order: SimOrder) -> None:
         m, i = self.model, order.instrument.index
@@ -491,6 +567,14 @@ class MatchingEngine:
         new_type = params.get("order_type") or order.order_type
         if new_type not in ORDER_TYPES:
             raise input_error("Invalid `order_type`.")
+        protection = order.market_protection
+        if new_type in ("MARKET", "SL-M"):
+            # An order that already is MARKET/SL-M keeps its protection; one becoming it needs one
+            # (https://kite.trade/forum/discussion/comment/52331).
+            value = _market_protection(params)
+            if value is None and previous_type not in ("MARKET", "SL-M"):
+                raise input_error(NO_PROTECTION)
+            protection = value if value is not None else protection
         quantity = int(_number(params, "quantity", order.quantity))
         lot = max(order.instrument.lot_size, 1)
         if quantity <= order.filled_quantity or quantity % lot:
@@ -506,6 +590,10 @@ class MatchingEngine:
         order.order_type, order.quantity = new_type, quantity
         order.price = price if new_type in ("LIMIT", "SL") else 0.0
         order.trigger_price = trigger if new_type in ("SL", "SL-M") else 0.0
+        order.market_protection = protection if new_type in ("MARKET", "SL-M") else order.market_protection
+        if new_type != previous_type:
+            order.requested_type = new_type
+        self._protect(order)
         order.validity = params.get("validity") or order.validity
         order.modified = True
         order.order_ns = self.model.now_ns

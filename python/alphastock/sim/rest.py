@@ -12,6 +12,7 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -19,7 +20,7 @@ from pydantic import ValidationError
 from alphastock.brokers.charges import compute_charges
 from alphastock.models.charges import ChargeOrder
 from alphastock.sim.account import margin_parts, segment_of
-from alphastock.sim.errors import KiteError, input_error
+from alphastock.sim.errors import KiteError, input_error, rate_error, token_error
 from alphastock.sim.history import candles
 from alphastock.sim.instruments import Instrument, instruments_csv
 from alphastock.sim.state import Session, SimState
@@ -27,7 +28,8 @@ from alphastock.sim.state import Session, SimState
 STATE: web.AppKey[SimState] = web.AppKey("sim_state", SimState)
 SESSION: web.RequestKey[Session] = web.RequestKey("sim_session", Session)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-PUBLIC = {("POST", "/session/token")}
+LOGIN_PAGE = ("GET", "/connect/login")
+PUBLIC = {("POST", "/session/token"), LOGIN_PAGE}
 
 
 def ok(data: Any) -> web.Response:
@@ -54,6 +56,15 @@ def _category(method: str, path: str) -> str:
     return "other"
 
 
+def _fault_error(status: int) -> KiteError:
+    """The Kite error body an injected HTTP ``status`` answers with."""
+    if status == 429:
+        return rate_error()
+    if status == 403:
+        return token_error()
+    return KiteError("Simulated upstream failure (fault injection).", "NetworkException", status)
+
+
 @web.middleware
 async def kite_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Faults, authentication, session expiry and rate limits, then the route; KiteError -> error body."""
@@ -61,11 +72,12 @@ async def kite_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if request.path == "/" and request.method == "GET":
         return await handler(request)
     try:
-        delay, status = state.faults.rest_fault(request.method, request.path)
-        if delay:
-            await asyncio.sleep(delay)
-        if status is not None:
-            raise KiteError("Simulated upstream failure (fault injection).", "NetworkException", status)
+        if (request.method, request.path) != LOGIN_PAGE:
+            delay, status = state.faults.rest_fault(request.method, request.path)
+            if delay:
+                await asyncio.sleep(delay)
+            if status is not None:
+                raise _fault_error(status)
         if (request.method, request.path) not in PUBLIC:
             if request.headers.get("X-Kite-Version") != "3":
                 raise input_error("Missing or invalid `X-Kite-Version` header (expected 3).")
@@ -91,6 +103,28 @@ async def session_token(request: web.Request) -> web.Response:
     state = request.app[STATE]
     form = await _form(request)
     return ok(state.login(form.get("api_key", ""), form.get("request_token", ""), form.get("checksum", "")))
+
+
+async def login_page(request: web.Request) -> web.Response:
+    """``GET /connect/login?v=3&api_key=...``: Kite's login, already logged in. Issues a request_token
+    and redirects to ``redirect_url`` with ``?request_token=...&action=login&status=success``, as
+    Kite redirects to the app's registered URL (https://kite.trade/docs/connect/v3/user/#login-flow)."""
+    state = request.app[STATE]
+    api_key = request.query.get("api_key", "")
+    if not api_key:
+        raise input_error("Missing `api_key`.")
+    if state.strict and api_key != state.config.api_key:
+        raise token_error("Invalid `api_key`.")
+    query = urlencode(
+        {
+            "action": "login",
+            "type": "login",
+            "status": "success",
+            "request_token": state.issue_request_token(),
+        }
+    )
+    url = state.config.redirect_url
+    return web.Response(status=302, headers={"Location": f"{url}{'&' if '?' in url else '?'}{query}"})
 
 
 async def session_delete(request: web.Request) -> web.Response:
@@ -297,6 +331,7 @@ async def contract_note(request: web.Request) -> web.Response:
 def add_routes(app: web.Application) -> None:
     """Register every REST route on ``app``."""
     r = app.router
+    r.add_get("/connect/login", login_page)
     r.add_post("/session/token", session_token)
     r.add_delete("/session/token", session_delete)
     r.add_get("/user/profile", profile)

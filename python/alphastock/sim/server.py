@@ -141,6 +141,8 @@ class SimExchange:
         started = time.monotonic()
         self.clock_origin = (time.time_ns(), self.state.model.now_ns)
         done = 0
+        drop_interval = cfg.faults.ws_drop_interval
+        next_drop = None if drop_interval is None else started + drop_interval
         while True:
             await asyncio.sleep(cfg.frame_interval)
             if cfg.clock == "wall":
@@ -150,6 +152,10 @@ class SimExchange:
                 if todo > 0:
                     self.step(todo)
             await self.broadcast()
+            if next_drop is not None and drop_interval is not None and time.monotonic() >= next_drop:
+                # Periodic drops on the wall clock (either clock mode), as a flaky network would.
+                self._drop_all()
+                next_drop = time.monotonic() + drop_interval
 
     # -- hooks -------------------------------------------------------------------------------
     def _on_order(self, order: SimOrder) -> None:
@@ -158,15 +164,18 @@ class SimExchange:
             if not conn.ws.closed:
                 asyncio.ensure_future(conn.ws.send_str(text))  # noqa: RUF006 - fire and forget, ordered by the loop
 
+    def _drop_all(self) -> None:
+        dropped = list(self.connections)
+        for conn in dropped:
+            conn.drop()
+        self.connections.clear()
+        if dropped:
+            self.state.faults.count("ws_drop", len(dropped))
+
     def _drop_threadsafe(self) -> None:
         if self._loop is None:
             return
-
-        def drop() -> None:
-            for conn in list(self.connections):
-                conn.drop()
-            self.connections.clear()
-
+        drop = self._drop_all
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,8 @@ from alphastock.sim.replay import ReplaySource
 EXCHANGES = ["BFO", "MCX", "NSE", "CDS", "BSE", "BCD", "MF", "NFO"]
 PRODUCTS = ["CNC", "NRML", "MIS", "BO", "CO"]
 ORDER_TYPES = ["MARKET", "LIMIT", "SL", "SL-M"]
+REQUEST_TOKEN_TTL_S = 300.0
+"""Wall seconds a request_token stays exchangeable (Kite: "a couple of minutes")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +123,11 @@ class SimState:
         self.limiter = RateLimiter(config.rate_limits)
         self.sessions: dict[str, Session] = {}
         self._logins = 0
+        self.request_tokens: dict[str, float] = {}
+        """Unused request tokens and their issue time (:attr:`wall` seconds)."""
+        self._request_seq = 0
+        self.wall: Callable[[], float] = time.monotonic
+        """Wall clock of request-token expiry (replaceable in tests)."""
         self.access_token = self._issue(config.api_key).access_token
 
     # -- sessions ----------------------------------------------------------------------------
@@ -136,8 +144,26 @@ class SimState:
         """Whether only the configured api_key with a valid checksum may log in."""
         return self.config.api_secret is not None
 
+    def issue_request_token(self) -> str:
+        """A request_token as a successful Kite login returns it (``GET /connect/login``): with
+        ``api_secret`` set, the only kind :meth:`login` accepts, once, within
+        :data:`REQUEST_TOKEN_TTL_S` wall seconds."""
+        self._request_seq += 1
+        token = hashlib.sha256(f"request:{self.config.seed}:{self._request_seq}".encode()).hexdigest()[:32]
+        self.request_tokens[token] = self.wall()
+        return token
+
     def login(self, api_key: str, request_token: str, checksum: str) -> dict[str, Any]:
-        """``POST /session/token``: a new session (Kite's generate_session payload)."""
+        """``POST /session/token``: a new session (Kite's generate_session payload).
+
+        Without ``api_secret`` any key and token log in. With it, as Kite
+        (https://kite.trade/docs/connect/v3/user/#login-flow): only ``api_key``; ``checksum`` must
+        be SHA-256 of api_key + request_token + api_secret (TokenException "Invalid `checksum`.");
+        the request_token must come from :meth:`issue_request_token`, unused and younger than
+        :data:`REQUEST_TOKEN_TTL_S` (TokenException "Token is invalid or has expired.": "a request
+        token is valid only for a couple of minutes and can be used only once",
+        https://kite.trade/forum/discussion/comment/40134/).
+        """
         if not api_key or not request_token:
             raise KiteError("Missing `api_key` or `request_token`.", "InputException", 400)
         if self.strict:
@@ -147,6 +173,9 @@ class SimState:
                 raise token_error("Invalid `api_key`.")
             if not hmac.compare_digest(expected, checksum):
                 raise token_error("Invalid `checksum`.")
+            issued = self.request_tokens.pop(request_token, None)
+            if issued is None or self.wall() - issued > REQUEST_TOKEN_TTL_S:
+                raise token_error("Token is invalid or has expired.")
         session = self._issue(api_key, request_token)
         return {
             **self.profile(),
@@ -297,4 +326,4 @@ class SimState:
                 "gst": {"igst": 0, "cgst": 0, "sgst": 0, "total": 0}, "total": 0}  # fmt: skip
 
 
-__all__ = ["RateLimiter", "Session", "SimState", "next_expiry"]
+__all__ = ["REQUEST_TOKEN_TTL_S", "RateLimiter", "Session", "SimState", "next_expiry"]

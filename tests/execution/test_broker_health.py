@@ -1,0 +1,215 @@
+"""Broker health: consecutive outages counted in one place, said once, new orders gated, backoff; and a
+signal whose order is in flight never expires."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from alphastock.brokers.errors import AmbiguousOrderOutcome, BrokerNetworkError, OrderRejected
+from alphastock.brokers.paper import PaperBroker, TickStoreMarket
+from alphastock.execution import OMS, ExecutionConfig, OrderState
+from alphastock.execution.broker_health import BrokerHealth, MonitoredBroker, is_outage
+from alphastock.models import OrderRequest
+from alphastock.signals.model import SignalStatus
+from alphastock.ticks import TickStore
+from tests.execution._harness import SBIN_EQ, ManualClock, build, signal
+from tests.execution.test_paper_round_trip import push, settle
+
+
+def _records(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno == level and r.name.endswith("broker_health")]
+
+
+def test_unreachable_is_said_once_and_resuming_once(caplog: pytest.LogCaptureFixture) -> None:
+    now = [100.0]
+    health = BrokerHealth(unreachable_after=3, monotonic=lambda: now[0])
+    caplog.set_level(logging.DEBUG, logger="alphastock.execution.broker_health")
+    down = BrokerNetworkError("Kite unreachable: ConnectionError")
+    health.failed("orders", down)
+    health.failed("margins", down)
+    assert health.reachable
+    assert health.backoff_s(5.0, 60.0) == 5.0
+    health.failed("positions", down)
+    assert not health.reachable
+    assert [health.backoff_s(5.0, 60.0)] == [10.0]
+    for _ in range(10):
+        health.failed("orders", down)
+    assert health.backoff_s(5.0, 60.0) == 60.0  # doubled per failure, capped
+    assert health.health().state == "failed"
+    assert _records(caplog, logging.ERROR) == [
+        "broker unreachable: 3 broker calls failed in a row (last: positions: Kite unreachable: "
+        "ConnectionError); new orders halted, reads retried with backoff until it answers"
+    ]
+    assert _records(caplog, logging.WARNING) == []
+    now[0] = 142.0
+    health.succeeded("orders")
+    health.succeeded("orders")
+    assert health.reachable
+    assert (health.consecutive_failures, health.outages, health.failures) == (0, 1, 13)
+    assert _records(caplog, logging.WARNING) == [
+        "broker answers again (orders) after 42.0 s unreachable; new orders resume"
+    ]
+    assert health.health().state == "ok"
+
+
+def test_what_counts_as_an_outage() -> None:
+    assert is_outage(BrokerNetworkError("503"))
+    assert is_outage(AmbiguousOrderOutcome("timeout", tag="AS1"))
+    assert is_outage(ConnectionRefusedError())
+    assert not is_outage(OrderRejected("RMS: margin"))  # an answer: the broker is there
+
+
+class _Broker:
+    def __init__(self) -> None:
+        self.error: BaseException | None = None
+        self.placed: list[OrderRequest] = []
+
+    async def orders(self) -> list[Any]:
+        if self.error is not None:
+            raise self.error
+        return []
+
+    async def place_order(self, request: OrderRequest) -> str:
+        self.placed.append(request)
+        return "B1"
+
+    label = "inner attribute"
+
+
+def test_the_monitored_broker_reports_every_call() -> None:
+    inner = _Broker()
+    health = BrokerHealth(unreachable_after=2)
+    broker = MonitoredBroker(inner, health)
+
+    async def run() -> None:
+        inner.error = BrokerNetworkError("down")
+        for _ in range(2):
+            with pytest.raises(BrokerNetworkError):
+                await broker.orders()
+        assert not health.reachable
+        inner.error = OrderRejected("refused")
+        with pytest.raises(OrderRejected):
+            await broker.orders()
+        assert health.reachable
+        inner.error = asyncio.CancelledError()
+        with pytest.raises(asyncio.CancelledError):
+            await broker.orders()
+
+    asyncio.run(run())
+    assert (health.calls, health.failures, health.consecutive_failures) == (3, 2, 0)
+    assert broker.label == "inner attribute"
+    assert broker.place_order_now(None) is None  # the inner broker cannot start synchronously
+
+
+def _paper_stack(tmp_path: Path, **config: Any) -> Any:
+    clock = ManualClock()
+    ticks = TickStore(1024)
+    paper = PaperBroker(TickStoreMarket(ticks), clock=clock, instruments=[SBIN_EQ])
+    stack = build(
+        paper, tmp_path, ticks=ticks, clock=clock, config=ExecutionConfig(capital=100_000.0, **config)
+    )
+    return stack, paper
+
+
+def test_no_order_reaches_an_unreachable_broker(tmp_path: Path) -> None:
+    stack, paper = _paper_stack(tmp_path)
+    health = BrokerHealth(unreachable_after=1)
+    stack.oms.broker_health = health
+    health.failed("orders", BrokerNetworkError("down"))
+
+    async def run() -> tuple[list[Any], Any, Any]:
+        push(stack, paper, 800.0)
+        stack.signals.submit(signal(id="first"))
+        await settle(stack)
+        made = stack.oms.orders()
+        refused_exit = stack.executor.close_quantity("NSE", "SBIN", "MIS", 5, "test")
+        health.succeeded("orders")
+        stack.signals.submit(signal(id="second"))
+        await settle(stack)
+        return made, refused_exit, stack.signals.get("first")
+
+    try:
+        made, refused_exit, first = asyncio.run(run())
+        assert made == []  # the executor made no order while unreachable
+        assert refused_exit is None
+        assert first.status is SignalStatus.REJECTED
+        assert first.metadata["rejected_reason"] == "broker unreachable: new orders halted"
+        (order,) = stack.oms.orders()  # once it answers again, orders go out
+        assert (order.signal_id, order.state) == ("second", OrderState.SUBMITTED)
+        assert order.broker_order_id is not None
+    finally:
+        stack.close()
+
+
+def test_the_oms_does_not_send_while_unreachable(tmp_path: Path) -> None:
+    # The OMS is the backstop for every path that reaches it: NEW -> REJECTED, no broker call.
+    from tests.execution.test_oms import approved, request
+
+    inner = _Broker()
+    health = BrokerHealth(unreachable_after=1)
+    stack, _ = _paper_stack(tmp_path)
+    oms = OMS(
+        MonitoredBroker(inner, health), stack.journal, stack.writer, stack.bus, stack.clock, health=health
+    )
+    health.failed("orders", BrokerNetworkError("down"))
+
+    async def run() -> tuple[Any, Any]:
+        gated = oms.submit_nowait(request("ASgated"), approved())
+        await oms.idle()
+        health.succeeded("orders")
+        sent = await oms.submit(request("ASsent"), approved())
+        return gated, sent
+
+    try:
+        gated, sent = asyncio.run(run())
+        assert (gated.state, gated.message) == (OrderState.REJECTED, "not sent: broker unreachable")
+        assert [r.tag for r in inner.placed] == ["ASsent"]
+        assert (sent.state, sent.broker_order_id) == (OrderState.SUBMITTED, "B1")
+        assert oms.counters.not_sent == 1
+    finally:
+        stack.close()
+
+
+def test_a_signal_whose_order_is_in_flight_does_not_expire(tmp_path: Path) -> None:
+    # At speed 60 the 60 s TTL is one wall second: an ambiguous placement (order-book lookups) took
+    # longer, and the signal was EXPIRED ("not acted on") while its order was in flight.
+    release = asyncio.Event()
+
+    class SlowPaper(PaperBroker):
+        async def place_order(self, request: OrderRequest) -> str:
+            await release.wait()
+            return await super().place_order(request)
+
+    clock = ManualClock()
+    ticks = TickStore(1024)
+    paper = SlowPaper(TickStoreMarket(ticks), clock=clock, instruments=[SBIN_EQ])
+    stack = build(paper, tmp_path, ticks=ticks, clock=clock, config=ExecutionConfig(capital=100_000.0))
+
+    async def run() -> tuple[int, int]:
+        await stack.oms.start()
+        await asyncio.sleep(0)
+        push(stack, paper, 800.0)
+        stack.signals.submit(signal(id="acted"))
+        stack.signals.submit(signal(id="ignored", asset_type="options"))  # no executor here takes it
+        await asyncio.sleep(0.01)
+        clock.advance(61.0)
+        expired = stack.signals.expire()
+        release.set()
+        await settle(stack)
+        await stack.oms.stop()
+        return expired, stack.signals.expire()
+
+    try:
+        expired, later = asyncio.run(run())
+        assert (expired, later) == (1, 0)
+        assert stack.signals.get("ignored").status is SignalStatus.EXPIRED  # type: ignore[union-attr]
+        assert stack.signals.get("acted").status is SignalStatus.ACTIVE  # type: ignore[union-attr]
+        (order,) = stack.oms.orders()
+        assert (order.state, order.signal_id) == (OrderState.FILLED, "acted")
+    finally:
+        stack.close()
