@@ -10,6 +10,7 @@ import requests
 from kiteconnect import KiteConnect
 from kiteconnect import exceptions as kex
 
+from alphastock.auth import AuthError, RedirectListener, exchange_request_token, login_url
 from alphastock.sim import SimServer
 from alphastock.sim.state import REQUEST_TOKEN_TTL_S
 from tests.sim.conftest import make_config
@@ -103,3 +104,17 @@ def test_strict_login_page_refuses_another_key() -> None:
         answer = _login_redirect(sim, "other")
         assert answer.status_code == 403
         assert answer.json()["error_type"] == "TokenException"
+
+
+def test_alphastock_login_flow_against_the_strict_simulator() -> None:
+    """Our own login flow end to end: login URL -> redirect to the loopback listener -> checksum exchange."""
+    with RedirectListener(port=0) as listener:
+        config = make_config(api_key="key1", api_secret="secret1", redirect_url=listener.redirect_url)
+        with SimServer(config) as sim:
+            landed = requests.get(login_url("key1", base=sim.rest_url), timeout=5)  # follows the redirect
+            assert landed.status_code == 200
+            token = listener.wait(5)
+            session = exchange_request_token("key1", "secret1", token, root=sim.rest_url)
+            assert (session.api_key, session.user_id) == ("key1", "SIM001")
+            with pytest.raises(AuthError, match="Token is invalid or has expired"):  # a token serves once
+                exchange_request_token("key1", "secret1", token, root=sim.rest_url)
