@@ -57,6 +57,8 @@ class RateLimiter:
     def __init__(self, limits: RateLimits) -> None:
         self.limits = limits
         self._windows: dict[tuple[str, str, float], deque[float]] = {}
+        self.refused: dict[str, int] = {}
+        """Requests answered 429 per category (``quote``, ``historical``, ``orders``, ``other``)."""
 
     def _rules(self, category: str) -> list[tuple[float, int]]:
         lim = self.limits
@@ -80,6 +82,7 @@ class RateLimiter:
             while window and window[0] <= now - span:
                 window.popleft()
             if len(window) >= limit:
+                self.refused[category] = self.refused.get(category, 0) + 1
                 raise rate_error()
             windows.append(window)
         for window in windows:
