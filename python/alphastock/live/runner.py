@@ -32,6 +32,7 @@ from alphastock.live.safety import RunMode
 from alphastock.live.summary import SessionSummary, print_summary
 from alphastock.live.view import LiveView
 from alphastock.models import IST
+from alphastock.sim.serve import describe_faults
 from alphastock.store import Store
 from alphastock.store.store import default_data_dir
 
@@ -138,7 +139,8 @@ class LiveSession:
     def _announce(self, mode: RunMode, store: Store, log_file: Path, app: TradingApp) -> None:
         where = {
             RunMode.SIM: f"embedded simulator at {app.conn.rest_root} "
-            f"(speed {self.config.live.sim.speed:g}x, paper money)",
+            f"(speed {self.config.live.sim.speed:g}x, paper money, "
+            f"faults: {describe_faults(self.config.sim.faults)})",
             RunMode.PAPER: "Kite market data, PaperBroker fills (paper money)",
             RunMode.LIVE: f"REAL ORDERS for Kite account {app.conn.user_id}",
         }[mode]
