@@ -24,7 +24,9 @@ from alphastock.live.app import TradingApp
 from alphastock.live.connect import Connection
 from alphastock.live.embedded import SimEndpoint
 from alphastock.live.safety import RunMode
-from alphastock.sim import SimConfig, SimServer
+from alphastock.sim import RateLimits, SimConfig, SimServer
+from alphastock.sim.errors import KiteError
+from alphastock.sim.state import RateLimiter as SimRateLimiter
 from alphastock.store import Store
 
 SPEED = 60.0
@@ -89,3 +91,16 @@ def test_a_default_start_is_never_refused_for_rate(tmp_path: Path, caplog: pytes
     assert out["bars"] > 0  # live bars came: the first simulated minutes ran
     assert refused == {}, refused  # no category answered 429, not once
     assert "429" not in caplog.text, [r.getMessage() for r in caplog.records if "429" in r.getMessage()]
+
+
+def test_the_simulator_counts_what_it_refuses_per_category() -> None:
+    """The counter the test above reads: one per 429, by category; nothing for what it let through."""
+    limiter = SimRateLimiter(RateLimits())
+    limiter.check("key", "quote")
+    for _ in range(2):
+        with pytest.raises(KiteError) as info:
+            limiter.check("key", "quote")
+        assert info.value.status == 429
+    for _ in range(3):
+        limiter.check("key", "historical")
+    assert limiter.refused == {"quote": 2}
