@@ -40,7 +40,7 @@ def test_the_refusal_is_kites_text() -> None:
 )
 def test_market_and_slm_without_protection_are_refused(kite: KiteConnect, kwargs: dict[str, object]) -> None:
     with pytest.raises(kex.InputException) as info:
-        kite.place_order("regular", "NSE", "SBIN", "SELL", 5, "MIS", **kwargs)  # type: ignore[arg-type]
+        kite.place_order("regular", "NSE", "SBIN", "SELL", 5, "MIS", **kwargs)
     assert str(info.value) == KITE_TEXT
     assert info.value.code == 400
     assert kite.orders() == []  # nothing reached the book
@@ -57,7 +57,7 @@ def test_market_and_slm_without_protection_are_refused(kite: KiteConnect, kwargs
 )
 def test_out_of_range_protection_is_invalid(kite: KiteConnect, value: object, message: str) -> None:
     with pytest.raises(kex.InputException, match=re.escape(message)):
-        kite.place_order("regular", "NSE", "INFY", "BUY", 1, "MIS", "MARKET", market_protection=value)  # type: ignore[arg-type]
+        kite.place_order("regular", "NSE", "INFY", "BUY", 1, "MIS", "MARKET", market_protection=value)
     assert kite.orders() == []
 
 
