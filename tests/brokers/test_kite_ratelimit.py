@@ -85,7 +85,7 @@ def test_unknown_category() -> None:
 
 def test_try_acquire_counts_only_what_fits_now() -> None:
     clock = FakeClock()
-    limiter = RateLimiter({"order": (Window(2, 1.0),)}, clock=clock, guard_s=0.0)  # type: ignore[dict-item]
+    limiter = RateLimiter({"order": (Window(2, 1.0),)}, clock=clock, guard_s=0.0)
     first, second = limiter.try_acquire("order"), limiter.try_acquire("order")
     assert first is not None
     assert second is not None
@@ -121,7 +121,7 @@ def test_a_place_is_dated_by_the_answer_not_by_the_send() -> None:
     at the server (before this, the historical warm-up's fourth request went 0.8 s after the server
     had counted the first and was answered 429)."""
     clock = FakeClock()
-    limiter = RateLimiter({"historical": (Window(3, 1.0),)}, clock=clock, guard_s=0.0)  # type: ignore[dict-item]
+    limiter = RateLimiter({"historical": (Window(3, 1.0),)}, clock=clock, guard_s=0.0)
 
     async def run() -> list[float]:
         sent = []
@@ -141,7 +141,7 @@ def test_requests_in_flight_hold_their_places_until_answered() -> None:
     """With every place held by a request not yet answered, the next waits for an answer (however long
     the clock says it has been), then for that answer's window."""
     clock = FakeClock()
-    limiter = RateLimiter({"quote": (Window(1, 1.0),)}, clock=clock, guard_s=0.0)  # type: ignore[dict-item]
+    limiter = RateLimiter({"quote": (Window(1, 1.0),)}, clock=clock, guard_s=0.0)
 
     async def run() -> tuple[float, float, int]:
         first = await limiter.acquire("quote")
@@ -165,7 +165,7 @@ def test_requests_in_flight_hold_their_places_until_answered() -> None:
 
 def test_a_cancelled_waiter_leaves_the_category_usable() -> None:
     clock = FakeClock()
-    limiter = RateLimiter({"quote": (Window(1, 1.0),)}, clock=clock, guard_s=0.0)  # type: ignore[dict-item]
+    limiter = RateLimiter({"quote": (Window(1, 1.0),)}, clock=clock, guard_s=0.0)
 
     async def run() -> float:
         first = await limiter.acquire("quote")
