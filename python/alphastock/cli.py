@@ -198,23 +198,88 @@ DataDir = Annotated[
 
 
 @db_app.command("info")
-def db_info(data_dir: DataDir = None) -> None:
-    """Show the database file, its schema version and the rows in each table (creates it if absent)."""
+def db_info(
+    data_dir: DataDir = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Also read back every row of every table (a full read).")
+    ] = False,
+) -> None:
+    """Show the database file, its schema version and the rows in each table (creates it if absent).
+
+    A damaged file (shorter than its blocks; with --check, any block that fails to read) is an
+    error, exit code 2, naming `alphastock db rebuild`.
+    """
     from alphastock.store import TABLES, Store
+    from alphastock.store.health import damaged_error
 
     try:
         store = Store.open(data_dir=data_dir)
+        with store:
+            problem = store.check(full=check)
+            if problem is not None:
+                assert store.path is not None
+                raise damaged_error(store.path, problem)
+            counts = {name: store.count(name) for name in TABLES}
+            version = store.schema_version
     except AlphaStockError as exc:
         raise _fail(exc) from None
-    with store:
-        console.print(f"database: {store.path}", soft_wrap=True)
-        console.print(f"schema version: {store.schema_version}")
-        table = Table()
-        table.add_column("table")
-        table.add_column("rows", justify="right")
-        for name in TABLES:
-            table.add_row(name, f"{store.count(name):,}")
-        console.print(table)
+    console.print(f"database: {store.path}", soft_wrap=True)
+    console.print(f"schema version: {version}")
+    if check:
+        console.print("check: every row of every table read back")
+    table = Table()
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, rows in counts.items():
+        table.add_row(name, f"{rows:,}")
+    console.print(table)
+
+
+@db_app.command("rebuild")
+def db_rebuild(
+    data_dir: DataDir = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Rebuild even when the database reads back whole.")
+    ] = False,
+) -> None:
+    """Move a damaged database aside and rebuild signals, orders and fills from the journal.
+
+    The journal is the source of truth: every segment still in <data dir>/journal is replayed,
+    oldest first. Market data, instruments, positions, risk events, the audit log and sessions are
+    not journaled and are not rebuilt. Stop `alphastock live` first.
+    """
+    from alphastock.store.rebuild import NOT_IN_JOURNAL, rebuild
+
+    try:
+        report = rebuild(data_dir, force=force)
+    except (AlphaStockError, OSError) as exc:
+        raise _fail(exc) from None
+    if not report.rebuilt:
+        console.print(
+            f"the database {report.database} is whole (every row of every table read back); "
+            "nothing to rebuild (--force rebuilds it from the journal anyway)",
+            soft_wrap=True,
+        )
+        return
+    if report.problem is not None:
+        console.print(f"damaged: {report.database}: {report.problem}", soft_wrap=True, markup=False)
+    for old, new in report.moved:
+        console.print(f"moved aside: {old} -> {new} (kept, not deleted)", soft_wrap=True, markup=False)
+    names = ", ".join(p.name for p in report.segments) or "none found"
+    console.print(
+        f"rebuilt {report.database} from {len(report.segments)} journal file(s) ({names}): "
+        f"{report.signals:,} signals, {report.signal_statuses:,} signal status changes, "
+        f"{report.orders:,} orders, {report.transitions:,} order transitions, {report.fills:,} fills",
+        soft_wrap=True,
+        markup=False,
+    )
+    console.print(
+        "not rebuilt (not in the journal): " + "; ".join(NOT_IN_JOURNAL), soft_wrap=True, markup=False
+    )
+    for segment, why in report.failed:
+        err_console.print(f"[bold red]error:[/] journal file {segment} could not be replayed: {escape(why)}")
+    if report.failed:
+        raise typer.Exit(code=1)
 
 
 @db_app.command("export")

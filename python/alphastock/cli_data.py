@@ -19,6 +19,7 @@ from typing import Annotated, cast, get_args
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from alphastock.brokers.base import CandleInterval
@@ -97,8 +98,11 @@ def fetch(
             )
         )
     except AlphaStockError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(code=1) from None
+        from alphastock.store.errors import StoreError
+
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        # Storage faults (data dir, damaged database) are usage errors like a bad option: exit 2.
+        raise typer.Exit(code=2 if isinstance(exc, StoreError) else 1) from None
     console.print(
         f"stored {count} {interval} bars of {exchange}:{symbol} (token {token}) "
         f"from {start} to {end} in {requests} request(s)"

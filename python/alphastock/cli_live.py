@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from alphastock.errors import AlphaStockError
 
@@ -74,6 +75,7 @@ def live(
         if sim_overrides:
             overrides["live"] = {"sim": sim_overrides}
         settings = load_config(list(config or []), overrides=overrides)
+        _check_storage(data_dir)
         options = LiveOptions(
             mode=mode,
             duration_s=duration,
@@ -85,9 +87,18 @@ def live(
         )
         code = run_live(settings, options, environ=dict(os.environ))
     except AlphaStockError as exc:
-        err_console.print(f"[bold red]alphastock live:[/] {exc}")
+        err_console.print(f"[bold red]alphastock live:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(code=2) from None
     raise typer.Exit(code=code)
+
+
+def _check_storage(data_dir: Path | None) -> None:
+    """Refuse an unusable data directory or a damaged database before anything connects (one clear
+    StoreError naming the path and the fix), rather than a traceback from the log handler or DuckDB."""
+    from alphastock.store import Store, default_data_dir, prepare_data_dir
+
+    directory = prepare_data_dir((data_dir or default_data_dir()).expanduser().resolve())
+    Store.open(data_dir=directory).close()
 
 
 __all__ = ["live"]

@@ -1,4 +1,5 @@
-"""Logging for a live run: a file per run under ``<data dir>/logs``, secrets redacted everywhere.
+"""Logging for a live run: a file per run under ``<data dir>/logs`` (files 0600 in a 0700 directory),
+secrets redacted everywhere.
 
 Headless runs also log to stderr; with the live view on, stderr stays quiet
 (the view owns the terminal) and warnings show in the view's notes.
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from alphastock.auth.redact import install_redaction
 from alphastock.models import IST
+from alphastock.private import create_private_file, private_dir, private_file
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
@@ -43,7 +45,11 @@ def setup_logging(
     """Log to a file (and stderr when ``stderr``) through a queue and a writer thread, with the
     redaction filter registered for ``secrets``. Returns the handler attached to the root logger
     (pass it to :func:`remove_handlers` at the end, which writes out what is queued)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # Logs name orders, fills and the account: the directory 0700, every log file in it 0600.
+    private_dir(path.parent, markers=("live-*.log",))
+    for old in path.parent.glob("live-*.log"):
+        private_file(old)
+    create_private_file(path)
     sinks: list[logging.Handler] = [logging.FileHandler(path, encoding="utf-8")]
     if stderr:
         sinks.append(logging.StreamHandler())

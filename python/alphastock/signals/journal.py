@@ -33,6 +33,7 @@ from typing import Any, Final
 from pydantic_core import PydanticSerializationError, to_json
 
 from alphastock._core import AppendFile
+from alphastock.private import private_dir, private_file
 
 log = logging.getLogger(__name__)
 
@@ -66,14 +67,16 @@ def _refuse(value: Any) -> Any:
 
 
 class Journal:
-    """Append-only JSON-lines journal at ``path`` (created with mode 0600; parents created)."""
+    """Append-only JSON-lines journal at ``path`` (mode 0600, in a 0700 directory; parents created)."""
 
     def __init__(self, path: str | Path, *, fsync: bool = False) -> None:
         self.path = Path(path)
         self.fsync = fsync
         self.appended = 0
         """Records appended through this object."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Trading records are private: the directory 0700, the file 0600 (an older, looser one too).
+        private_dir(self.path.parent, markers=(f"{self.path.name}*",))
+        private_file(self.path)
         self._file: AppendFile | None = AppendFile(self.path)
 
     @property

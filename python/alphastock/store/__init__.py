@@ -23,7 +23,7 @@ Example::
         writer.append_ticks({"ts_ns": ts, "last_price": px, ...}, token=256265)
 """
 
-from alphastock.store.errors import StoreError
+from alphastock.store.errors import StoreDamagedError, StoreError
 from alphastock.store.export import export_parquet
 from alphastock.store.migrations import MIGRATIONS, SCHEMA_VERSION, Migration, migrate
 from alphastock.store.readers import to_numpy
@@ -35,7 +35,15 @@ from alphastock.store.records import (
     SignalRecord,
 )
 from alphastock.store.schema import BAR_SCHEMA, TABLES, TICK_SCHEMA
-from alphastock.store.store import DATA_DIR_ENV, DB_FILENAME, Store, default_data_dir, default_path
+from alphastock.store.store import (
+    DATA_DIR_ENV,
+    DB_FILENAME,
+    Store,
+    default_data_dir,
+    default_path,
+    prepare_data_dir,
+    wal_path,
+)
 from alphastock.store.writer import BatchWriter, WriterStats, bars_table, ticks_table
 
 __all__ = [
@@ -54,6 +62,7 @@ __all__ = [
     "PositionRecord",
     "SignalRecord",
     "Store",
+    "StoreDamagedError",
     "StoreError",
     "WriterStats",
     "bars_table",
@@ -61,6 +70,8 @@ __all__ = [
     "default_path",
     "export_parquet",
     "migrate",
+    "prepare_data_dir",
     "ticks_table",
     "to_numpy",
+    "wal_path",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,6 +12,7 @@ from typing import Any
 
 import duckdb
 
+from alphastock.private import FILE_MODE
 from alphastock.store.errors import StoreError
 
 
@@ -34,6 +37,7 @@ class StoreBase:
         self._cursors_lock = threading.Lock()
         self._write_lock = threading.RLock()
         self._closed = False
+        self._wal = None if path is None else path.with_name(path.name + ".wal")
 
     @property
     def path(self) -> Path | None:
@@ -76,6 +80,25 @@ class StoreBase:
                 cur.execute("ROLLBACK")
                 raise
             cur.execute("COMMIT")
+        self.keep_wal_private()
+
+    def keep_wal_private(self) -> None:
+        """Tighten the write-ahead log to 0600 if DuckDB (re)created it looser.
+
+        Why after each write: DuckDB deletes the WAL at a checkpoint and creates it again at the
+        next write, with the process umask; a stat (about a microsecond) is nothing next to a commit.
+        """
+        if self._wal is None:
+            return
+        try:
+            mode = os.stat(self._wal).st_mode
+        except FileNotFoundError:
+            return
+        if stat.S_IMODE(mode) & ~FILE_MODE:
+            try:
+                os.chmod(self._wal, FILE_MODE)
+            except OSError:  # not ours (another user's store opened read-write?): leave it
+                return
 
     def close(self) -> None:
         """Close every cursor and the database (idempotent); stop writers before this."""

@@ -9,4 +9,14 @@ class StoreError(AlphaStockError):
     """The database cannot be opened, migrated or written (the message says why)."""
 
 
-__all__ = ["StoreError"]
+class StoreDamagedError(StoreError):
+    """The database file is damaged (truncated, or a block fails to read); the message names the
+    command that moves it aside and rebuilds it from the journal (``alphastock db rebuild``)."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail or message
+        """What is wrong, without the advice."""
+
+
+__all__ = ["StoreDamagedError", "StoreError"]

@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import duckdb
+
 from alphastock.store._base import first_row
+from alphastock.store.errors import StoreError
 from alphastock.store.schema import TABLES
 
 if TYPE_CHECKING:
@@ -24,6 +27,7 @@ def export_parquet(
 ) -> int:
     """Write every row of ``table`` to the Parquet file ``path`` (replaced if it exists); returns rows.
 
+    Raises ValueError for a bad argument, :class:`StoreError` when the file cannot be written.
     Columns keep their SQL types (``*_ns`` stay int64 epoch ns; JSON columns are strings).
     ``order_by`` is a column list such as ``"token, ts_ns"`` (default: storage order). The
     export reads a consistent snapshot, so it can run while writers append.
@@ -35,12 +39,20 @@ def export_parquet(
     if order_by is not None and not all(part.strip().isidentifier() for part in order_by.split(",")):
         raise ValueError(f"order_by must be a comma-separated list of column names, got {order_by!r}")
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot write {target}: its directory cannot be created ({exc.strerror or exc})"
+        ) from None
     quoted = str(target).replace("'", "''")  # COPY takes the path as a literal, not a parameter
     order = f" ORDER BY {order_by}" if order_by else ""
     cur = store.cursor()
-    cur.execute(
-        f"COPY (SELECT * FROM {table}{order}) TO '{quoted}' (FORMAT parquet, COMPRESSION {compression})"
-    )
+    try:
+        cur.execute(
+            f"COPY (SELECT * FROM {table}{order}) TO '{quoted}' (FORMAT parquet, COMPRESSION {compression})"
+        )
+    except duckdb.IOException as exc:
+        raise StoreError(f"cannot write {target}: {str(exc).splitlines()[0]}") from None
     row = first_row(cur)
     return 0 if row is None else int(row[0])

@@ -4,15 +4,25 @@ readers and Parquet export."""
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import Any, Final
 
 import duckdb
 import platformdirs
 
+from alphastock.private import private_dir, private_file, private_umask
 from alphastock.store.durable import DurableWrites
 from alphastock.store.errors import StoreError
 from alphastock.store.export import export_parquet
+from alphastock.store.health import (
+    damaged_error,
+    directory_error,
+    looks_damaged,
+    open_error,
+    scan_problem,
+    size_problem,
+)
 from alphastock.store.migrations import SCHEMA_VERSION, current_version, migrate
 from alphastock.store.readers import Readers
 from alphastock.store.writer import BatchWriter
@@ -32,6 +42,39 @@ def default_data_dir() -> Path:
 def default_path(data_dir: str | Path | None = None) -> Path:
     """The database file in ``data_dir`` (default :func:`default_data_dir`)."""
     return (Path(data_dir).expanduser() if data_dir is not None else default_data_dir()) / DB_FILENAME
+
+
+def wal_path(file: Path) -> Path:
+    """DuckDB's write-ahead log of the database ``file`` (``<file>.wal``)."""
+    return file.with_name(file.name + ".wal")
+
+
+def prepare_data_dir(data_dir: str | Path, *, private: bool = True) -> Path:
+    """Create ``data_dir`` if missing, make it private (0700, see :mod:`alphastock.private`) and check
+    that this user can write in it; returns it as a :class:`~pathlib.Path`.
+
+    With ``private=False`` (a database path given explicitly, whose directory may be anyone's) the
+    directory is only created, not tightened.
+
+    Raises:
+        StoreError: ``data_dir`` is a file, lies under a file, or is not writable; the message names
+            the path and the fix.
+    """
+    directory = Path(data_dir).expanduser()
+    try:
+        if private:
+            private_dir(directory, markers=(DB_FILENAME, "journal", "logs"))
+        else:
+            with private_umask():
+                directory.mkdir(parents=True, exist_ok=True)
+        # Why a probe: a read-only directory would otherwise fail later, in DuckDB, the journal or
+        # the log handler, each with its own traceback.
+        fd, probe = tempfile.mkstemp(prefix=".alphastock-write-probe-", dir=directory)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise directory_error(directory, exc) from None
+    return directory
 
 
 class Store(DurableWrites, Readers):
@@ -56,30 +99,62 @@ class Store(DurableWrites, Readers):
         Without ``path``: ``alphastock.duckdb`` in ``data_dir``, else in ``$ALPHASTOCK_DATA_DIR``,
         else in the user data dir. ``":memory:"`` opens a private in-memory database. A
         read-only store is not migrated; it must already be at the current schema version.
+
+        Files are private: the data directory is made 0700 (:func:`prepare_data_dir`; a directory
+        holding an explicit ``path`` is only created), the database and its write-ahead log 0600,
+        looser existing modes tightened. A file shorter than its blocks is refused as damaged
+        (see :mod:`alphastock.store.health`).
+
+        Raises:
+            StoreError: the directory or file cannot be used, or the file is damaged; the message
+                names the path and the fix (``alphastock db rebuild`` for a damaged file).
         """
         if path is not None and data_dir is not None:
             raise ValueError("give either path or data_dir, not both")
-        memory = path is not None and str(path) == ":memory:"
-        file = None if memory else (Path(path).expanduser() if path is not None else default_path(data_dir))
-        if file is not None and not read_only:
-            file.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            con = duckdb.connect(":memory:" if file is None else str(file), read_only=read_only)
-        except duckdb.Error as exc:
-            raise StoreError(f"cannot open the store at {file}: {exc}") from exc
-        try:
-            if read_only:
-                version = current_version(con)
-                if version != SCHEMA_VERSION:
-                    raise StoreError(
-                        f"the store at {file} is at schema version {version}, this AlphaStock "
-                        f"reads {SCHEMA_VERSION}; open it read-write once to migrate it"
-                    )
-            else:
+        if path is not None and str(path) == ":memory:":
+            con = duckdb.connect(":memory:")
+            try:
                 migrate(con)
-        except BaseException:
+            except BaseException:
+                con.close()
+                raise
+            return cls(con, None)
+        file = Path(path).expanduser() if path is not None else default_path(data_dir)
+        if not read_only:
+            prepare_data_dir(file.parent, private=path is None)
+        if file.exists() and not file.is_file():
+            raise StoreError(
+                f"the database path {file} is not a file; move it away or pass --data-dir another directory"
+            )
+        try:
+            with private_umask():  # a new database (and the WAL DuckDB may write now) start out 0600
+                con = duckdb.connect(str(file), read_only=read_only)
+        except duckdb.Error as exc:
+            raise open_error(file, exc) from exc
+        try:
+            with private_umask():
+                problem = size_problem(con, file)
+                if problem is not None:
+                    raise damaged_error(file, problem)
+                if read_only:
+                    version = current_version(con)
+                    if version != SCHEMA_VERSION:
+                        raise StoreError(
+                            f"the store at {file} is at schema version {version}, this AlphaStock "
+                            f"reads {SCHEMA_VERSION}; open it read-write once to migrate it"
+                        )
+                else:
+                    migrate(con)
+        except BaseException as exc:
             con.close()
+            if isinstance(exc, duckdb.Error | StoreError) and looks_damaged(exc):
+                raise damaged_error(file, str(exc).splitlines()[0]) from exc
+            if isinstance(exc, duckdb.Error):
+                raise open_error(file, exc) from exc
             raise
+        if not read_only:
+            private_file(file)
+            private_file(wal_path(file))
         return cls(con, file)
 
     def __init__(self, con: duckdb.DuckDBPyConnection, path: Path | None) -> None:
@@ -91,6 +166,17 @@ class Store(DurableWrites, Readers):
     def schema_version(self) -> int:
         """The database's schema version (the last migration applied)."""
         return current_version(self.cursor())
+
+    def check(self, *, full: bool = False) -> str | None:
+        """What is wrong with the database file, or None: its size against its blocks, and with
+        ``full`` every column of every row read back (a full read of the file). In-memory: None."""
+        if self.path is None:
+            return None
+        cur = self.cursor()
+        problem = size_problem(cur, self.path)
+        if problem is None and full:
+            problem = scan_problem(cur)
+        return problem
 
     def writer(self, **options: Any) -> BatchWriter:
         """Start a background :class:`BatchWriter` for ticks and bars (options as its constructor's).

@@ -341,6 +341,7 @@ class BatchWriter:
                 self._counts["failed_rows"] += data.num_rows
                 self._errors.append(exc)
             return
+        self._store.keep_wal_private()
         with self._cond:
             self._counts["written_rows"] += data.num_rows
             self._counts["flushes"] += 1
