@@ -110,7 +110,7 @@ def test_booleans_inside_containers_are_refused() -> None:
 
 def test_models_built_directly_refuse_booleans_too() -> None:
     with pytest.raises(ValidationError) as err:
-        Limits(max_trades_per_day=True)  # type: ignore[arg-type]
+        Limits(max_trades_per_day=True)
     assert err.value.errors(include_url=False)[0]["msg"] == (
         "Value error, a number is required, not the boolean true"
     )
@@ -123,7 +123,7 @@ def test_strategy_params_refuse_booleans_for_numbers() -> None:
 
     assert Params(fast=5, enabled_filter=True) == Params(fast=5, enabled_filter=True)
     with pytest.raises(ValidationError) as err:
-        Params(fast=True)  # type: ignore[arg-type]
+        Params(fast=True)
     assert err.value.errors(include_url=False)[0]["loc"] == ("fast",)
 
 
