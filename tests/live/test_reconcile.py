@@ -95,3 +95,40 @@ def test_a_trade_id_repeated_by_another_order_is_matched_to_its_own_order() -> N
     assert (result.broker_trades, result.matched_trades) == (3, 3)
     wrong = reconcile(orders, [*FILLS, {**fills[-1], "price": 852.0}], broker_orders, trades, [_position(5)])
     assert wrong.differences == ("trade T1: ours 5 @ 852.0, broker 5 @ 851.0",)
+
+
+def test_orders_left_unknown_are_resolved_at_the_next_start() -> None:
+    import datetime as dt
+
+    from alphastock.live.reconcile import UNRESOLVABLE, StoredResolution, resolve_stored_unknown
+    from alphastock.models import IST
+
+    today = dt.date(2026, 1, 12)
+    at = int(dt.datetime(2026, 1, 12, 10, 0, tzinfo=IST).timestamp() * 1e9)
+    yesterday = at - 86_400 * 10**9
+    rows = [
+        {"idempotency_key": "ASplaced", "created_ns": at, "status_message": "HTTP 503"},
+        {"idempotency_key": "ASnever", "created_ns": at, "status_message": None},
+        {"idempotency_key": "ASold", "created_ns": yesterday, "status_message": None},
+        {"idempotency_key": "ASnoted", "created_ns": yesterday, "status_message": f"{UNRESOLVABLE} seen"},
+    ]
+    book = [_order("1001", "ASplaced", "COMPLETE", 17, 17, 1550.5), _order("9", "other", "OPEN", 1, 0, 0.0)]
+    out = resolve_stored_unknown(rows, book, today=today, session_id="sim-2")
+    assert out[0] == StoredResolution(
+        "ASplaced", "FILLED",
+        "resolved at the start of session sim-2: broker order 1001 COMPLETE, 17/17 filled (fills not "
+        "booked here: see the broker's trade book)",
+        "1001", 17, 1550.5,
+    )  # fmt: skip
+    assert (out[1].key, out[1].state) == ("ASnever", "REJECTED")
+    assert out[1].message == (
+        "not in the broker's order book at the start of session sim-2 (it lists every order of the day): "
+        "never placed"
+    )
+    assert (out[2].key, out[2].state) == ("ASold", "UNKNOWN")
+    assert out[2].message.startswith(f"{UNRESOLVABLE} placed on 2026-01-11, and the broker's order book")
+    assert len(out) == 3  # the one already noted is not noted again
+    # On the embedded simulator every run starts an empty book: an absent order's outcome ended with it.
+    (sim,) = resolve_stored_unknown(rows[1:2], [], today=today, session_id="sim-3", simulator=True)
+    assert sim.state == "REJECTED"
+    assert "the embedded simulator starts an empty book every run" in sim.message

@@ -33,12 +33,14 @@ from alphastock.collector import ScheduledCollector
 from alphastock.config import AlphaStockConfig, as_plain_data
 from alphastock.engine import Engine
 from alphastock.events import Event, EventType, OrderSnapshot, Priority, SessionPhaseChange
+from alphastock.execution.broker_health import BrokerHealth, MonitoredBroker
 from alphastock.execution.charging import FillCharges
 from alphastock.execution.direct import DirectExecutor
 from alphastock.execution.exits import ExitMonitor
 from alphastock.execution.oms import OMS
 from alphastock.execution.persist import StoreWriter, replay_and_rotate
 from alphastock.execution.portfolio import Portfolio
+from alphastock.execution.squareoff import OUR_TAG, OpenPosition, SquareOffResult, square_off
 from alphastock.feeds.kite_ws import KiteFeed
 from alphastock.live.components import (
     CashSync,
@@ -48,11 +50,11 @@ from alphastock.live.components import (
     history_bars,
 )
 from alphastock.live.connect import Connection
-from alphastock.live.reconcile import reconcile
+from alphastock.live.reconcile import reconcile, resolve_stored_unknown
 from alphastock.live.safety import RunMode
 from alphastock.live.simclock import ScaledClock
 from alphastock.live.snapshot import LiveSnapshot, OrderRow, PositionRow, RecentSignals
-from alphastock.live.summary import Reconciliation, SessionSummary
+from alphastock.live.summary import Reconciliation, SessionSummary, exit_code
 from alphastock.models import IST
 from alphastock.risk import RiskEngine, TradingState
 from alphastock.runners.resolver import SymbolResolver
@@ -138,7 +140,11 @@ class TradingApp:
         self.data_broker.freeze_lookup = self.instrument_cache.freeze_lookup
         self.resolver = SymbolResolver(self.instruments, cfg.runners.aliases)
         self.risk = RiskEngine(cfg.risk)
-        self.broker: Broker = self.data_broker
+        # Every broker call of the running engine is counted in one place: an unreachable broker
+        # halts new orders (see alphastock.execution.broker_health).
+        self.broker_health = BrokerHealth(unreachable_after=cfg.execution.broker_unreachable_after)
+        self.monitored_data: Any = MonitoredBroker(self.data_broker, self.broker_health)
+        self.broker: Broker = self.monitored_data
         if self.mode is RunMode.PAPER:
             self.broker = PaperBroker(
                 TickStoreMarket(self.ticks), cfg.paper_settings(), clock=self.clock.now_ns,
@@ -147,7 +153,7 @@ class TradingApp:
         self.feed = KiteFeed(
             self.conn.api_key, token, self.ticks, url=self.conn.ws_url, time_ns=self.clock.now_ns,
         )  # fmt: skip
-        on_update = self.data_broker.publish_order_update if self.broker is self.data_broker else None
+        on_update = self.data_broker.publish_order_update if self.broker is self.monitored_data else None
         self.feed_component = FeedComponent(
             self.feed, self.bus, self.risk, ticks_meter=self.engine.meter("ticks"), on_order_update=on_update
         )
@@ -161,10 +167,12 @@ class TradingApp:
         self.signals = SignalManager(
             self.journal, self.writer, self.bus, self.clock, signal_ttl_s=cfg.execution.signal_ttl_s
         )
+        await self._resolve_earlier_unknown()
         self.oms = OMS(
             self.broker, self.journal, self.writer, self.bus, self.clock,
             reconcile_interval_s=cfg.execution.reconcile_interval_s, recorder=self.engine.latency,
             charges=FillCharges(cfg.charges), unknown_timeout_s=cfg.execution.unknown_timeout_s,
+            health=self.broker_health, retry_max_s=cfg.execution.broker_retry_max_s,
         )  # fmt: skip
         self.portfolio = Portfolio(
             self.bus, writer=self.writer, risk=self.risk, ticks=self.ticks, clock=self.clock
@@ -184,7 +192,7 @@ class TradingApp:
             self.executor, self.ticks, enabled=cfg.execution.exits_enabled, shutdown=cfg.execution.shutdown
         )
         self.runners = RunnerSet.from_config(
-            cfg.runners, resolver=self.resolver, feed=self.feed, ticks=self.ticks, broker=self.data_broker,
+            cfg.runners, resolver=self.resolver, feed=self.feed, ticks=self.ticks, broker=self.monitored_data,
             publish=self._publish_market, clock=self.clock, calendar=self.calendar,
             forward_strikes=cfg.options.forward_strikes,
         )  # fmt: skip
@@ -195,7 +203,9 @@ class TradingApp:
             self.strategy_manager, self.signals.submit, self.clock,
             bars_meter=self.engine.meter("bars"), signals_meter=self.engine.meter("signals"),
         )  # fmt: skip
-        self.cash = CashSync(self.broker, self.risk)
+        self.cash = CashSync(
+            self.broker, self.risk, health=self.broker_health, retry_max_s=cfg.execution.broker_retry_max_s
+        )
         self.session = SessionWatcher(self.clock, self.calendar, self.bus, exchanges=("NSE", "MCX"))
         self.scheduler = Scheduler(self.clock, self.calendar, self.bus)
         self.scheduler.add(instruments_refresh_job(self._refresh_instruments))
@@ -204,7 +214,7 @@ class TradingApp:
             self.scheduler.add(token_expiry_warning_job(self._token_expiry_ns, self._warn_token))
         self._subscribe()
         for component in (
-            WriterComponent(self.writer), self.signals, self.oms, self.portfolio,
+            WriterComponent(self.writer), self.broker_health, self.signals, self.oms, self.portfolio,
             self.cash, self.feed_component, self.runners, self.strategies, self.session,
             self.scheduler,
         ):  # fmt: skip
@@ -413,49 +423,100 @@ class TradingApp:
     # ------------------------------------------------------------------------------------ stopping
 
     async def shutdown(self, reason: str) -> SessionSummary:
-        """Stop new orders, square off MIS if configured, reconcile with the broker, stop everything."""
+        """Stop new orders; with ``execution.shutdown: square_off_mis`` flatten MIS positions at the broker
+        until flat or ``live.square_off_deadline_s`` (see :func:`~alphastock.execution.squareoff.square_off`);
+        a final order-book read by tag for UNKNOWN orders; reconcile with the broker's book; stop
+        everything. The summary's open positions are the broker's, read at the very end."""
         cfg = self.config
         self.strategies.trading = False
+        self.exits.enabled = False  # no stop-loss exit may race the square-off
         shutdown_note = f"{reason}; new orders stopped"
+        square: SquareOffResult | None = None
         if cfg.execution.shutdown == "square_off_mis":
-            sent = self.exits.square_off_all("shutdown")
-            shutdown_note += f"; {len(sent)} MIS positions squared off"
-            await self._wait_for_orders(cfg.live.square_off_wait_s)
+            square = await square_off(
+                self.executor, ("MIS",), deadline_s=cfg.live.square_off_deadline_s,
+                round_wait_s=cfg.live.square_off_wait_s,
+            )  # fmt: skip
+            shutdown_note += f"; {square.describe()}"
         else:
             shutdown_note += "; positions held"
         # Each broker call below is bounded: a broker that went away must not hold the shutdown.
         step_s = cfg.live.shutdown_timeout_s / 4
-        with contextlib.suppress(Exception):
+        await self._wait_for_orders(step_s)
+        with contextlib.suppress(Exception):  # the final order-book read by tag (UNKNOWN orders)
             await asyncio.wait_for(self.oms.reconcile(), step_s)
         await self.writer.aflush(cfg.live.shutdown_timeout_s)
         try:
-            reconciliation = await asyncio.wait_for(self._reconcile_with_broker(), 2 * step_s)
+            reconciliation, positions = await asyncio.wait_for(self._reconcile_with_broker(), 2 * step_s)
         except TimeoutError:
             self.notes.append(f"broker book not read within {2 * step_s:g} s at the end")
-            reconciliation = None
+            reconciliation, positions = None, None
         await self.engine.stop()
         stop_errors = dict(self.engine.stop_errors)
         self.store.end_session(self.session_id, time.time_ns())
-        summary = self._summary(shutdown_note, reconciliation, stop_errors)
+        summary = self._summary(shutdown_note, reconciliation, stop_errors, positions)
         self.store.audit(time.time_ns(), "alphastock live", "session_summary", summary.as_dict())
         return summary
 
     async def _wait_for_orders(self, timeout_s: float) -> None:
+        """Orders still working (UNKNOWN ones excepted: only the book can settle them) and the fills of
+        the last ones, at most ``timeout_s`` wall seconds."""
         deadline = time.monotonic() + timeout_s
-        while self.oms.open_orders() and time.monotonic() < deadline:
+        while any(o.state.value != "UNKNOWN" for o in self.oms.open_orders()) and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         # Fills of the last orders arrive through updates and trade lookups.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.oms.idle(), max(0.0, deadline - time.monotonic()) + 1.0)
 
-    async def _reconcile_with_broker(self) -> Reconciliation | None:
+    async def _resolve_earlier_unknown(self) -> None:
+        """Orders an earlier session left UNKNOWN in the store, looked up by tag in the broker's book
+        (see :func:`~alphastock.live.reconcile.resolve_stored_unknown`); each change is recorded with
+        its reason and named in the notes."""
+        rows = self.store.orders(state="UNKNOWN").to_pylist()
+        if not rows:
+            return
+        try:
+            book = await self.broker.orders()
+        except Exception as exc:
+            self.notes.append(
+                f"{len(rows)} orders of earlier sessions still UNKNOWN: the broker's book could not be read "
+                f"({exc})"
+            )
+            return
+        today = dt.datetime.fromtimestamp(self.clock.now_ns() / 1e9, IST).date()
+        resolved = resolve_stored_unknown(
+            rows, book, today=today, session_id=self.session_id, simulator=self.mode is RunMode.SIM
+        )
+        now = self.clock.now_ns()
+        for item in resolved:
+            self.store.transition_order(
+                item.key, item.state, now, broker_order_id=item.broker_order_id,
+                filled_quantity=item.filled_quantity, average_price=item.average_price,
+                status_message=item.message, payload={"resolved_at_start": self.session_id},
+            )  # fmt: skip
+            log.warning("order %s of an earlier session: %s (%s)", item.key, item.state, item.message)
+        if resolved:
+            states = collections.Counter(item.state for item in resolved)
+            self.notes.append(
+                f"{len(resolved)} UNKNOWN orders of earlier sessions resolved at start: "
+                + ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
+            )
+        still = len(rows) - sum(1 for item in resolved if item.state != "UNKNOWN")
+        if still:
+            self.notes.append(
+                f"{still} orders of earlier trading days stay UNKNOWN (today's order book does not list "
+                "them): check those days' contract notes"
+            )
+
+    async def _reconcile_with_broker(self) -> tuple[Reconciliation | None, tuple[OpenPosition, ...] | None]:
+        """Our book against the broker's, and every position open at the broker (None: not read)."""
         try:
             broker_orders = await self.broker.orders()
             broker_trades = await self.broker.trades()
             book = await self.broker.positions()
         except Exception as exc:
             self.notes.append(f"broker book unavailable at the end: {exc}")
-            return None
+            return None, None
         # This session's orders and fills only: the store keeps every session's, and a broker may
         # number orders and trades from the same start again (the simulator does, every run).
         keys = [order.key for order in self.oms.orders()]
@@ -471,10 +532,25 @@ class TradingApp:
                 "differences": list(result.differences),
             },
         )  # fmt: skip
-        return result
+        ours = {(o.request.exchange.value, o.symbol, o.request.product.value) for o in self.oms.orders()}
+        ours |= {
+            (str(o.exchange), o.tradingsymbol, str(o.product))
+            for o in broker_orders
+            if o.tag and OUR_TAG.match(o.tag)
+        }
+        positions = tuple(
+            OpenPosition.of(p, (str(p.exchange), p.tradingsymbol, str(p.product)) in ours)
+            for p in book.net
+            if p.quantity
+        )
+        return result, positions
 
     def _summary(
-        self, shutdown: str, reconciliation: Reconciliation | None, stop_errors: dict[str, str]
+        self,
+        shutdown: str,
+        reconciliation: Reconciliation | None,
+        stop_errors: dict[str, str],
+        broker_positions: tuple[OpenPosition, ...] | None = None,
     ) -> SessionSummary:
         # This session's figures: the store holds every session's rows.
         by_strategy = dict(self.signals.by_strategy)
@@ -484,6 +560,14 @@ class TradingApp:
         positions = self.portfolio.positions()
         status = self.engine.status()
         notes = tuple(self.notes) + tuple(f"stop error {k}: {v}" for k, v in stop_errors.items())
+        flatten = ("MIS",) if self.config.execution.shutdown == "square_off_mis" else ()
+        left_open = tuple(str(p) for p in broker_positions or () if p.ours and p.product in flatten)
+        unresolved = tuple(
+            f"{o.key} {o.request.transaction_type.value} {o.symbol} {o.request.quantity} "
+            f"{o.request.product.value} ({o.message or 'outcome unknown'})"
+            for o in self.oms.unresolved()
+        )
+        reachable = broker_positions is not None and self.broker_health.reachable
         return SessionSummary(
             mode=self.mode.value, wall_s=time.monotonic() - self.started_wall,
             simulated_from_ns=self.first_clock_ns, simulated_to_ns=self.clock.now_ns(),
@@ -498,6 +582,11 @@ class TradingApp:
             strategy_hooks=self.strategy_manager.hook_latency_us(),
             database=str(self.store.path), log_file="", journal=str(self.journal_path),
             reconciliation=reconciliation, shutdown=shutdown, notes=notes,
+            broker_positions=None if broker_positions is None else tuple(str(p) for p in broker_positions),
+            left_open=left_open, unresolved_orders=unresolved, broker_reachable=reachable,
+            exit_code=exit_code(
+                broker_positions=broker_positions, left_open=left_open, broker_reachable=reachable
+            ),
         )  # fmt: skip
 
     def session_config(self) -> dict[str, Any]:

@@ -281,7 +281,7 @@ class CashSync(BaseComponent):
         self.risk = risk
         self.interval_s = interval_s
         self.min_interval_s = min_interval_s
-        self.health = health
+        self.broker_health = health
         self.retry_max_s = retry_max_s
         self.syncs = 0
         self.last_cash: float | None = None
@@ -317,12 +317,12 @@ class CashSync(BaseComponent):
         self._task = None
 
     def _unreachable(self) -> bool:
-        return self.health is not None and not self.health.reachable
+        return self.broker_health is not None and not self.broker_health.reachable
 
     async def _run(self) -> None:
         while True:
-            if self.health is not None and not self.health.reachable:
-                await asyncio.sleep(self.health.backoff_s(self.min_interval_s, self.retry_max_s))
+            if self.broker_health is not None and not self.broker_health.reachable:
+                await asyncio.sleep(self.broker_health.backoff_s(self.min_interval_s, self.retry_max_s))
             else:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._dirty.wait(), self.interval_s)

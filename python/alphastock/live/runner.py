@@ -4,7 +4,10 @@ Ctrl-C or SIGTERM (or ``--duration`` elapsing) starts the clean shutdown: no new
 orders, MIS positions squared off (or held, per ``execution.shutdown``), the
 journal and DuckDB flushed, our book reconciled with the broker's, the feed and
 (on the embedded default) the simulator stopped. A second Ctrl-C during the
-shutdown is ignored: the shutdown bounds itself with ``live.shutdown_timeout_s``.
+shutdown is ignored: the shutdown bounds itself with ``live.square_off_deadline_s`` and
+``live.shutdown_timeout_s``. The exit status says whether the session ended clean (0), left
+positions open that the configuration says to flatten (3), or ended with the broker unreachable
+(4): see :mod:`alphastock.live.summary`.
 """
 
 from __future__ import annotations
@@ -56,7 +59,8 @@ def run_live(
     config: AlphaStockConfig, options: LiveOptions, *, environ: Mapping[str, str] | None = None,
     console: Console | None = None,
 ) -> int:  # fmt: skip
-    """Run one session; returns the process exit status (0 = clean)."""
+    """Run one session; returns the process exit status (0 = clean, 3 = positions to flatten left open,
+    4 = broker unreachable at the end; see :mod:`alphastock.live.summary`)."""
     session = LiveSession(config, options, environ=environ or dict(os.environ), console=console or Console())
     return asyncio.run(session.run())
 
@@ -134,7 +138,7 @@ class LiveSession:
             summary = await app.shutdown(self._reason or "stopped")
             self.summary = replace(summary, log_file=str(log_file))
         print_summary(self.summary, self.console, stats=self.options.stats)
-        return 0
+        return self.summary.exit_code
 
     def _announce(self, mode: RunMode, store: Store, log_file: Path, app: TradingApp) -> None:
         where = {

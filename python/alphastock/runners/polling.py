@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from alphastock.brokers.errors import BrokerNetworkError
 from alphastock.events import Event, EventType, FeedStatus, TickBatch
 from alphastock.models import Quote
 from alphastock.runners.base import Publish
@@ -146,6 +147,11 @@ class QuotePoller:
                 await self.poll_once()
             except asyncio.CancelledError:
                 raise
+            except BrokerNetworkError as exc:
+                # The broker is not there: BrokerHealth says so once; no traceback per retry.
+                self.errors += 1
+                log.debug("quote poll failed: %s", exc)
+                await self._pace()
             except Exception:
                 self.errors += 1
                 log.exception("quote poll failed")
