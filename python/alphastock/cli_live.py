@@ -57,6 +57,10 @@ def live(
 
     Without credentials it starts the exchange simulator on a free loopback port and
     trades through the real Kite adapter against it, with paper money.
+
+    Exit status: 0 clean; 3 positions the configuration says to flatten at shutdown
+    (MIS, execution.shutdown) still open at the broker; 4 the broker unreachable at the
+    end of the session; 2 a usage or configuration error.
     """
     from alphastock.config import load_config
     from alphastock.live.runner import LiveOptions, run_live
