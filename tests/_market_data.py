@@ -1,4 +1,4 @@
-"""Loaders for the real market data in ../shared/data (see SOURCES.md there), as numpy columns."""
+"""Loaders for the real market data in tests/data (see SOURCES.md there), as numpy columns."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
-NSE_MINUTE = DATA / "nse-minute"
-LEAN_INDIA = DATA / "lean-india"
+from tests._data import LEAN_INDIA, NSE_MINUTE
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 NS = 1_000_000_000

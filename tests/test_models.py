@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,12 +41,11 @@ from alphastock.models import (
     kite_ts_to_ns,
     ns_to_datetime,
 )
-
-MOCKS = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "kite-mocks"
+from tests._data import KITE_MOCKS
 
 
 def _data(name: str) -> Any:
-    return json.loads((MOCKS / name).read_text(encoding="utf-8"))["data"]
+    return json.loads((KITE_MOCKS / name).read_text(encoding="utf-8"))["data"]
 
 
 def _ist_ns(text: str) -> int:
@@ -149,7 +147,7 @@ def test_order_from_sdk_datetimes() -> None:
 
 
 def test_order_update_from_postback() -> None:
-    raw = json.loads((MOCKS / "postback.json").read_text(encoding="utf-8"))
+    raw = json.loads((KITE_MOCKS / "postback.json").read_text(encoding="utf-8"))
     update = OrderUpdate.from_kite(raw)
     assert isinstance(update, Order)
     assert (update.user_id, update.app_id, update.unfilled_quantity) == ("AB1234", 1234, 0)
@@ -335,7 +333,7 @@ def test_candles_from_kite() -> None:
 
 @pytest.mark.parametrize("name", ["instruments_all.csv", "instruments_nse.csv"])
 def test_instruments_from_kite(name: str) -> None:
-    with (MOCKS / name).open(encoding="utf-8", newline="") as handle:
+    with (KITE_MOCKS / name).open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     instruments = [Instrument.from_kite(row) for row in rows]
     assert len(instruments) == len(rows)

@@ -13,7 +13,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 @pytest.fixture(autouse=True)
 def _from_the_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The tour reads ``../shared/data`` relative to the checkout, as a user running it there would."""
+    """The tour reads ``tests/data`` relative to the checkout root, as a user running it there would."""
     monkeypatch.chdir(README.parent)
 
 

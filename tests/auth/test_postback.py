@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from alphastock.auth import PostbackError, Secret, parse_postback, postback_checksum, verify_postback
 from alphastock.models import OrderUpdate
+from tests._data import KITE_MOCKS
 
-MOCKS = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "kite-mocks"
 SECRET = "my-app-api-secret"
 
 
 @pytest.fixture
 def payload() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((MOCKS / "postback.json").read_text())
+    data: dict[str, Any] = json.loads((KITE_MOCKS / "postback.json").read_text())
     data["checksum"] = hashlib.sha256(
         (data["order_id"] + data["order_timestamp"] + SECRET).encode()
     ).hexdigest()

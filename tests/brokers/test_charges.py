@@ -4,7 +4,6 @@ reproduced field by field with the rates implied by its numbers."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,8 +17,8 @@ from alphastock.brokers.charges import (
     compute_many,
 )
 from alphastock.models import ChargeBreakdown, ChargeOrder, ContractNote
+from tests._data import KITE_MOCKS
 
-MOCKS = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "kite-mocks"
 FIELDS = (
     "transaction_tax",
     "exchange_turnover_charge",
@@ -256,7 +255,7 @@ VCN_RATES = ChargeRates(
 
 
 def test_virtual_contract_note_reproduced() -> None:
-    raw = json.loads((MOCKS / "virtual_contract_note.json").read_text(encoding="utf-8"))["data"]
+    raw = json.loads((KITE_MOCKS / "virtual_contract_note.json").read_text(encoding="utf-8"))["data"]
     notes = [ContractNote.from_kite(item) for item in raw]
     orders = [ChargeOrder.from_kite(item) for item in raw]
     got = compute_many(orders, VCN_RATES)

@@ -6,7 +6,6 @@ import asyncio
 import json
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,10 +34,9 @@ from alphastock.models import (
     TransactionType,
 )
 from alphastock.sim import RateLimits, SimServer
+from tests._data import KITE_MOCKS
 from tests.brokers._kite_clock import FakeClock
 from tests.sim.conftest import make_config
-
-MOCKS = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "kite-mocks"
 
 
 @pytest.fixture
@@ -235,7 +233,7 @@ class _LostAnswerClient:
     """A kiteconnect stand-in whose place_order books the order but answers without order_id."""
 
     def __init__(self) -> None:
-        rows = json.loads((MOCKS / "orders.json").read_text())["data"]
+        rows = json.loads((KITE_MOCKS / "orders.json").read_text())["data"]
         self.book: list[dict[str, Any]] = []
         self.template = dict(rows[1])
         self.placed = 0
@@ -290,7 +288,7 @@ def test_rejected_order_has_an_id_and_ends_rejected(broker: KiteBroker, kite_sim
 
 def test_order_updates_fan_out() -> None:
     kb = KiteBroker("key", client=object())
-    payload = json.loads((MOCKS / "postback.json").read_text())
+    payload = json.loads((KITE_MOCKS / "postback.json").read_text())
 
     async def run() -> tuple[str, str]:
         first, second = kb.order_updates(), kb.order_updates()

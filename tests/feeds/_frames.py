@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import base64
 import struct
-from pathlib import Path
 
 import numpy as np
 
-KITE_MOCKS = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "kite-mocks"
+from tests._data import KITE_MOCKS
 
 PACKET_SIZES = (8, 28, 32, 44, 184)
 # Segments the official client knows (nse 1 ... indices 9, nco 12), plus some it does not.
@@ -16,7 +15,7 @@ SEGMENTS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 0, 10, 11, 13, 255)
 
 
 def real_packet(name: str) -> bytes:
-    """A real packet from shared/data/kite-mocks (``ticker_full`` or ``ticker_quote``)."""
+    """A real packet from tests/data/kite-mocks (``ticker_full`` or ``ticker_quote``)."""
     return base64.b64decode((KITE_MOCKS / f"{name}.packet").read_text().strip())
 
 

@@ -15,8 +15,8 @@ from alphastock.events import Bar, Event, EventType, TickBatch
 from alphastock.models import Instrument
 from alphastock.runners.bars import BarBuilder
 from alphastock.ticks import TickStore
+from tests._data import NSE_MINUTE
 
-DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "nse-minute"
 SBIN, RELIANCE, CRUDE = 779521, 738561, 102400007
 IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
 NS = 1_000_000_000
@@ -53,8 +53,8 @@ def _minute_ticks(path: Path, token: int, minutes: int) -> list[tuple[int, int, 
 
 def test_bars_equal_a_direct_aggregator_run() -> None:
     ticks = sorted(
-        _minute_ticks(DATA / "SBIN_2021-04_1m.csv", SBIN, 30)
-        + _minute_ticks(DATA / "RELIANCE_2021-04_1m.csv", RELIANCE, 30),
+        _minute_ticks(NSE_MINUTE / "SBIN_2021-04_1m.csv", SBIN, 30)
+        + _minute_ticks(NSE_MINUTE / "RELIANCE_2021-04_1m.csv", RELIANCE, 30),
         key=lambda r: (r[1], r[0]),
     )
     store, events = TickStore(256), []
@@ -95,7 +95,7 @@ def test_bars_equal_a_direct_aggregator_run() -> None:
     }
     assert len(got["1m"]) == 2 * 29  # the 30th minute is still open
     # The OHLC are the real minute bars'.
-    with (DATA / "SBIN_2021-04_1m.csv").open() as handle:
+    with (NSE_MINUTE / "SBIN_2021-04_1m.csv").open() as handle:
         first = next(csv.DictReader(handle))
     sbin_first = next(b for b in got["1m"] if b[0] == SBIN)
     assert sbin_first[2:6] == tuple(float(first[k]) for k in ("open", "high", "low", "close"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,9 +15,8 @@ from alphastock.sim import SimConfig, generate_instruments
 from alphastock.sim.instruments import mcx_expiries, monthly_expiries, option_symbol
 from alphastock.sim.market import KIND_FUTURE, KIND_OPTION, MarketModel
 from alphastock.sim.state import SimState
+from tests._data import NSE_MINUTE
 from tests.sim.conftest import DAY, make_config
-
-NSE_MINUTE = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "nse-minute"
 
 
 def _model(seed: int) -> MarketModel:
@@ -93,7 +91,6 @@ def test_freeze_quantities_are_configurable() -> None:
     assert {r.freeze_quantity for r in rows if r.name == "NIFTY" and r.exchange == "NFO"} == {650}
 
 
-@pytest.mark.skipif(not NSE_MINUTE.is_dir(), reason="shared nse-minute data not present")
 def test_replay_follows_the_recorded_bars() -> None:
     state = SimState(make_config(replay=NSE_MINUTE, date=None))
     m = state.model

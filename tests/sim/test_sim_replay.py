@@ -15,14 +15,12 @@ import pytest
 from alphastock.sim.replay import ReplaySource
 from alphastock.sim.state import SimState
 from alphastock.store import Store
+from tests._data import NSE_MINUTE
 from tests.sim.conftest import make_config
 
-NSE_MINUTE = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "nse-minute"
 NIFTY_CSV = NSE_MINUTE / "NIFTY_2021-04_1m.csv"
 NIFTY_TOKEN = 256265
 NS = 1_000_000_000
-
-pytestmark = pytest.mark.skipif(not NIFTY_CSV.is_file(), reason="shared nse-minute data not present")
 
 
 def _path_of(replay: Path) -> list[float]:

@@ -1,18 +1,16 @@
-"""Real minute bars from ../shared/data/nse-minute as Bar objects and numpy columns."""
+"""Real minute bars from tests/data/nse-minute as Bar objects and numpy columns."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
 from alphastock.events import Bar
-
-DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "nse-minute"
+from tests._data import NSE_MINUTE
 
 
 @dataclass(frozen=True)
@@ -29,7 +27,7 @@ class Series:
 
 def load(name: str, symbol: str, exchange: str = "NFO", token: int = 1) -> Series:
     """``name`` (e.g. NIFTY_F1_2021-04_1m.csv) as 1m Bars of ``exchange:symbol``."""
-    with (DATA / name).open(encoding="utf-8", newline="") as fh:
+    with (NSE_MINUTE / name).open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     bars = []
     for row in rows:

@@ -13,8 +13,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from alphastock.cli import app
+from tests._data import NSE_MINUTE
 
-ROOT = Path(__file__).resolve().parents[2]
 BUILTINS = ("ma_crossover", "mean_reversion", "breakout", "rsi_divergence")
 
 
@@ -144,7 +144,7 @@ def test_installed_plugin_is_listed_and_runs(tmp_path: Path) -> None:
     assert any("not_one" in e and "not a Strategy subclass" in e for e in data["errors"])
     assert any("missing" in e and "ModuleNotFoundError" in e for e in data["errors"])
 
-    csv_path = ROOT / ".." / "shared" / "data" / "nse-minute" / "NIFTY_F1_2021-04_1m.csv"
+    csv_path = NSE_MINUTE / "NIFTY_F1_2021-04_1m.csv"
     ran = subprocess.run(
         [sys.executable, "-c", RUN, str(csv_path)], env=env, capture_output=True, text=True, check=True
     )

@@ -1,8 +1,8 @@
 """AlphaStock's domain models: pydantic, frozen, in Kite's field names and spellings.
 
 Every model parsed from Kite has a ``from_kite(dict)`` classmethod accepting the
-REST JSON shape (``/work/shared/data/kite-mocks``) and the kiteconnect SDK's
-(which turns timestamps into naive IST datetimes). Conventions:
+REST JSON shape (Kite's samples: ``tests/data/kite-mocks`` in the checkout) and the
+kiteconnect SDK's (which turns timestamps into naive IST datetimes). Conventions:
 
 - timestamps are UTC epoch nanoseconds (``int``); Kite's IST strings are
   converted on parsing (:func:`kite_ts_to_ns`, back with :func:`ns_to_datetime`);

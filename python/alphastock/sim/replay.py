@@ -3,7 +3,7 @@
 Sources (chosen by :meth:`ReplaySource.load` from the path):
 
 * CSV files named ``SYMBOL_..._1m.csv`` with columns ``ts,open,high,low,close,volume[,oi]``
-  (``ts`` ISO 8601 with offset), as in ``shared/data/nse-minute``;
+  (``ts`` ISO 8601 with offset), as in the checkout's ``tests/data/nse-minute``;
 * Parquet files named ``SYMBOL_..._1m.parquet`` with the same columns (``ts`` an ISO 8601
   string or a timestamp column); a directory may mix CSV and Parquet files;
 * a DuckDB store (a ``.duckdb``/``.db`` file, :class:`alphastock.store.Store`): its
