@@ -171,3 +171,20 @@ class _Level(enum.Enum):
 )
 def test_boolean_problem(value: Any, annotation: Any, problem: str | None) -> None:
     assert boolean_problem(value, annotation) == problem
+
+
+def test_config_show_refuses_a_boolean_number(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from alphastock.cli import app
+
+    file = tmp_path / "c.yaml"
+    file.write_text("risk:\n  max_trades_per_day: true\n")
+    result = CliRunner().invoke(
+        app, ["config", "show", "--config", str(file)], env={"NO_COLOR": "1", "COLUMNS": "80"}
+    )
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "error: invalid configuration: risk.max_trades_per_day: Value error, "
+        "a number is required, not the boolean true\n"
+    )
