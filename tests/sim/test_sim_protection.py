@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import math
 import re
@@ -10,6 +11,10 @@ import pytest
 from kiteconnect import KiteConnect
 from kiteconnect import exceptions as kex
 
+from alphastock.brokers.errors import InvalidInput
+from alphastock.brokers.kite import KiteBroker
+from alphastock.brokers.paper import MarketSnapshot, PaperBroker, PaperSettings, StaticMarket
+from alphastock.models import Instrument, OrderRequest, OrderType, Variety
 from alphastock.sim import SimServer
 from alphastock.sim.matching import NO_PROTECTION
 from tests.sim.conftest import make_config
@@ -136,3 +141,52 @@ def test_modifying_into_a_market_order_needs_protection() -> None:
         kite.modify_order("amo", market, quantity=2)
         order = kite.order_history(market)[-1]
         assert (order["quantity"], order["market_protection"], order["status"]) == (2, -1, "AMO REQ RECEIVED")
+
+
+def _limit_request(tag: str) -> OrderRequest:
+    return OrderRequest(
+        tag=tag, exchange="NSE", tradingsymbol="INFY", instrument_token=408065, transaction_type="BUY",
+        quantity=1, product="CNC", order_type="LIMIT", price=1500.0, variety="amo",
+    )  # fmt: skip
+
+
+def test_our_kite_broker_sends_protection_when_modifying_into_market() -> None:
+    with SimServer(make_config(start_time=dt.time(8, 0))) as sim:  # before the open: the order waits
+
+        async def scenario() -> tuple[str, str]:
+            async with KiteBroker(sim.api_key, sim.access_token, root=sim.rest_url) as broker:
+                order_id = await broker.place_order(_limit_request("mod-1"))
+                with pytest.raises(InvalidInput) as info:
+                    await broker.modify_order(order_id, variety=Variety.AMO, order_type=OrderType.MARKET)
+                await broker.modify_order(
+                    order_id, variety=Variety.AMO, order_type=OrderType.MARKET, market_protection=-1.0
+                )
+                return order_id, info.value.message
+
+        order_id, refusal = asyncio.run(scenario())
+        assert refusal == KITE_TEXT
+        order = sim.call(lambda ex: ex.state.engine.orders[order_id])
+        assert (order.order_type, order.market_protection) == ("MARKET", -1)
+
+
+def test_the_paper_broker_refuses_the_same_modification() -> None:
+    market = StaticMarket()
+    market.set(408065, MarketSnapshot(last_price=1550.0, bid=1549.9, ask=1550.1, bid_qty=500, ask_qty=500))
+    instrument = Instrument(
+        instrument_token=408065, exchange_token=1594, tradingsymbol="INFY", tick_size=0.05, lot_size=1,
+        instrument_type="EQ", segment="NSE", exchange="NSE",
+    )  # fmt: skip
+    broker = PaperBroker(market, PaperSettings(), clock=lambda: 0, instruments=[instrument])
+    request = _limit_request("mod-2").model_copy(update={"variety": Variety.REGULAR})
+
+    async def scenario() -> tuple[str, OrderType]:
+        order_id = await broker.place_order(request)
+        with pytest.raises(InvalidInput) as info:
+            await broker.modify_order(order_id, order_type=OrderType.MARKET)
+        await broker.modify_order(order_id, order_type=OrderType.MARKET, market_protection=2.0)
+        (order,) = await broker.orders()
+        return info.value.message, order.order_type
+
+    refusal, order_type = asyncio.run(scenario())
+    assert refusal == KITE_TEXT
+    assert order_type is OrderType.MARKET

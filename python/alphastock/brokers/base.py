@@ -80,10 +80,13 @@ class Broker(Protocol):
         order_type: OrderType | None = None,
         validity: Validity | None = None,
         disclosed_quantity: int | None = None,
+        market_protection: float | None = None,
     ) -> str:
         """Change an open order (``None`` leaves a field as is); return the order id.
 
         Kite: ``modify_order(variety, order_id, ...)`` (``PUT /orders/{variety}/{order_id}``).
+        ``market_protection`` (-1 or a percent in (0, 100]) is required when a LIMIT or SL order
+        becomes MARKET or SL-M (https://kite.trade/forum/discussion/comment/52331).
         """
         ...
 

@@ -429,8 +429,11 @@ class KiteBroker:
         order_type: OrderType | None = None,
         validity: Validity | None = None,
         disclosed_quantity: int | None = None,
+        market_protection: float | None = None,
     ) -> str:
-        """Modify an open order (Kite ``modify_order``); a sliced parent id is refused (modify children)."""
+        """Modify an open order (Kite ``modify_order``); a sliced parent id is refused (modify children).
+
+        Kite refuses a LIMIT/SL order turned MARKET/SL-M without ``market_protection``."""
         if order_id.startswith(SLICED_PREFIX):
             raise InvalidInput("a sliced parent cannot be modified as one; modify its child orders")
         answer = await self._write(
@@ -443,6 +446,9 @@ class KiteBroker:
             order_type=order_type.value if order_type else None,
             validity=validity.value if validity else None,
             disclosed_quantity=disclosed_quantity,
+            market_protection=int(market_protection)
+            if market_protection is not None and float(market_protection).is_integer()
+            else market_protection,  # Kite wants "-1", not "-1.0"
         )
         return str(answer)
 

@@ -69,15 +69,23 @@ class PaperBroker(PaperMatching):
         order_type: OrderType | None = None,
         validity: Validity | None = None,
         disclosed_quantity: int | None = None,
+        market_protection: float | None = None,
     ) -> str:
         """Change quantity, price, trigger or type of an open order (validity and disclosed quantity
-        are accepted and ignored by the simulation)."""
+        are accepted and ignored by the simulation). As Kite, a LIMIT/SL order turned MARKET/SL-M needs
+        ``market_protection``."""
         order = self._get(order_id)
         if order.status not in (S.OPEN, S.TRIGGER_PENDING):
             raise OrderRejected(f"Order cannot be modified as it is {order.status}.")
         if quantity is not None and quantity <= order.filled:
             raise InvalidInput(f"quantity {quantity} must exceed the filled quantity {order.filled}")
         new_type = order_type or order.order_type
+        market_types = (OrderType.MARKET, OrderType.SLM)
+        if new_type in market_types and order.order_type not in market_types and market_protection is None:
+            raise InvalidInput(
+                "Market orders without market protection are not allowed via API. "
+                "Please set market protection or use a Limit order."
+            )
         new_price = price if price is not None else order.price
         if new_type in (OrderType.LIMIT, OrderType.SL) and not new_price:
             raise InvalidInput(f"{new_type} order needs a price")
