@@ -387,7 +387,7 @@ class MatchingEngine:
             return
         pct = order.market_protection / 100
         price = _to_tick(reference * (1 + pct if buy else 1 - pct), inst.tick_size, up=not buy)
-        if not stop:  # the band is checked at entry; a stop's is checked when it triggers
+        if not stop:  # a LIMIT is kept inside today's band; an SL's limit follows its trigger (RMS checks it)
             low, high = self.protection_band(inst, reference)
             price = (
                 min(price, _to_tick(high, inst.tick_size, up=False))
