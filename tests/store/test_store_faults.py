@@ -193,3 +193,17 @@ def test_db_export_to_an_unwritable_place_is_one_line(tmp_path: Path) -> None:
     code, out, err = _cli("db", "export", "orders", str(target), "--data-dir", str(tmp_path / "d"))
     assert (code, out) == (2, "")
     assert err == f"error: cannot write {target}: its directory cannot be created (File exists)\n"
+
+
+def test_data_fetch_into_a_regular_file_is_exit_2_before_any_request(tmp_path: Path) -> None:
+    file = tmp_path / "plain-file"
+    file.write_text("x")
+    code, out, err = _cli(
+        "data", "fetch", "SBIN", "--from", "2026-01-01", "--to", "2026-01-02", "--api-key", "k",
+        "--access-token", "t", "--root", "http://127.0.0.1:9", "--data-dir", str(file),
+    )  # fmt: skip
+    assert (code, out) == (2, "")
+    assert err.endswith(
+        f"error: the data directory {file} is a file, not a directory; pass --data-dir a directory "
+        "(it is created if missing)\n"
+    )
