@@ -162,3 +162,32 @@ def test_nothing_of_ours_open_is_one_read_and_no_order(
         assert stack.oms.orders() == []
     finally:
         stack.close()
+
+
+def test_a_position_is_not_closed_twice_while_an_exit_is_unknown(
+    sim_broker: tuple[SimServer, KiteBroker], tmp_path: Path
+) -> None:
+    # Live, an opposite signal's close and a stop-loss exit raced: the second close went out while the
+    # first was UNKNOWN (had it been placed, the position would have flipped).
+    server, broker = sim_broker
+    stack, ltp = _stack(broker, tmp_path)
+    stack.oms.unknown_timeout_s = 3600.0
+
+    async def run() -> tuple[int, list[object]]:
+        quantity = await _open_position(stack, ltp)
+        server.faults.fail_route(ORDERS, status=503, count=1, method="POST")
+        (holding,) = stack.portfolio.positions(open_only=True)
+        first = stack.executor.close_position(holding, "opposite signal")
+        await stack.oms.idle()
+        second = stack.executor.close_position(holding, "stop loss")
+        return quantity, [first, second]
+
+    try:
+        quantity, (first, second) = asyncio.run(run())
+        assert first is not None
+        assert first.state is OrderState.UNKNOWN  # type: ignore[attr-defined]
+        assert second is None
+        assert _sim_sbin(broker) == quantity
+        assert len(stack.oms.orders()) == 2  # the entry and the one exit
+    finally:
+        stack.close()

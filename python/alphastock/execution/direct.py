@@ -229,6 +229,13 @@ class DirectExecutor:
             log.error("cannot close %s:%s: unknown instrument", exchange, symbol)
             return None
         side = "SELL" if quantity > 0 else "BUY"
+        pending = self._closing(exchange, symbol, product, side)
+        if pending is not None:
+            # A close of this position is in flight (or UNKNOWN): a second one could flip it.
+            log.debug(
+                "not closing %s %s (%s): order %s already closing it", symbol, quantity, reason, pending
+            )
+            return None
         order = self._send(
             None,
             inst,
@@ -246,6 +253,20 @@ class DirectExecutor:
         else:
             log_when_idle(logging.INFO, "closing %s %s (%s): order %s", symbol, quantity, reason, order.key)
         return order
+
+    def _closing(self, exchange: str, symbol: str, product: str, side: str) -> str | None:
+        """The key of a closing order (exit, square-off) on this position that may still trade, if any."""
+        for order in self.oms.open_orders():
+            request = order.request
+            if (
+                order.purpose != "entry"
+                and request.tradingsymbol == symbol
+                and request.exchange.value == exchange
+                and request.product.value == product
+                and request.transaction_type.value == side
+            ):
+                return order.key
+        return None
 
     @property
     def broker_reachable(self) -> bool:
