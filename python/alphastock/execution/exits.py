@@ -8,7 +8,9 @@ SELL) it sends a MARKET exit for the whole position through
 (an order that only reduces a position passes the exposure caps) and the OMS.
 When a fill leaves the position flat, the signals tracked on it become CLOSED.
 :meth:`square_off_all` flattens every open position of the given products (MIS
-by default): for shutdown and the square-off window.
+by default) as our book sees it, once: for the square-off window. The shutdown
+uses :func:`alphastock.execution.squareoff.square_off` instead, which works from
+the broker's positions and retries until flat.
 
 Units: prices rupees, quantities units, times UTC epoch ns.
 """

@@ -418,7 +418,7 @@ class TradingApp:
             f"orders={snap.orders_today} fills={snap.fills_total} positions={len(snap.positions)} "
             f"pnl={snap.day_pnl:,.2f} risk={snap.risk_state} "
             f"tick->submit p50={_us(snap.latency_p50_us)} p99={_us(snap.latency_p99_us)}"
-        )
+        ) + ("" if self.broker_health.reachable else " broker=UNREACHABLE (new orders halted)")
 
     # ------------------------------------------------------------------------------------ stopping
 

@@ -188,7 +188,10 @@ def print_summary(summary: SessionSummary, console: Console, *, stats: bool) -> 
 
 def _open_at_broker(summary: SessionSummary) -> str:
     if summary.broker_positions is None:
-        return "unknown (the broker's positions could not be read)"
+        return (
+            f"unknown (the broker's positions could not be read); our book shows {summary.open_positions} "
+            "open, unconfirmed"
+        )
     if not summary.broker_positions:
         return "none (flat)"
     return f"{len(summary.broker_positions)}: " + ", ".join(summary.broker_positions)
