@@ -191,3 +191,28 @@ def test_a_position_is_not_closed_twice_while_an_exit_is_unknown(
         assert len(stack.oms.orders()) == 2  # the entry and the one exit
     finally:
         stack.close()
+
+
+def test_a_square_off_risk_refuses_is_retried_each_round_not_each_poll(
+    sim_broker: tuple[SimServer, KiteBroker], tmp_path: Path
+) -> None:
+    from alphastock.events import EventType
+
+    _, broker = sim_broker
+    stack, ltp = _stack(broker, tmp_path)
+
+    async def run() -> tuple[int, SquareOffResult]:
+        quantity = await _open_position(stack, ltp)
+        stack.clock.advance(3600)  # the feed went quiet: risk refuses orders on stale data
+        result = await square_off(stack.executor, ("MIS",), deadline_s=1.2, round_wait_s=0.5, poll_s=0.02)
+        return quantity, result
+
+    try:
+        quantity, result = asyncio.run(run())
+        refusals = stack.bus.of(EventType.RISK_REJECTED)
+        assert result.orders == ()
+        assert 2 <= len(refusals) <= 4  # one per round of ~0.5 s, not one per 20 ms poll
+        assert {n.code for n in refusals} == {"STALE_MARKET_DATA"}
+        assert result.left_open == (OpenPosition("NSE", "SBIN", "MIS", quantity),)
+    finally:
+        stack.close()

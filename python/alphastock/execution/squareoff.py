@@ -148,6 +148,7 @@ async def square_off(
         if not todo or (monotonic() >= deadline and rounds > 1):
             break  # (one round is always tried: a deadline of 0 means one attempt, no waiting)
         busy |= _in_flight(oms)
+        refused = False
         for position in todo:
             key = (position.exchange, position.symbol, position.product)
             if key in busy:
@@ -156,9 +157,14 @@ async def square_off(
                 position.exchange, position.symbol, position.product, position.quantity, reason,
                 purpose="square_off",
             )  # fmt: skip
-            if order is not None:
+            if order is None:
+                refused = True  # risk refused it (stale data, say): try again next round, not at once
+            else:
                 sent.append(order.key)
-        await _wait_round(oms, min(round_wait_s, max(0.0, deadline - monotonic())), poll_s, round_start)
+        # A refusal is retried after round_wait_s, not every poll: each one is a risk event and a log line.
+        shortest = round_wait_s if refused else poll_s
+        wait_s = min(round_wait_s, max(0.0, deadline - monotonic()))
+        await _wait_round(oms, wait_s, poll_s, round_start, shortest)
     result = SquareOffResult(wanted, tuple(sent), rounds, last, failed_reads, monotonic() - started)
     log.log(logging.INFO if result.flat else logging.ERROR, "%s", result.describe())
     return result
@@ -204,16 +210,17 @@ async def _cancel_working(oms: OMS, products: tuple[str, ...]) -> None:
                 log.warning("could not cancel %s before the square-off: %s", order.key, exc)
 
 
-async def _wait_round(oms: OMS, wait_s: float, poll_s: float, round_start: float) -> None:
+async def _wait_round(oms: OMS, wait_s: float, poll_s: float, round_start: float, shortest: float) -> None:
     """Until no order of ours is in flight (UNKNOWN ones wait for the next reconcile) or ``wait_s``.
-    A round lasts at least ``poll_s`` (1 s while an order is UNKNOWN: its resolution takes
-    ``unknown_timeout_s`` anyway), so a refused order is not retried, nor the broker read, in a
-    tight loop. ``round_start`` is the loop's time when the round began."""
+    A round lasts at least ``shortest`` (at least 1 s while an order is UNKNOWN: its resolution takes
+    ``unknown_timeout_s`` anyway), so neither an order nor the broker's book is retried in a tight
+    loop; never beyond ``wait_s``. ``round_start`` is the loop's time when the round began."""
     loop = asyncio.get_running_loop()
     end = loop.time() + wait_s
     while loop.time() < end and any(o.state is not OrderState.UNKNOWN for o in oms.open_orders()):
         await asyncio.sleep(poll_s)
-    shortest = max(poll_s, 1.0) if oms.unresolved() else poll_s
+    if oms.unresolved():
+        shortest = max(shortest, 1.0)
     pause = min(round_start + shortest, end) - loop.time()
     if pause > 0:
         await asyncio.sleep(pause)
