@@ -194,7 +194,12 @@ def test_unknown_orders_are_listed_at_shutdown_and_resolved_at_the_next_start(
     assert summary.exit_code == EXIT_OK  # nothing open (hold), but the order is named
     assert f"unresolved order: {key} SELL INFY 17 MIS" in _printed(summary)
     with Store.open(data_dir=tmp_path) as store:
-        assert store.order(key)["state"] == "UNKNOWN"  # type: ignore[index]
+        row = store.order(key)
+        assert row is not None
+        assert row["state"] == "UNKNOWN"
+        assert row["status_message"].startswith(
+            "still UNKNOWN at the end of session sim-c1 (not in the broker"
+        )
 
     async def second() -> TradingApp:
         async with running(server, config, tmp_path, "sim-c2") as app:

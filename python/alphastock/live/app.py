@@ -445,6 +445,12 @@ class TradingApp:
         await self._wait_for_orders(step_s)
         with contextlib.suppress(Exception):  # the final order-book read by tag (UNKNOWN orders)
             await asyncio.wait_for(self.oms.reconcile(), step_s)
+        for order in self.oms.unresolved():  # the store says so too, until the next start resolves it
+            self.writer.submit(
+                "transition_order", order.key, order.state.value, self.clock.now_ns(),
+                status_message=f"still UNKNOWN at the end of session {self.session_id} (not in the broker's "
+                f"order book at its final read): resolved by tag at the next start; was: {order.message}",
+            )  # fmt: skip
         await self.writer.aflush(cfg.live.shutdown_timeout_s)
         try:
             reconciliation, positions = await asyncio.wait_for(self._reconcile_with_broker(), 2 * step_s)
