@@ -43,7 +43,10 @@ class ExecutionConfig(ConfigModel):
         2.0, description="MARKET orders: protection percent in (0, 100], or -1 for the broker's automatic"
     )
     signal_ttl_s: float = Field(
-        60.0, gt=0, description="a NEW signal not acted on within this expires, seconds"
+        60.0,
+        gt=0,
+        description="a NEW signal no order was sent for within this expires, seconds (one whose order is "
+        "in flight, however slow the broker, never does)",
     )
     exits_enabled: bool = Field(
         True, description="exit positions when the signal's stop loss or target trades"
