@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,10 @@ class _Broker:
     async def place_order(self, request: OrderRequest) -> str:
         self.placed.append(request)
         return "B1"
+
+    async def order_updates(self) -> AsyncIterator[Any]:
+        await asyncio.Event().wait()  # no updates: cancelled by the OMS's stop
+        yield None
 
     label = "inner attribute"
 
@@ -211,5 +216,50 @@ def test_a_signal_whose_order_is_in_flight_does_not_expire(tmp_path: Path) -> No
         assert stack.signals.get("acted").status is SignalStatus.ACTIVE  # type: ignore[union-attr]
         (order,) = stack.oms.orders()
         assert (order.state, order.signal_id) == (OrderState.FILLED, "acted")
+    finally:
+        stack.close()
+
+
+def test_reconciliation_backs_off_on_the_engine_clock_while_unreachable(tmp_path: Path) -> None:
+    class EngineClock:
+        def __init__(self) -> None:
+            self.now = 0
+            self.slept: list[float] = []
+
+        def now_ns(self) -> int:
+            return self.now
+
+        async def sleep_until(self, ts_ns: int) -> None:
+            self.slept.append((ts_ns - self.now) / 1e9)
+            self.now = ts_ns
+            await asyncio.sleep(0)
+
+    inner = _Broker()
+    inner.error = BrokerNetworkError("Kite unreachable: ConnectionError")
+    health = BrokerHealth(unreachable_after=3)
+    for _ in range(3):
+        health.failed("orders", inner.error)
+    clock = EngineClock()
+    stack, _ = _paper_stack(tmp_path)
+    oms = OMS(
+        MonitoredBroker(inner, health), stack.journal, stack.writer, stack.bus, clock,
+        reconcile_interval_s=5.0, health=health, retry_max_s=60.0,
+    )  # fmt: skip
+
+    async def run() -> None:
+        await oms.start()
+        async with asyncio.timeout(5):
+            while len(clock.slept) < 6:
+                await asyncio.sleep(0)
+        inner.error = None  # it answers again: back to the normal interval (wall clock)
+        async with asyncio.timeout(5):
+            while not health.reachable:
+                await asyncio.sleep(0)
+        await oms.stop()
+
+    try:
+        asyncio.run(run())
+        assert clock.slept[:6] == [10.0, 20.0, 40.0, 60.0, 60.0, 60.0]  # engine seconds, doubling, capped
+        assert health.outages == 1
     finally:
         stack.close()
