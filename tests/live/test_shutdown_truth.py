@@ -253,3 +253,31 @@ def test_a_broker_that_goes_away_halts_orders_says_so_once_and_fails_the_exit(
     assert re.search(r"open at the broker +│ unknown \(the broker's positions could not be read\)", text)
     assert re.search(r"exit status +│ 4 \(broker unreachable at the end\)", text), text
     assert "broker unreachable at the end of the session" in text
+
+
+def test_a_square_off_still_unknown_at_the_deadline_is_no_success(server: SimServer, tmp_path: Path) -> None:
+    # The issue's run ended "closing INFY -17 (shutdown)", a 503, the order UNKNOWN, "2 MIS positions
+    # squared off", exit 0. When the OMS cannot resolve the square-off before the deadline, the position
+    # is reported open, the order unresolved, and the exit status is 3.
+    config = _config(live={"square_off_deadline_s": 2.0}, execution={"unknown_timeout_s": 30.0})
+
+    async def scenario() -> tuple[Any, TradingApp, int]:
+        async with running(server, config, tmp_path, "sim-e") as app:
+            await _short_infy(app)
+            server.faults.fail_route(ORDERS, status=503, count=1, method="POST")
+            summary = await app.shutdown("test over")
+            return summary, app, await _broker_infy(server)
+
+    summary, app, infy = asyncio.run(scenario())
+    assert infy == -17
+    (square,) = [o for o in app.oms.orders() if o.purpose == "square_off"]
+    assert square.state is OrderState.UNKNOWN
+    assert (summary.left_open, summary.exit_code) == (("NSE:INFY MIS -17",), EXIT_LEFT_OPEN)
+    (line,) = summary.unresolved_orders
+    assert line.startswith(f"{square.key} BUY INFY 17 MIS (placement HTTP 503")
+    assert "1 square-off orders in" in summary.shutdown
+    assert summary.shutdown.endswith("still open NSE:INFY MIS -17")
+    assert (
+        "live.square_off_deadline_s (2 s) is not above execution.unknown_timeout_s (30 s): an ambiguous "
+        "square-off could not be resolved (and so not re-sent) in time"
+    ) in summary.notes

@@ -438,6 +438,13 @@ class TradingApp:
                 round_wait_s=cfg.live.square_off_wait_s,
             )  # fmt: skip
             shutdown_note += f"; {square.describe()}"
+            unknown_s = cfg.execution.unknown_timeout_s
+            if not square.flat and cfg.live.square_off_deadline_s <= unknown_s and self.oms.unresolved():
+                self.notes.append(
+                    f"live.square_off_deadline_s ({cfg.live.square_off_deadline_s:g} s) is not above "
+                    f"execution.unknown_timeout_s ({unknown_s:g} s): an ambiguous square-off could not be "
+                    "resolved (and so not re-sent) in time"
+                )
         else:
             shutdown_note += "; positions held"
         # Each broker call below is bounded: a broker that went away must not hold the shutdown.
