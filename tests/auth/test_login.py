@@ -44,6 +44,12 @@ def strict_sim() -> Iterator[SimServer]:
         server.stop()
 
 
+def _issued(sim: SimServer) -> str:
+    """A request_token as the simulator's ``/connect/login`` issues it (single use, as on Kite)."""
+    token: str = sim.call(lambda ex: ex.state.issue_request_token())
+    return token
+
+
 def _get(url: str) -> tuple[int, str]:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
@@ -103,7 +109,9 @@ def test_loopback_listener_times_out() -> None:
 
 
 def test_exchange_against_the_strict_simulator(strict_sim: SimServer) -> None:
-    session = exchange_request_token(strict_sim.api_key, SECRET, "rt-abc", root=strict_sim.rest_url)
+    session = exchange_request_token(
+        strict_sim.api_key, SECRET, _issued(strict_sim), root=strict_sim.rest_url
+    )
     assert session.user_id == "SIM001"
     assert session.api_key == strict_sim.api_key
     assert session.login_time == dt.datetime(2026, 1, 12, 9, 15, tzinfo=IST)
@@ -125,7 +133,7 @@ def test_cli_login_with_pasted_token(strict_sim: SimServer, tmp_path: Path) -> N
     path = tmp_path / "cfg" / "session.json"
     result = CliRunner().invoke(
         app,
-        ["login", "--request-token", "http://127.0.0.1:5123/?request_token=rt-1&status=success",
+        ["login", "--request-token", f"http://127.0.0.1:5123/?request_token={_issued(strict_sim)}&status=success",
          "--root", strict_sim.rest_url, "--session-file", str(path)],
         env={**ENV, "ALPHASTOCK_KITE_API_KEY": strict_sim.api_key, "ALPHASTOCK_KITE_API_SECRET": SECRET},
     )  # fmt: skip
@@ -143,7 +151,7 @@ def test_cli_login_through_the_loopback_redirect(strict_sim: SimServer, tmp_path
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    url = f"http://127.0.0.1:{port}/?action=login&status=success&request_token=rt-loop"
+    url = f"http://127.0.0.1:{port}/?action=login&status=success&request_token={_issued(strict_sim)}"
 
     def redirect() -> None:  # the browser, once the listener is up
         for _ in range(200):
