@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -184,6 +185,22 @@ def test_read_429_gives_up_after_the_retries(kite_sim: SimServer) -> None:
     kb.close()
     assert info.value.status == 429
     assert kb.limiter.acquired["quote"] == 3
+
+
+def test_an_outage_logs_its_first_failed_read_at_info_and_the_retries_at_debug(
+    broker: KiteBroker, kite_sim: SimServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="alphastock.brokers.kite.broker")
+    kite_sim.faults.fail_route("/quote/ltp", status=503, count=2)
+    asyncio.run(broker.ltp(["NSE:SBIN"]))
+    kite_sim.faults.fail_route("/quote/ltp", status=503, count=1)
+    asyncio.run(broker.ltp(["NSE:SBIN"]))  # a read succeeded in between: a new outage, said again
+    failed = [(r.levelname, r.getMessage()[:32]) for r in caplog.records if "read failed" in r.getMessage()]
+    assert failed == [
+        ("INFO", "Kite quote read failed (503); re"),
+        ("DEBUG", "Kite quote read failed (503); re"),
+        ("INFO", "Kite quote read failed (503); re"),
+    ]
 
 
 def test_5xx_on_placement_not_placed_is_ambiguous_and_never_resent(

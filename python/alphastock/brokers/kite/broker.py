@@ -176,6 +176,8 @@ class KiteBroker:
         self.freeze_lookup = freeze_lookup
         self.read_retries = read_retries
         self.backoff_s = backoff_s
+        self._reads_failing = False
+        """A read failed and none has succeeded since (its retries are logged at DEBUG)."""
         self.lookup_attempts = max(1, lookup_attempts)
         self.lookup_interval_s = lookup_interval_s
         self._kite: Any = client or KiteConnect(
@@ -244,7 +246,9 @@ class KiteBroker:
         while True:
             permit = await self.limiter.acquire(category)
             try:
-                return await self._call(permit, fn, *args, **kwargs)
+                answer = await self._call(permit, fn, *args, **kwargs)
+                self._reads_failing = False
+                return answer
             except kite_ex.TokenException as exc:
                 raise self._token_failure(exc) from None
             except kite_ex.KiteException as exc:
@@ -259,9 +263,14 @@ class KiteBroker:
             delay = self.backoff_s * (2**attempt) * (1.0 + 0.5 * self._rng.random())
             if isinstance(error, RateLimited) and error.retry_after_s:
                 delay = max(delay, error.retry_after_s)
-            log.info(
-                "Kite %s read failed (%s); retry %d in %.2fs", category, error.status, attempt + 1, delay
-            )
+            # The first failed read of an outage is said at INFO; the retries after it, until a read
+            # succeeds, at DEBUG: a broker that is down for minutes must not flood the log (the
+            # engine's BrokerHealth says once that it is unreachable).
+            log.log(
+                logging.DEBUG if self._reads_failing else logging.INFO,
+                "Kite %s read failed (%s); retry %d in %.2fs", category, error.status, attempt + 1, delay,
+            )  # fmt: skip
+            self._reads_failing = True
             await self.limiter.clock.sleep(delay)
             attempt += 1
 
