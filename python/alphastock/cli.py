@@ -287,13 +287,30 @@ def db_export(
     table: Annotated[str, typer.Argument(help="Table to export (instruments, ticks, bars, orders, ...).")],
     out: Annotated[Path, typer.Argument(help="Parquet file to write (replaced if it exists).")],
     data_dir: DataDir = None,
+    order_by: Annotated[
+        str | None,
+        typer.Option(
+            "--order-by",
+            help="Columns to sort by, e.g. 'token, ts_ns' (default: ticks by token, ts_ns; bars by token, "
+            "interval, start_ns; other tables as stored).",
+        ),
+    ] = None,
+    compression: Annotated[
+        str, typer.Option("--compression", help="zstd, snappy, gzip, lz4 or uncompressed.")
+    ] = "zstd",
 ) -> None:
-    """Export one table of the store to a Parquet file."""
+    """Export one table of the store to a Parquet file.
+
+    Recorded market data (`ticks`, `bars`: see the `recording:` config) comes out sorted per instrument
+    and time, ready for a backtest; timestamps stay int64 UTC epoch ns (`ts_ns`, `start_ns`).
+    """
     from alphastock.store import Store
+    from alphastock.store.export import DEFAULT_ORDER
 
     try:
         with Store.open(data_dir=data_dir) as store:
-            rows = store.export_parquet(table, out)
+            order = order_by if order_by is not None else DEFAULT_ORDER.get(table)
+            rows = store.export_parquet(table, out, compression=compression, order_by=order)
     except (AlphaStockError, ValueError) as exc:
         raise _fail(exc) from None
     console.print(f"exported {rows:,} rows of {table} to {out}")

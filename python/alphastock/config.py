@@ -27,6 +27,7 @@ from alphastock.config_model import ConfigModel
 from alphastock.errors import ConfigError
 from alphastock.execution.config import ExecutionConfig
 from alphastock.live.config import LiveConfig
+from alphastock.live.recorder import RecordingConfig
 from alphastock.options.strikes import StrikeFilters, StrikeWeights
 from alphastock.risk.limits import Limits
 from alphastock.runners.config import RunnersConfig
@@ -77,6 +78,7 @@ class AlphaStockConfig(ConfigModel):
     runners: RunnersConfig = RunnersConfig()
     live: LiveConfig = LiveConfig()
     execution: ExecutionConfig = ExecutionConfig()
+    recording: RecordingConfig = RecordingConfig()
     sim: SimSettings = SimSettings()
 
     @model_validator(mode="after")

@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -206,3 +207,67 @@ def test_bars_from_the_aggregator(store: Store) -> None:
     assert first["high"] == price[in_first].max()
     assert first["low"] == price[in_first].min()
     assert first["close"] == price[in_first][-1]
+
+
+def test_offers_build_their_tables_on_the_writer_thread(store: Store) -> None:
+    cols = tick_columns(20)
+    ltp = {name: cols[name] for name in ("token", "ts_ns", "last_price", "volume")}
+    bar = SimpleNamespace(
+        token=256_265,
+        interval="1m",
+        start_ns=T0,
+        open=1.0,
+        high=2.0,
+        low=0.5,
+        close=1.5,
+        volume=64.6,
+        ticks=3,
+    )
+    with store.writer(flush_interval_s=3_600.0) as writer:
+        assert writer.offer_ticks(ltp) is True
+        assert writer.offer_ticks({name: v[:0] for name, v in ltp.items()}) is True  # nothing to queue
+        assert writer.offer_bars([bar, SimpleNamespace(**{**vars(bar), "start_ns": T0 + 60})]) is True
+        writer.flush()
+        assert writer.stats.written_rows == 22
+    rows = store.query("SELECT * FROM ticks ORDER BY ts_ns").to_pylist()
+    assert [r["last_price"] for r in rows] == cols["last_price"].tolist()
+    assert [r["volume"] for r in rows] == cols["volume"].tolist()
+    assert {r["bid"] for r in rows} == {None}  # not recorded: NULL
+    bars = store.query("SELECT * FROM bars").to_pylist()
+    assert bars[0] == {
+        "token": 256_265, "interval": "1m", "start_ns": T0, "open": 1.0, "high": 2.0, "low": 0.5,
+        "close": 1.5, "volume": 65, "ticks": 3,
+    }  # fmt: skip
+
+
+def test_a_malformed_offer_fails_on_the_writer_thread_and_is_raised(store: Store) -> None:
+    writer = store.writer(flush_interval_s=3_600.0)
+    assert writer.offer_ticks({"token": np.arange(3), "ts_ns": np.arange(3)}) is True  # no last_price
+    with pytest.raises(StoreError, match="insert"):
+        writer.flush()
+    stats = writer.stats
+    assert (stats.failed_batches, stats.failed_rows, stats.written_rows) == (1, 3, 0)
+    writer.close()
+
+
+def test_offers_never_wait_and_a_run_of_drops_is_logged_once(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    writer = store.writer(flush_rows=10, flush_interval_s=3_600.0, max_queued_rows=100)
+    entered, release = _gate(writer)
+    assert writer.append_ticks(tick_columns(100)) is True
+    assert entered.wait(10)
+    assert writer.offer_ticks(tick_columns(100, start_ns=T0 + 10**12)) is True  # fills the queue
+    with caplog.at_level("WARNING", logger="alphastock.store.writer"):
+        for i in range(5):
+            assert writer.offer_ticks(tick_columns(10, start_ns=T0 + (i + 2) * 10**12)) is False
+        assert len(caplog.records) == 1  # the first drop, not one line per batch
+        assert "dropping ticks batches" in caplog.records[0].getMessage()
+        release.set()
+        _wait_for(lambda: writer.stats.written_rows == 200, "the queue to drain")
+        assert writer.offer_ticks(tick_columns(10, start_ns=T0 + 9 * 10**12)) is True
+        assert len(caplog.records) == 2  # the run's end, with its totals
+        assert "5 batches (50 rows) were dropped" in caplog.records[1].getMessage()
+    writer.close()
+    stats = writer.stats
+    assert (stats.blocked, stats.dropped_batches, stats.dropped_rows, stats.written_rows) == (0, 5, 50, 210)

@@ -51,6 +51,7 @@ from alphastock.live.components import (
 )
 from alphastock.live.connect import Connection
 from alphastock.live.reconcile import reconcile, resolve_stored_unknown
+from alphastock.live.recorder import Recorder
 from alphastock.live.safety import RunMode
 from alphastock.live.simclock import ScaledClock
 from alphastock.live.snapshot import LiveSnapshot, OrderRow, PositionRow, RecentSignals
@@ -212,10 +213,12 @@ class TradingApp:
         self.scheduler.add(end_of_day_report_job(self._end_of_day_report))
         if self.mode is not RunMode.SIM:
             self.scheduler.add(token_expiry_warning_job(self._token_expiry_ns, self._warn_token))
+        # Ticks and closed bars into DuckDB (recording.*), after every trading subscriber.
+        self.recorder = Recorder(self.store, self.ticks, cfg.recording)
         self._subscribe()
         for component in (
-            WriterComponent(self.writer), self.broker_health, self.signals, self.oms, self.portfolio,
-            self.cash, self.feed_component, self.runners, self.strategies, self.session,
+            WriterComponent(self.writer), self.recorder, self.broker_health, self.signals, self.oms,
+            self.portfolio, self.cash, self.feed_component, self.runners, self.strategies, self.session,
             self.scheduler,
         ):  # fmt: skip
             self.engine.add(component)
@@ -261,6 +264,7 @@ class TradingApp:
             EventType.SESSION,
         )  # fmt: skip
         bus.subscribe(watched, self._observe, priority=Priority.LOW, name="view")
+        self.recorder.subscribe(bus, priority=Priority.LOW)  # last: recording waits for everyone
 
     def _publish_market(self, event: Event[Any]) -> bool:
         """What the runners publish. A closed bar goes to the strategies at once, on this call: a bus

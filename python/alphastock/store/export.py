@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 
 COMPRESSIONS = ("zstd", "snappy", "gzip", "lz4", "uncompressed")
 
+DEFAULT_ORDER: dict[str, str] = {"ticks": "token, ts_ns", "bars": "token, interval, start_ns"}
+"""How ``alphastock db export`` sorts recorded market data unless told otherwise (per instrument, in time)."""
+
 
 def export_parquet(
     store: StoreBase,

@@ -19,8 +19,16 @@ are what must not be lost.
 larger batch is accepted when the queue is empty). An append finding the queue
 full blocks up to its ``timeout`` (default ``put_timeout_s``) and counts the wait
 in ``stats.blocked``; if the queue is still full it drops that batch, counts it
-in ``stats.dropped_batches``/``stats.dropped_rows``, logs a warning and returns
-False. Nothing is dropped silently.
+in ``stats.dropped_batches``/``stats.dropped_rows``, logs and returns False.
+Nothing is dropped silently: the first drop of a run of drops is logged as a
+warning, the end of the run (the next batch accepted, or the close) with the
+run's totals; the drops between are counted, not logged one by one.
+
+**From the event loop.** :meth:`BatchWriter.offer_ticks` and
+:meth:`BatchWriter.offer_bars` never wait: they queue the caller's numpy columns
+(or bar rows) as they are and the writer thread builds the Arrow table, so the
+loop's cost is a lock and a deque append. On a full queue the batch is dropped
+and counted as above.
 
 **Errors.** A failed insert (a full disk, say) is counted in ``stats.failed_batches``
 and ``stats.failed_rows`` and raised as :class:`StoreError` from the next
@@ -36,7 +44,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -77,7 +85,9 @@ class WriterStats:
 @dataclass(slots=True)
 class _Item:
     table: str
-    batch: pa.Table
+    batch: pa.Table | Callable[[], pa.Table]
+    """The table, or (an offer) what builds it on the writer thread."""
+    rows: int
     seq: int
     enqueued: float
 
@@ -91,12 +101,18 @@ def _column(columns: Mapping[str, Any], name: str, rows: int | None) -> np.ndarr
     return array
 
 
-def ticks_table(columns: Mapping[str, Any], token: int | None = None) -> pa.Table:
+LTP_TICK_COLUMNS: tuple[str, ...] = ("token", "ts_ns", "last_price", "volume")
+"""The tick columns an ``ltp`` recording keeps; the others are stored as NULL."""
+
+
+def ticks_table(columns: Mapping[str, Any], token: int | None = None, *, nulls: bool = False) -> pa.Table:
     """Build a tick batch (:data:`~alphastock.store.schema.TICK_SCHEMA`) from numpy columns.
 
     ``columns`` has ``ts_ns`` (UTC epoch ns), ``last_price``, ``bid``, ``ask`` (rupees), ``last_qty``,
     ``volume``, ``oi``, ``bid_qty``, ``ask_qty`` (units) and ``token``, unless all rows are of
-    one instrument given as ``token``. int64/float64 arrays are used without copying.
+    one instrument given as ``token``. int64/float64 arrays are used without copying. With
+    ``nulls``, a column missing other than ``token``, ``ts_ns`` and ``last_price`` is stored
+    as NULL (an ``ltp`` recording: not recorded, unlike NaN/0 which mean "not carried").
     """
     rows = _column(columns, "ts_ns", None).shape[0]
     arrays = []
@@ -105,6 +121,9 @@ def ticks_table(columns: Mapping[str, Any], token: int | None = None) -> pa.Tabl
             if "token" in columns:
                 raise ValueError("give the token either as a column or as `token`, not both")
             arrays.append(pa.array(np.full(rows, token, dtype=np.int64)))
+            continue
+        if nulls and field.name not in columns and field.name not in ("token", "ts_ns", "last_price"):
+            arrays.append(pa.nulls(rows, type=field.type))
             continue
         values = _column(columns, field.name, rows)
         arrays.append(pa.array(values, type=field.type))
@@ -127,6 +146,17 @@ def bars_table(bars: Mapping[str, Any], interval: str) -> pa.Table:
             values = np.rint(values).astype(np.int64)
         arrays.append(pa.array(values, type=field.type))
     return pa.Table.from_arrays(arrays, schema=BAR_SCHEMA)
+
+
+def bar_rows_table(rows: Sequence[Any]) -> pa.Table:
+    """Build a bar batch from bar records with attributes ``token, interval, start_ns, open, high,
+    low, close, volume, ticks`` (the engine's ``Bar``); ``volume`` is rounded to whole units."""
+    columns: dict[str, list[Any]] = {field.name: [] for field in BAR_SCHEMA}
+    for row in rows:
+        for name, values in columns.items():
+            values.append(getattr(row, name))
+    columns["volume"] = [None if v is None else round(v) for v in columns["volume"]]
+    return pa.Table.from_pydict(columns, schema=BAR_SCHEMA)
 
 
 class BatchWriter:
@@ -175,6 +205,7 @@ class BatchWriter:
             "failed_batches": 0,
             "failed_rows": 0,
         }
+        self._drop_run = [0, 0]  # batches, rows dropped since the last accepted batch (for the log)
         self._thread = threading.Thread(target=self._run, name="alphastock-store-writer", daemon=True)
         self._thread.start()
 
@@ -205,11 +236,36 @@ class BatchWriter:
         if rows == 0:
             return True
         wait = self._put_timeout_s if timeout is None else timeout
+        return self._enqueue(table, batch, rows, wait)
+
+    def offer_ticks(self, columns: Mapping[str, Any]) -> bool:
+        """Queue tick columns without waiting (for the event loop); False if the queue is full.
+
+        ``columns`` are numpy arrays as :func:`ticks_table` takes them, ``token`` included; the
+        full-only columns may be missing (stored as NULL: an ``ltp`` recording). The arrays must
+        not change afterwards: the writer thread reads them when it builds the table. A malformed
+        batch fails on the writer thread (counted in ``failed_*``, raised from :meth:`flush`).
+        """
+        rows = int(np.shape(columns["ts_ns"])[0])
+        if rows == 0:
+            return True
+        return self._enqueue("ticks", lambda: ticks_table(columns, nulls=True), rows, 0.0)
+
+    def offer_bars(self, bars: Sequence[Any]) -> bool:
+        """Queue closed bars (records as :func:`bar_rows_table` takes them) without waiting;
+        False if the queue is full (counted as a drop)."""
+        if not bars:
+            return True
+        rows = list(bars)
+        return self._enqueue("bars", lambda: bar_rows_table(rows), len(rows), 0.0)
+
+    def _enqueue(self, table: str, batch: pa.Table | Callable[[], pa.Table], rows: int, wait: float) -> bool:
         with self._cond:
             if self._closing:
                 raise StoreError("the writer is closed")
             if not self._has_room(rows):
-                self._counts["blocked"] += 1
+                if wait > 0:
+                    self._counts["blocked"] += 1
                 deadline = time.monotonic() + wait
                 while not self._has_room(rows) and not self._closing:
                     remaining = deadline - time.monotonic()
@@ -221,21 +277,34 @@ class BatchWriter:
                 if not self._has_room(rows):
                     self._counts["dropped_batches"] += 1
                     self._counts["dropped_rows"] += rows
-                    log.warning(
-                        "store writer queue full (%d rows) for %.3f s: dropped a %s batch of %d rows",
-                        self._queued_now,
-                        wait,
-                        table,
-                        rows,
-                    )
+                    if self._drop_run[0] == 0:  # the first of a run; the run's end is logged too
+                        log.warning(
+                            "store writer queue full (%d rows, waited %.3f s): dropping %s batches "
+                            "until there is room (counted; the total is logged when it ends)",
+                            self._queued_now,
+                            wait,
+                            table,
+                        )
+                    self._drop_run[0] += 1
+                    self._drop_run[1] += rows
                     return False
+            self._end_drop_run()
             self._seq += 1
-            self._queue.append(_Item(table, batch, self._seq, time.monotonic()))
+            self._queue.append(_Item(table, batch, rows, self._seq, time.monotonic()))
             self._queued_now += rows
             self._table_rows[table] += rows
             self._counts["queued_rows"] += rows
             self._cond.notify_all()
         return True
+
+    def _end_drop_run(self) -> None:
+        """Log the totals of a run of drops once it ends (caller holds the lock)."""
+        batches, rows = self._drop_run
+        if batches:
+            log.warning(
+                "store writer: %d batches (%d rows) were dropped while the queue was full", batches, rows
+            )
+            self._drop_run = [0, 0]
 
     def _has_room(self, rows: int) -> bool:
         return self._queued_now == 0 or self._queued_now + rows <= self._max_queued_rows
@@ -263,6 +332,7 @@ class BatchWriter:
         """Flush what is queued, stop the thread (idempotent); raises like :meth:`flush`."""
         with self._cond:
             self._closing = True
+            self._end_drop_run()
             self._cond.notify_all()
         self._thread.join()
         self._raise_errors()
@@ -318,12 +388,33 @@ class BatchWriter:
                 self._table_rows = {"ticks": 0, "bars": 0}
                 self._cond.notify_all()  # room for blocked appends
             for table in ("ticks", "bars"):
-                batches = [item.batch for item in items if item.table == table]
-                if batches:
-                    self._write(cur, table, batches)
+                batches = [self._built(item) for item in items if item.table == table]
+                built = [batch for batch in batches if batch is not None]
+                if built:
+                    self._write(cur, table, built)
             with self._cond:
                 self._done_seq = items[-1].seq
                 self._cond.notify_all()
+
+    def _built(self, item: _Item) -> pa.Table | None:
+        """The item's table, built now for an offer; None (counted as failed) if that fails."""
+        if isinstance(item.batch, pa.Table):
+            return item.batch
+        expected = TICK_SCHEMA if item.table == "ticks" else BAR_SCHEMA
+        try:
+            batch = item.batch()
+            if not batch.schema.equals(expected) or batch.num_rows != item.rows:
+                raise ValueError(f"offered {item.table} batch does not match its table or row count")
+        except Exception as exc:  # counted and re-raised from flush()/close()
+            log.error(
+                "store writer: an offered %s batch of %d rows is malformed: %s", item.table, item.rows, exc
+            )
+            with self._cond:
+                self._counts["failed_batches"] += 1
+                self._counts["failed_rows"] += item.rows
+                self._errors.append(exc)
+            return None
+        return batch
 
     def _write(self, cur: Any, table: str, batches: list[pa.Table]) -> None:
         data = pa.concat_tables(batches)
