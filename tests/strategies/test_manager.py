@@ -275,7 +275,8 @@ class ChainWatcher(Strategy[StrategyParams]):
         self.ticks.append(tick)
 
 
-def test_chains_and_ticks_reach_only_instances_with_the_hook_and_symbol() -> None:
+def test_chains_reach_only_instances_with_the_hook_and_symbol() -> None:
+    # Ticks: tests/strategies/test_manager_ticks.py (routed by token, with a minimum interval).
     registry: dict[str, type[Strategy[Any]]] = {**REGISTRY, "chain_watcher": ChainWatcher}
     specs = [
         {"strategy": "chain_watcher", "name": "nifty", "symbols": ["NSE:NIFTY"]},
@@ -290,11 +291,10 @@ def test_chains_and_ticks_reach_only_instances_with_the_hook_and_symbol() -> Non
     assert isinstance(bank_w, ChainWatcher)
     assert m.on_chain("chain-1", "NIFTY") == []
     assert m.on_chain("chain-2", None) == []  # no symbol: every instance with the hook
-    m.on_tick("tick-1", "BANKNIFTY")
+    assert m.on_chain("chain-3", "BANKNIFTY") == []
     assert nifty_w.chains == ["chain-1", "chain-2"]
-    assert bank_w.chains == ["chain-2"]
-    assert bank_w.ticks == ["tick-1"]
-    assert nifty_w.ticks == []
+    assert bank_w.chains == ["chain-2", "chain-3"]
+    assert m.stats()["instances"]["bank"]["chains"] == 2
 
 
 class Instruments:

@@ -139,7 +139,7 @@ class TradingApp:
         await self.instruments.refresh(self.data_broker, today=today)
         self.instrument_cache = InstrumentCache(self.instruments)
         self.data_broker.freeze_lookup = self.instrument_cache.freeze_lookup
-        self.resolver = SymbolResolver(self.instruments, cfg.runners.aliases)
+        self.resolver = SymbolResolver(self.instruments, cfg.runners.aliases, cfg.runners.underlying_names)
         self.risk = RiskEngine(cfg.risk)
         # Every broker call of the running engine is counted in one place: an unreachable broker
         # halts new orders (see alphastock.execution.broker_health).
@@ -198,11 +198,13 @@ class TradingApp:
             forward_strikes=cfg.options.forward_strikes,
         )  # fmt: skip
         self.strategy_manager = StrategyManager.from_config(
-            self._resolved_strategies(), instruments=self.instruments
-        )
+            self._resolved_strategies(), instruments=self.instruments,
+            underlying_name=self.resolver.underlying_name,
+        )  # fmt: skip
         self.strategies = StrategyComponent(
             self.strategy_manager, self.signals.submit, self.clock,
             bars_meter=self.engine.meter("bars"), signals_meter=self.engine.meter("signals"),
+            ticks=self.ticks,
         )  # fmt: skip
         self.cash = CashSync(
             self.broker, self.risk, health=self.broker_health, retry_max_s=cfg.execution.broker_retry_max_s
@@ -255,6 +257,9 @@ class TradingApp:
         # Not BAR: bars reach the strategies on the runners' call (_publish_market). Delivering
         # them from the bus as well would feed every bar to every strategy twice.
         bus.subscribe((EventType.CHAIN, EventType.FILL), self.strategies.handle, name="strategies")
+        if self.strategies.wants_ticks:  # only when a strategy defines on_tick: off the bar path
+            bus.subscribe(EventType.TICK_BATCH, self.strategies.on_tick_batch, name="strategy-ticks",
+                          conflate=conflate_tick_batches)  # fmt: skip
         bus.subscribe(EventType.TICK_BATCH, self.portfolio.on_event, priority=Priority.LOW, name="marks",
                       conflate=conflate_tick_batches)  # fmt: skip
         watched = (

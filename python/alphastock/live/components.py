@@ -3,8 +3,8 @@
 Each is small glue with one job: :class:`FeedComponent` turns KiteFeed events into
 bus events (TICK_BATCH stamped with the frame's wall receive time for latency,
 FEED_STATUS) and hands order updates to the broker's update stream;
-:class:`StrategyComponent` runs the StrategyManager on BAR/CHAIN/FILL events and
-submits its signals; :class:`WriterComponent` owns the DuckDB writer thread.
+:class:`StrategyComponent` runs the StrategyManager on bars, TICK_BATCH/CHAIN/FILL
+events and submits its signals; :class:`WriterComponent` owns the DuckDB writer thread.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from alphastock.runners.resolver import SymbolResolver
 from alphastock.signals.model import Signal
 from alphastock.strategies.base import interval_ns
 from alphastock.strategies.manager import StrategyManager
+from alphastock.ticks import TickStore
 
 log = logging.getLogger(__name__)
 
@@ -104,9 +105,14 @@ class FeedComponent(BaseComponent):
 
 
 class StrategyComponent(BaseComponent):
-    """Runs the strategies on bars, chains and fills; their signals go to ``submit`` (the SignalManager).
+    """Runs the strategies on bars, ticks, chains and fills; their signals go to ``submit`` (the
+    SignalManager).
 
-    ``trading`` is switched off at shutdown so no new signal is made while positions are closed.
+    Bars come by :meth:`on_bar` (the runners' call); ticks by :meth:`on_tick_batch` (a TICK_BATCH
+    bus subscription, made only when some strategy defines ``on_tick``), which reads the newest
+    tick of each token from ``ticks``; a tick the manager coalesced (``min_tick_interval_ms``) is
+    delivered by a task that sleeps on the engine clock until it is due. ``trading`` is switched
+    off at shutdown so no new signal is made while positions are closed.
     """
 
     def __init__(
@@ -117,9 +123,11 @@ class StrategyComponent(BaseComponent):
         *,
         bars_meter: RateMeter,
         signals_meter: RateMeter,
+        ticks: TickStore | None = None,
     ) -> None:
         super().__init__("strategies")
         self.manager = manager
+        self.ticks = ticks
         self.submit = submit
         self.clock = clock
         self.bars_meter = bars_meter
@@ -127,11 +135,23 @@ class StrategyComponent(BaseComponent):
         self.trading = True
         self.bars = 0
         self.warmup_bars = 0
+        self.tick_batches = 0
+        """TICK_BATCH notices handled (while some strategy defines ``on_tick``)."""
+        self._flush_task: asyncio.Task[None] | None = None
+        self._flush_at_ns: int | None = None
+
+    @property
+    def wants_ticks(self) -> bool:
+        """Whether the bus should deliver TICK_BATCH to :meth:`on_tick_batch` (a strategy defines
+        ``on_tick`` and there is a TickStore to read)."""
+        return self.ticks is not None and self.manager.wants_ticks
 
     async def on_start(self) -> None:
         self.manager.start(lambda _name: _Context(self.clock, self.manager, self._emit), sink=self._emit)
 
     async def on_stop(self) -> None:
+        await cancel_and_wait(self._flush_task)
+        self._flush_task = None
         self.manager.stop()
 
     def _emit(self, signal: Signal) -> None:
@@ -151,8 +171,52 @@ class StrategyComponent(BaseComponent):
         for signal in self.manager.on_bar(bar):
             self._emit(signal)
 
+    def on_tick_batch(self, event: Event[Any]) -> None:
+        """Bus handler for TICK_BATCH: ``on_tick`` of the strategies trading the batch's tokens, at the
+        engine clock's now (see :meth:`StrategyManager.on_ticks`); a coalesced tick arms the flush."""
+        batch = event.payload
+        if self.ticks is None or not isinstance(batch, TickBatch):
+            return
+        self.tick_batches += 1
+        now = self.clock.now_ns()
+        for signal in self.manager.on_ticks(batch.tokens.tolist(), self.ticks.latest, now, batch.recv_ns):
+            self._emit(signal)
+        due = self.manager.next_tick_due_ns()
+        if due is not None and (self._flush_at_ns is None or due < self._flush_at_ns):
+            self._arm_flush(due)
+
+    def _arm_flush(self, due_ns: int) -> None:
+        if self._flush_task is not None and not self._flush_task.done():
+            self._flush_task.cancel()  # it sleeps until a later due time
+        self._flush_at_ns = due_ns
+        self._flush_task = asyncio.get_running_loop().create_task(self._flush(due_ns), name="strategy-ticks")
+
+    async def _flush(self, due_ns: int) -> None:
+        """Deliver coalesced ticks as they fall due, sleeping on the engine clock in between."""
+        try:
+            while True:
+                await self.clock.sleep_until(due_ns)
+                if self.ticks is None:
+                    return
+                for signal in self.manager.flush_ticks(self.ticks.latest, self.clock.now_ns()):
+                    self._emit(signal)
+                next_due = self.manager.next_tick_due_ns()
+                if next_due is None:
+                    return
+                due_ns = self._flush_at_ns = next_due
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a strategy's error is caught by the manager; this is ours
+            self.record_error(f"tick flush: {exc}")
+            log.exception("coalesced ticks could not be delivered")
+        finally:
+            if self._flush_task is asyncio.current_task():
+                self._flush_at_ns = None
+
     def handle(self, event: Event[Any]) -> None:
-        """Bus handler for BAR, CHAIN and FILL events (bars normally arrive by :meth:`on_bar`)."""
+        """Bus handler for BAR, CHAIN and FILL events (bars normally arrive by :meth:`on_bar`).
+
+        A CHAIN reaches the strategies whose symbols name the snapshot's underlying."""
         payload = event.payload
         if event.type is EventType.BAR and isinstance(payload, Bar):
             self.on_bar(payload)

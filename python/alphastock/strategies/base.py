@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar, Generic, Protocol, TypeVar, runtime_checkable
+from typing import Any, ClassVar, Final, Generic, NamedTuple, Protocol, TypeVar, runtime_checkable
 
 from pydantic import ConfigDict, ValidationError
 
@@ -31,8 +31,39 @@ from alphastock.ticks import Tick
 DEFAULT_TICK_SIZE = 0.05
 """Rupees: the price step used to round levels when the instrument is not known."""
 
-TickView = Tick
-"""What ``on_tick`` receives: the TickStore's latest :class:`~alphastock.ticks.Tick` of a token."""
+
+class TickView(NamedTuple):
+    """What ``on_tick`` receives: the TickStore's newest :class:`~alphastock.ticks.Tick` of a token
+    the instance trades, with the instrument's ``symbol`` and ``exchange`` and the wall time the
+    frame that carried it arrived (``recv_ns``, UTC epoch ns; 0 when unknown), so that
+    :meth:`Strategy.make_signal` can build a signal from it as from a bar.
+
+    Prices in rupees, quantities in units, ``ts_ns`` the exchange time (UTC epoch ns); "not
+    carried" values as in :mod:`alphastock.ticks`.
+    """
+
+    token: int
+    ts_ns: int
+    last_price: float
+    last_qty: int
+    volume: int
+    oi: int
+    bid: float
+    ask: float
+    bid_qty: int
+    ask_qty: int
+    symbol: str
+    exchange: str
+    recv_ns: int = 0
+
+    @classmethod
+    def of(cls, tick: Tick, symbol: str, exchange: str, recv_ns: int = 0) -> TickView:
+        """``tick`` of the instrument ``exchange:symbol``, received at ``recv_ns`` (wall, UTC epoch ns)."""
+        return cls(*tick, symbol, exchange, recv_ns)
+
+
+TICK_TIMEFRAME: Final = "tick"
+"""``Signal.timeframe`` of a signal made from a :class:`TickView`."""
 
 SignalOutput = Signal | Iterable[Signal] | None
 """What a hook may return."""
@@ -180,8 +211,8 @@ class Strategy(Generic[P]):
             st = self._states[symbol] = self.State()
         return st
 
-    def tick_size(self, bar: Bar) -> float:
-        """Tick size (rupees) of the bar's instrument, from the context, else 0.05.
+    def tick_size(self, bar: Bar | TickView) -> float:
+        """Tick size (rupees) of the bar's (or tick's) instrument, from the context, else 0.05.
 
         Remembered per (exchange, symbol) until the next :meth:`bind`: a tick size does not change
         within a session, and the context's lookup (a string key, two context hops, the
@@ -199,7 +230,7 @@ class Strategy(Generic[P]):
 
     def make_signal(
         self,
-        bar: Bar,
+        bar: Bar | TickView,
         action: SignalAction | str,
         *,
         entry: float,
@@ -209,7 +240,9 @@ class Strategy(Generic[P]):
         expected_move_pct: float | None = None,
         **metadata: Any,
     ) -> Signal:
-        """A signal on ``bar``'s instrument, stamped at the bar's close (start + interval, UTC ns).
+        """A signal on ``bar``'s instrument, stamped at the bar's close (start + interval, UTC ns);
+        from a :class:`TickView` (in ``on_tick``), stamped at the tick's time with timeframe
+        :data:`TICK_TIMEFRAME`.
 
         Levels (rupees) are rounded to the instrument tick size; ``confidence`` is clipped to
         [0, 1]; ``expected_move_pct`` defaults to ``|target - entry| / entry * 100``.
@@ -223,8 +256,12 @@ class Strategy(Generic[P]):
         target_r = round_to_tick(target, tick)
         if expected_move_pct is None:
             expected_move_pct = abs(target_r - entry_r) / entry_r * 100.0
+        if isinstance(bar, TickView):
+            ts_ns, timeframe = bar.ts_ns, TICK_TIMEFRAME
+        else:
+            ts_ns, timeframe = bar.start_ns + interval_ns(bar.interval), bar.interval
         return Signal.fast(
-            ts_ns=bar.start_ns + interval_ns(bar.interval),
+            ts_ns=ts_ns,
             symbol=bar.symbol,
             exchange=bar.exchange or "NSE",
             token=bar.token,
@@ -235,7 +272,7 @@ class Strategy(Generic[P]):
             target=target_r,
             confidence=min(1.0, max(0.0, confidence)) if math.isfinite(confidence) else 0.0,
             expected_move_pct=expected_move_pct,
-            timeframe=bar.interval,
+            timeframe=timeframe,
             recv_ns=bar.recv_ns,
             metadata=metadata,
         )
@@ -251,11 +288,20 @@ class Strategy(Generic[P]):
         return None
 
     def on_tick(self, tick: TickView) -> SignalOutput:
-        """The latest tick of a subscribed token."""
+        """The newest tick of a token this instance trades; override to receive ticks.
+
+        Only instances whose class overrides this hook get ticks (checked once, when the manager is
+        built). This is not every tick: the engine tells the strategies which tokens ticked and each
+        call gets the newest stored tick of the token at that moment; ticks stored in between are
+        skipped (they stay in the TickStore). With the instance's ``min_tick_interval_ms`` above 0,
+        calls for one token are at least that far apart on the engine clock; see
+        :meth:`~alphastock.strategies.StrategyManager.on_ticks`."""
         return None
 
     def on_chain(self, chain: Any) -> SignalOutput:
-        """An option-chain snapshot (IV and greeks computed)."""
+        """An option-chain snapshot (:class:`~alphastock.options.chain.ChainSnapshot`: one expiry, IV and
+        greeks computed) of an underlying one of this instance's symbols names (``NSE:NIFTY 50``,
+        ``NFO:NIFTY``, a NIFTY future or option, or plain ``NIFTY`` all name ``NIFTY``)."""
         return None
 
     def on_fill(self, fill: FillInfo) -> SignalOutput:
@@ -284,6 +330,7 @@ def as_signals(output: SignalOutput) -> list[Signal]:
 
 __all__ = [
     "DEFAULT_TICK_SIZE",
+    "TICK_TIMEFRAME",
     "NoState",
     "NullContext",
     "SignalOutput",

@@ -4,7 +4,9 @@ An instance names a registered strategy (``alphastock strategies list``), an opt
 instance name (defaults to the strategy name; must be unique), its symbols
 (``EXCHANGE:TRADINGSYMBOL``, or a plain tradingsymbol meaning NSE), the bar timeframe
 (one of :data:`TIMEFRAMES`: the candle intervals Kite's historical API serves, so every strategy
-can be warmed up) and its params, validated against the strategy's ``Params`` model when the
+can be warmed up), the least engine-clock time between two ``on_tick`` calls for one token
+(``min_tick_interval_ms``; only for strategies that define ``on_tick``) and its params,
+validated against the strategy's ``Params`` model when the
 :class:`~alphastock.strategies.StrategyManager` is built. The runners build every timeframe an
 enabled instance needs (``AlphaStockConfig`` adds it to ``runners.bar_intervals``).
 """
@@ -34,6 +36,13 @@ class StrategyInstanceConfig(ConfigModel):
     symbols: list[str] = Field(default_factory=list, description="EXCHANGE:TRADINGSYMBOL or plain (NSE)")
     timeframe: str = Field("1m", description="bar interval: 1m, 3m, 5m, 10m, 15m, 30m, 1h or 1d")
     enabled: bool = True
+    min_tick_interval_ms: float = Field(
+        0.0,
+        ge=0.0,
+        le=86_400_000.0,
+        description="engine-clock ms between two on_tick calls for one token (0: every tick notice); "
+        "ticks in between are coalesced: the next call gets the newest tick",
+    )
     params: dict[str, Any] = Field(
         default_factory=dict, description="validated against the strategy's Params"
     )
@@ -52,6 +61,11 @@ class StrategyInstanceConfig(ConfigModel):
                 f"candles, which come in {', '.join(TIMEFRAMES)} only; use one of those"
             )
         return name
+
+    @property
+    def min_tick_interval_ns(self) -> int:
+        """:attr:`min_tick_interval_ms` in engine-clock nanoseconds."""
+        return round(self.min_tick_interval_ms * 1_000_000)
 
     @property
     def instance_name(self) -> str:

@@ -10,6 +10,13 @@ and hands the returned signals to the SignalManager. Per bar it
 2. drops signals below ``min_confidence`` (counted);
 3. aggregates what is left per symbol (:mod:`alphastock.strategies.aggregation`).
 
+Ticks (:meth:`StrategyManager.on_ticks`) reach only instances whose class overrides ``on_tick``
+(decided by method identity when the manager is built, so a session without such a strategy
+pays nothing per tick), routed by instrument token, at most once per the instance's
+``min_tick_interval_ms`` per token on the engine clock. Chains (:meth:`StrategyManager.on_chain`)
+reach only instances overriding ``on_chain`` whose symbols name the chain's underlying.
+Both go through the same isolation, timing, confidence filter and aggregation as bars.
+
 Signals a strategy ``emit()``s during a hook join that hook's return value; emitted outside a
 hook they go to the ``sink`` given to :meth:`start` (dropped with a warning when there is none).
 Fills are routed to the instance whose signal made the order (``FillInfo.signal_id``).
@@ -32,6 +39,7 @@ from alphastock.strategies.aggregation import aggregate
 from alphastock.strategies.base import SignalOutput, Strategy, StrategyContext, TickView, as_signals
 from alphastock.strategies.config import StrategiesConfig
 from alphastock.strategies.registry import load_strategies
+from alphastock.ticks import Tick
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +72,12 @@ class InstanceStats:
     """Counters of one instance, and the wall time (ns) of its last :data:`HOOK_SAMPLES` hook calls."""
 
     bars: int = 0
+    ticks: int = 0
+    """``on_tick`` calls."""
+    ticks_coalesced: int = 0
+    """Tick notices not delivered because they came inside ``min_tick_interval_ms`` of the last call
+    for their token (the newest tick is delivered once the interval has passed)."""
+    chains: int = 0
     signals: int = 0
     errors: int = 0
     consecutive_errors: int = 0
@@ -77,7 +91,21 @@ class _Instance:
     strategy: Strategy[Any]
     symbols: list[tuple[str, str]]
     timeframe: str
+    tick_interval_ns: int = 0
     stats: InstanceStats = field(default_factory=InstanceStats)
+    wants_ticks: bool = False
+    wants_chains: bool = False
+    tick_last_ns: dict[int, int] = field(default_factory=dict)
+    """Token -> engine time (UTC epoch ns) of the last ``on_tick`` call for it."""
+    tick_due_ns: dict[int, int] = field(default_factory=dict)
+    """Token -> engine time (UTC epoch ns) a coalesced tick is due (its interval has passed)."""
+
+    def __post_init__(self) -> None:
+        # By method identity, once: the per-tick and per-chain paths never look at an instance
+        # whose class keeps the base class's no-op hook.
+        cls = type(self.strategy)
+        self.wants_ticks = cls.on_tick is not Strategy.on_tick
+        self.wants_chains = cls.on_chain is not Strategy.on_chain
 
 
 class _InstanceContext:
@@ -114,14 +142,35 @@ class StrategyManager:
         *,
         config: StrategiesConfig | None = None,
         instruments: InstrumentLookup | None = None,
+        tick_intervals_ns: Mapping[str, int] | None = None,
+        underlying_name: Callable[[str], str] | None = None,
     ) -> None:
+        """``instances``: (strategy, [(exchange, tradingsymbol)], timeframe) in config order.
+        ``tick_intervals_ns``: instance name -> least engine-clock ns between two ``on_tick`` calls
+        for one token (absent: 0). ``underlying_name``: a symbol -> the derivative underlying name it
+        stands for (``NIFTY 50`` -> ``NIFTY``; the runners' alias rules,
+        :meth:`~alphastock.runners.resolver.SymbolResolver.underlying_name`); without it a symbol
+        names only itself (upper-cased)."""
         self.config = config or StrategiesConfig(instances=[])
         self._instruments = instruments
+        self._underlying_name = underlying_name
+        intervals = tick_intervals_ns or {}
         self._instances: dict[str, _Instance] = {}
         for strategy, symbols, timeframe in instances:
             if strategy.instance_name in self._instances:
                 raise ConfigError(f"strategies: instance name {strategy.instance_name!r} is used twice")
-            self._instances[strategy.instance_name] = _Instance(strategy, list(symbols), timeframe)
+            self._instances[strategy.instance_name] = _Instance(
+                strategy, list(symbols), timeframe, int(intervals.get(strategy.instance_name, 0))
+            )
+        self._tick_instances = tuple(i for i in self._instances.values() if i.wants_ticks)
+        self._tick_routes: dict[int, tuple[_Instance, ...]] | None = None
+        self._token_symbols: dict[int, tuple[str, str]] = {}
+        self._chain_keys: dict[str, frozenset[str]] | None = None
+        self._chain_routes: dict[str | None, tuple[_Instance, ...]] = {}
+        self.ticks_seen = 0
+        """Tick batches (:meth:`on_ticks` calls) seen while some instance defines ``on_tick``."""
+        self.chains_seen = 0
+        """Chain snapshots (:meth:`on_chain` calls) seen."""
         # Bars are routed by (exchange, symbol, interval), filtered here once rather than per bar; a bar
         # without an exchange ("") reaches every exchange's instances. One entry per configured
         # symbol, in config order (an instance listing a symbol twice is called twice, as before).
@@ -142,7 +191,6 @@ class StrategyManager:
         self.dropped_low_confidence = 0
         self.conflicts = 0
         self._instrument_cache: dict[str, Instrument | None] = {}
-        self._hook_routes: dict[tuple[str, str | None], tuple[_Instance, ...]] = {}
 
     @classmethod
     def from_config(
@@ -150,10 +198,13 @@ class StrategyManager:
         config: StrategiesConfig,
         registry: Mapping[str, type[Strategy[Any]]] | None = None,
         instruments: InstrumentLookup | None = None,
+        underlying_name: Callable[[str], str] | None = None,
     ) -> StrategyManager:
-        """Build the enabled instances of ``config``; unknown names and bad params raise ConfigError."""
+        """Build the enabled instances of ``config``; unknown names and bad params raise ConfigError.
+        ``underlying_name`` as in the constructor."""
         registry = load_strategies() if registry is None else registry
         built: list[tuple[Strategy[Any], list[tuple[str, str]], str]] = []
+        intervals: dict[str, int] = {}
         for i, spec in enumerate(config.instances):
             if not spec.enabled:
                 continue
@@ -168,7 +219,14 @@ class StrategyManager:
             except ConfigError as exc:
                 raise ConfigError(f"strategies.instances[{i}] ({spec.instance_name}): {exc}") from None
             built.append((strategy, [split_symbol(s) for s in spec.symbols], spec.timeframe))
-        return cls(built, config=config, instruments=instruments)
+            intervals[strategy.instance_name] = spec.min_tick_interval_ns
+        return cls(
+            built,
+            config=config,
+            instruments=instruments,
+            tick_intervals_ns=intervals,
+            underlying_name=underlying_name,
+        )
 
     # ------------------------------------------------------------------ introspection
 
@@ -176,6 +234,15 @@ class StrategyManager:
     def strategies(self) -> dict[str, Strategy[Any]]:
         """Instances by instance name, in config order."""
         return {name: inst.strategy for name, inst in self._instances.items()}
+
+    @property
+    def wants_ticks(self) -> bool:
+        """Whether any instance defines ``on_tick`` (else nobody needs tick notices)."""
+        return bool(self._tick_instances)
+
+    def tick_tokens(self) -> frozenset[int]:
+        """Instrument tokens some ``on_tick`` instance trades (symbols the instrument master knows)."""
+        return frozenset(self._bound_tick_routes())
 
     def subscriptions(self) -> set[tuple[str, str, str]]:
         """(exchange, tradingsymbol, timeframe) the enabled instances need bars of."""
@@ -195,15 +262,21 @@ class StrategyManager:
         return found
 
     def stats(self) -> dict[str, Any]:
-        """Bars seen, per-instance counters, signals dropped below min_confidence, conflicts."""
+        """Bars, tick batches and chains seen, per-instance counters, signals dropped below
+        min_confidence, conflicts."""
         return {
             "bars_seen": self.bars_seen,
+            "tick_batches_seen": self.ticks_seen,
+            "chains_seen": self.chains_seen,
             "dropped_low_confidence": self.dropped_low_confidence,
             "aggregation_conflicts": self.conflicts,
             "instances": {
                 name: {
                     "strategy": inst.strategy.name,
                     "bars": inst.stats.bars,
+                    "ticks": inst.stats.ticks,
+                    "ticks_coalesced": inst.stats.ticks_coalesced,
+                    "chains": inst.stats.chains,
                     "signals": inst.stats.signals,
                     "errors": inst.stats.errors,
                     "disabled": inst.stats.disabled,
@@ -246,6 +319,10 @@ class StrategyManager:
         """Give each instance its context (``ctx_factory(instance_name)`` supplies clock, instruments,
         log) and call ``on_start``; ``sink`` receives signals emitted outside a dispatch."""
         self._sink = sink
+        # Routes for ticks and chains now, not at the first tick or chain: finding a symbol's token
+        # and underlying may read the instrument master (DuckDB).
+        self._bound_tick_routes()
+        self._bound_chain_keys()
         for name, inst in self._instances.items():
             base = ctx_factory(name) if ctx_factory is not None else None
             ctx: StrategyContext = _InstanceContext(self, name, base)
@@ -276,13 +353,113 @@ class StrategyManager:
                 raw += signals
         return self._finish(raw) if raw else []
 
-    def on_tick(self, tick: TickView, symbol: str | None = None) -> list[Signal]:
-        """Run ``on_tick`` of the instances trading ``symbol`` (every instance when None)."""
-        return self._broadcast("on_tick", tick, symbol)
+    def on_ticks(
+        self,
+        tokens: Iterable[int],
+        latest: Callable[[int], Tick | None],
+        now_ns: int,
+        recv_ns: int = 0,
+    ) -> list[Signal]:
+        """Tokens that just ticked (a TICK_BATCH): ``on_tick`` of the instances trading each, with
+        ``latest(token)`` (the TickStore's newest tick, read once per token and batch); the
+        filtered, aggregated signals.
 
-    def on_chain(self, chain: Any, symbol: str | None = None) -> list[Signal]:
-        """Run ``on_chain`` of the instances trading ``symbol`` (every instance when None)."""
-        return self._broadcast("on_chain", chain, symbol)
+        ``now_ns`` is the engine clock (UTC epoch ns). An instance with a minimum interval is called
+        for a token only when at least that long has passed since its last call for the token;
+        a notice inside the interval is coalesced (counted as ``ticks_coalesced``): it is not
+        delivered and not queued, but it makes the token due at the end of the interval, when
+        :meth:`flush_ticks` delivers the token's newest tick then (or a later notice does). So a
+        skipped tick is never delivered late: the instance only ever gets the newest tick there
+        is, and every tick stays readable in the TickStore. ``recv_ns``: the frame's wall receive
+        time, carried into the :class:`~alphastock.strategies.base.TickView` for latency.
+        """
+        routes = self._bound_tick_routes()
+        if not routes:
+            return []
+        raw: list[Signal] = []
+        for token in dict.fromkeys(tokens):  # a conflated batch names a token once per frame
+            insts = routes.get(token)
+            if insts is None:
+                continue
+            view: TickView | None = None
+            for inst in insts:
+                if inst.stats.disabled:
+                    continue
+                interval = inst.tick_interval_ns
+                if interval:
+                    last = inst.tick_last_ns.get(token)
+                    if last is not None and now_ns - last < interval:
+                        inst.stats.ticks_coalesced += 1
+                        inst.tick_due_ns.setdefault(token, last + interval)
+                        continue
+                if view is None:
+                    view = self._view(token, latest, recv_ns)
+                    if view is None:
+                        break
+                raw += self._deliver_tick(inst, token, view, now_ns)
+        self.ticks_seen += 1
+        return self._finish(raw) if raw else []
+
+    def flush_ticks(self, latest: Callable[[int], Tick | None], now_ns: int) -> list[Signal]:
+        """Deliver the coalesced ticks due by ``now_ns`` (engine clock, UTC epoch ns): each such
+        instance gets its token's newest tick ``latest(token)``; the filtered, aggregated signals."""
+        raw: list[Signal] = []
+        views: dict[int, TickView | None] = {}
+        for inst in self._tick_instances:
+            if not inst.tick_due_ns or inst.stats.disabled:
+                continue
+            for token, due in list(inst.tick_due_ns.items()):
+                if due > now_ns:
+                    continue
+                if token not in views:
+                    views[token] = self._view(token, latest, 0)
+                view = views[token]
+                if view is None:
+                    del inst.tick_due_ns[token]
+                    continue
+                raw += self._deliver_tick(inst, token, view, now_ns)
+        return self._finish(raw) if raw else []
+
+    def next_tick_due_ns(self) -> int | None:
+        """The engine time (UTC epoch ns) the earliest coalesced tick is due, or None."""
+        dues = [
+            due
+            for inst in self._tick_instances
+            if not inst.stats.disabled
+            for due in inst.tick_due_ns.values()
+        ]
+        return min(dues) if dues else None
+
+    def _view(self, token: int, latest: Callable[[int], Tick | None], recv_ns: int) -> TickView | None:
+        tick = latest(token)
+        if tick is None:
+            return None
+        exchange, symbol = self._token_symbols[token]
+        return TickView.of(tick, symbol, exchange, recv_ns)
+
+    def _deliver_tick(self, inst: _Instance, token: int, view: TickView, now_ns: int) -> list[Signal]:
+        inst.tick_last_ns[token] = now_ns
+        inst.tick_due_ns.pop(token, None)
+        inst.stats.ticks += 1
+        return self._guard(inst, inst.strategy.on_tick, view)
+
+    def on_tick(self, tick: Tick, now_ns: int, recv_ns: int = 0) -> list[Signal]:
+        """One stored ``tick``: :meth:`on_ticks` of its token, with ``tick`` as the newest."""
+        return self.on_ticks((tick.token,), lambda _token: tick, now_ns, recv_ns)
+
+    def on_chain(self, chain: Any, underlying: str | None = None) -> list[Signal]:
+        """Run ``on_chain`` of the instances whose symbols name ``underlying`` (the chain's
+        derivative name, ``NIFTY``); every instance defining ``on_chain`` when None."""
+        self.chains_seen += 1
+        raw: list[Signal] = []
+        for inst in self._chain_listeners(underlying):
+            if inst.stats.disabled:
+                continue
+            inst.stats.chains += 1
+            signals = self._guard(inst, inst.strategy.on_chain, chain)
+            if signals:
+                raw += signals
+        return self._finish(raw) if raw else []
 
     def on_fill(self, fill: FillInfo) -> list[Signal]:
         """Route ``fill`` to the instance that made its signal (none when the signal is unknown)."""
@@ -292,25 +469,76 @@ class StrategyManager:
             return self._finish([])
         return self._finish(self._guard(inst, inst.strategy.on_fill, fill))
 
-    def _broadcast(self, hook: str, arg: Any, symbol: str | None) -> list[Signal]:
-        raw: list[Signal] = []
-        for inst in self._listeners(hook, symbol):
-            raw.extend(self._guard(inst, getattr(inst.strategy, hook), arg))
-        return self._finish(raw)
+    # ------------------------------------------------------------------ routes of ticks and chains
 
-    def _listeners(self, hook: str, symbol: str | None) -> tuple[_Instance, ...]:
-        """The instances whose class overrides ``hook`` and that trade ``symbol`` (any when None), in
-        config order; memoised. Why: chain snapshots arrive several times a second on the engine
-        loop, and calling every instance's no-op hook for each held the loop ahead of the next bar."""
-        key = (hook, symbol)
-        found = self._hook_routes.get(key)
+    def _bound_tick_routes(self) -> dict[int, tuple[_Instance, ...]]:
+        """Token -> the ``on_tick`` instances trading it, in config order (built once: at
+        :meth:`start`, or at the first tick). A symbol the instrument master does not know gets no
+        ticks (logged)."""
+        if self._tick_routes is not None:
+            return self._tick_routes
+        routes: dict[int, list[_Instance]] = {}
+        for inst in self._tick_instances:
+            for exchange, symbol in inst.symbols:
+                found = self.instrument(f"{exchange}:{symbol}")
+                if found is None:
+                    log.warning(
+                        "strategy %s: %s:%s is not in the instrument master; it gets no ticks",
+                        inst.strategy.instance_name, exchange, symbol,
+                    )  # fmt: skip
+                    continue
+                token = found.instrument_token
+                self._token_symbols[token] = (str(found.exchange), found.tradingsymbol)
+                listeners = routes.setdefault(token, [])
+                if inst not in listeners:  # one call per tick even if a symbol is listed twice
+                    listeners.append(inst)
+        self._tick_routes = {token: tuple(insts) for token, insts in routes.items()}
+        return self._tick_routes
+
+    def _bound_chain_keys(self) -> dict[str, frozenset[str]]:
+        """Instance name -> the underlying names its symbols name (``on_chain`` instances only).
+
+        A symbol names itself, its underlying name by the runners' alias rules (``NIFTY 50`` and
+        ``NIFTY`` -> ``NIFTY``, ``NIFTY BANK`` -> ``BANKNIFTY``), and, for a future or an option, the
+        instrument's underlying (``NIFTY26JANFUT`` -> ``NIFTY``)."""
+        if self._chain_keys is not None:
+            return self._chain_keys
+        keys: dict[str, frozenset[str]] = {}
+        for name, inst in self._instances.items():
+            if not inst.wants_chains:
+                continue
+            names: set[str] = set()
+            for exchange, symbol in inst.symbols:
+                candidates = [symbol]
+                found = self.instrument(f"{exchange}:{symbol}")
+                if found is not None and found.name and found.instrument_type in ("FUT", "CE", "PE"):
+                    candidates.append(found.name)
+                for candidate in candidates:
+                    names.add(candidate.strip().upper())
+                    names.add(self._underlying_of(candidate))
+            keys[name] = frozenset(names)
+        self._chain_keys = keys
+        return keys
+
+    def _underlying_of(self, symbol: str) -> str:
+        if self._underlying_name is None:
+            return symbol.strip().upper()
+        return self._underlying_name(symbol).strip().upper()
+
+    def _chain_listeners(self, underlying: str | None) -> tuple[_Instance, ...]:
+        """The ``on_chain`` instances whose symbols name ``underlying`` (all when None), in config
+        order; memoised. Why: chain snapshots arrive several times a second on the engine loop, and
+        calling every instance's no-op hook for each held the loop ahead of the next bar."""
+        found = self._chain_routes.get(underlying)
         if found is None:
-            base_hook = getattr(Strategy, hook)
-            found = self._hook_routes[key] = tuple(
+            keys = self._bound_chain_keys()
+            wanted = (
+                None if underlying is None else {underlying.strip().upper(), self._underlying_of(underlying)}
+            )
+            found = self._chain_routes[underlying] = tuple(
                 inst
-                for inst in self._instances.values()
-                if getattr(type(inst.strategy), hook) is not base_hook
-                and (symbol is None or any(sym == symbol for _, sym in inst.symbols))
+                for name, inst in self._instances.items()
+                if name in keys and (wanted is None or not keys[name].isdisjoint(wanted))
             )
         return found
 
