@@ -42,11 +42,14 @@ def _push(ticks: TickStore, token: int, n: int, start: int) -> None:
     )  # fmt: skip
 
 
-async def _recorded(tmp_path: Path, mode: str, steps: list[tuple[int, int, tuple[int, ...]]]) -> list[Any]:
+async def _recorded(
+    tmp_path: Path, mode: str, steps: list[tuple[int, int, tuple[int, ...]]], wrapped: int = 0
+) -> list[Any]:
     """Push ``(token, n)`` ticks and deliver the batch ``tokens`` for each step; the rows recorded."""
     ticks = TickStore(64)
     with Store.open(tmp_path / "r.duckdb") as store:
-        recorder = Recorder(store, ticks, RecordingConfig.model_validate({"ticks": mode}))
+        # Each batch read when it comes (the default notes 32 before one read): the steps test the counts.
+        recorder = Recorder(store, ticks, RecordingConfig.model_validate({"ticks": mode}), read_batches=1)
         await recorder.start()
         pushed: Counter[int] = Counter()
         for token, n, tokens in steps:
@@ -57,6 +60,7 @@ async def _recorded(tmp_path: Path, mode: str, steps: list[tuple[int, int, tuple
         assert recorder.health().state == "stopped"
         rows: list[Any] = store.query("SELECT * FROM ticks ORDER BY token, ts_ns").to_pylist()
         assert recorder.ticks_recorded == len(rows)
+        assert recorder.wrapped == wrapped
         return rows
 
 
@@ -68,7 +72,7 @@ def test_every_tick_once_even_when_batches_were_merged(tmp_path: Path) -> None:
         (B, 4, (B, A)),  # a new token with four ticks told once; A has nothing new
         (B, 100, (B,)),  # more than the ring holds (64): the ring's ticks, the older ones are gone
     ]
-    rows = asyncio.run(_recorded(tmp_path, "ltp", steps))
+    rows = asyncio.run(_recorded(tmp_path, "ltp", steps, wrapped=1))  # B's ring wrapped: counted
     a = [r for r in rows if r["token"] == A]
     b = [r for r in rows if r["token"] == B]
     assert [r["ts_ns"] for r in a] == [T0 + i * 1_000_000 for i in range(9)]
@@ -123,7 +127,8 @@ def test_a_full_writer_queue_drops_without_waiting_and_counts(tmp_path: Path) ->
     async def scenario() -> Recorder:
         ticks = TickStore(64)
         with Store.open(tmp_path / "q.duckdb") as store:
-            recorder = Recorder(store, ticks, RecordingConfig(max_queued_rows=3, flush_interval_s=3600.0))
+            config = RecordingConfig(max_queued_rows=3, flush_interval_s=3600.0)
+            recorder = Recorder(store, ticks, config, read_batches=1)  # every batch read at once
             await recorder.start()
             _push(ticks, A, 3, 0)
             recorder.on_ticks(_batch(A, A, A))  # fills the queue (the writer waits for its interval)
@@ -220,3 +225,27 @@ def test_a_simulator_session_records_its_ticks_and_bars(tmp_path: Path) -> None:
 def test_recording_config_refuses_unknown_modes(mode: str) -> None:
     with pytest.raises(ValueError, match="ticks"):
         RecordingConfig.model_validate({"ticks": mode})
+
+
+def test_batches_are_read_together_at_the_threshold_or_the_timer(tmp_path: Path) -> None:
+    async def scenario() -> list[int]:
+        ticks = TickStore(64)
+        seen: list[int] = []
+        with Store.open(tmp_path / "t.duckdb") as store:
+            recorder = Recorder(store, ticks, read_batches=4, read_interval_s=0.05)
+            await recorder.start()
+            for i in range(3):
+                _push(ticks, A, 1, i)
+                recorder.on_ticks(_batch(A))
+            seen.append(recorder.ticks_recorded)  # noted, not read yet
+            await asyncio.sleep(0.3)
+            seen.append(recorder.ticks_recorded)  # the timer read them
+            for i in range(3, 7):
+                _push(ticks, A, 1, i)
+                recorder.on_ticks(_batch(A))
+            seen.append(recorder.ticks_recorded)  # the fourth batch read all four at once
+            await recorder.stop()
+            seen.append(store.count("ticks"))
+        return seen
+
+    assert asyncio.run(scenario()) == [0, 3, 7, 7]

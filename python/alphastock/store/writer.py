@@ -290,11 +290,16 @@ class BatchWriter:
                     return False
             self._end_drop_run()
             self._seq += 1
+            was_empty = not self._queue
             self._queue.append(_Item(table, batch, rows, self._seq, time.monotonic()))
             self._queued_now += rows
             self._table_rows[table] += rows
             self._counts["queued_rows"] += rows
-            self._cond.notify_all()
+            # Wake the writer only when it has something new to decide: a first item starts its
+            # interval, a full table is due. Waking it for every batch would make the appending
+            # thread (the event loop) hand the GIL back and forth once per batch.
+            if was_empty or self._table_rows[table] >= self._flush_rows:
+                self._cond.notify_all()
         return True
 
     def _end_drop_run(self) -> None:
