@@ -94,8 +94,9 @@ class Recorder(BaseComponent):
             raise ValueError("read_batches, read_ticks and read_interval_s must be positive")
         self.read_batches = read_batches
         """Tick batches noted before the TickStore is read (one bulk read for all of them)."""
-        self.read_ticks = read_ticks
-        """... or ticks noted, whichever comes first."""
+        self.read_ticks = max(1, min(read_ticks, ticks.capacity - 1))
+        """... or ticks noted, whichever comes first (below the ring's capacity: no instrument can get
+        more new ticks than its ring holds between two reads)."""
         self.read_interval_s = read_interval_s
         """... or wall seconds since the first noted batch (a quiet feed's last ticks are not held)."""
         self._pending: list[NDArray[np.int64]] = []
