@@ -41,6 +41,8 @@ def _numeric_paths(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list
     """Paths of the fields typed as a plain number (``int``, ``float``, optional or not)."""
     paths: list[tuple[str, ...]] = []
     for name, field in model.model_fields.items():
+        if typing.get_origin(field.annotation) in (list, tuple, dict):
+            continue  # a container of models: its items are checked by their own tests
         kinds = [k for k in typing.get_args(field.annotation) if k is not type(None)] or [field.annotation]
         if len(kinds) == 1 and kinds[0] in (int, float):
             paths.append((*prefix, name))
@@ -105,6 +107,21 @@ def test_booleans_inside_containers_are_refused() -> None:
     assert str(err.value) == (
         "invalid configuration: instruments.freeze_quantities: Value error, "
         "NIFTY: a number is required, not the boolean true"
+    )
+
+
+def test_a_boolean_number_in_a_strategy_instance_is_refused() -> None:
+    instance = {
+        "name": "x",
+        "strategy": "ma_crossover",
+        "symbols": ["NSE:INFY"],
+        "min_tick_interval_ms": True,
+    }
+    with pytest.raises(ConfigError) as err:
+        load_config(environ={}, overrides={"strategies": {"instances": [instance]}})
+    assert str(err.value) == (
+        "invalid configuration: strategies.instances.0.min_tick_interval_ms: Value error, "
+        "a number is required, not the boolean true"
     )
 
 
