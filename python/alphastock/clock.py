@@ -1,9 +1,15 @@
-"""Clocks: the only source of "now" for the engine (UTC epoch ns).
+"""Clocks: the only source of "now" for the engine (UTC epoch ns), and of every wait in trading logic.
 
 Live, paper and backtest differ only in the clock, the feed and the broker
-(DESIGN.md §1). :class:`LiveClock` is the wall clock; :class:`SimulatedClock`
+(DESIGN.md §1). :class:`Clock` is the one protocol: every trading wait and timer
+(OMS reconciliation and its unknown-order timeout, signal expiry, cash sync,
+runners, broker-health backoff) sleeps through :func:`sleep` / :func:`wait_event`
+on it, so a simulated clock replays a day deterministically.
+
+:class:`LiveClock` is the wall clock; :class:`ScaledClock` runs simulated time
+``speed`` times the wall clock (the embedded simulator); :class:`SimulatedClock`
 moves only when told to (``advance_to``), driven by the feed's exchange
-timestamps or a backtest, and wakes its sleepers in due order.
+timestamps, a backtest or a test, and wakes its sleepers in due order.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import asyncio
 import datetime as dt
 import heapq
 import itertools
+import math
 import time
 from typing import Protocol, runtime_checkable
 
@@ -29,6 +36,41 @@ class Clock(Protocol):
     async def sleep_until(self, ts_ns: int) -> None:
         """Return once the clock reads ``ts_ns`` (UTC epoch ns) or later."""
         ...
+
+
+NS_PER_SECOND = 1_000_000_000
+
+
+async def sleep(clock: Clock, seconds: float) -> None:
+    """Sleep ``seconds`` of engine time on ``clock`` (returns at once when ``seconds <= 0``).
+
+    Rounded up to whole ns: a positive wait always moves a simulated clock (a caller that waits until
+    a computed time has passed would otherwise spin on a sub-nanosecond remainder)."""
+    await clock.sleep_until(clock.now_ns() + max(0, math.ceil(seconds * NS_PER_SECOND)))
+
+
+async def wait_event(clock: Clock, event: asyncio.Event, seconds: float) -> bool:
+    """Wait until ``event`` is set or ``seconds`` of engine time passed on ``clock``, whichever is first.
+
+    Returns True when the event is set. The engine-clock form of ``wait_for(event.wait(), seconds)``.
+    """
+    if event.is_set():
+        return True
+    waiter = asyncio.ensure_future(event.wait())
+    timer = asyncio.ensure_future(sleep(clock, seconds))
+    try:
+        await asyncio.wait((waiter, timer), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (waiter, timer):
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(waiter, timer, return_exceptions=True)
+    return event.is_set()
+
+
+def seconds_between(start_ns: int, end_ns: int) -> float:
+    """``end_ns - start_ns`` (UTC epoch ns) in seconds."""
+    return (end_ns - start_ns) / NS_PER_SECOND
 
 
 def ist(ts_ns: int) -> dt.datetime:
@@ -56,6 +98,39 @@ class LiveClock:
                 return
             # the loop's timer may fire a little early (monotonic vs wall clock): check again
             await asyncio.sleep(delay)
+
+
+class ScaledClock:
+    """Simulated time running ``speed`` times the wall clock (the embedded simulator's market clock).
+
+    The simulator announces when its market clock started (wall and simulated UTC ns); from then on
+    its time is ``origin_sim + (wall - origin_wall) * speed``, to within one frame's step. The feed
+    stamps ticks with this clock, so bars, the risk engine's rate windows, session phases and every
+    trading wait run on simulated time, while latency is still measured on the wall clock.
+    """
+
+    def __init__(self, origin_wall_ns: int, origin_sim_ns: int, speed: float) -> None:
+        if speed <= 0:
+            raise ValueError(f"speed must be > 0, got {speed}")
+        self.origin_wall_ns = origin_wall_ns
+        self.origin_sim_ns = origin_sim_ns
+        self.speed = speed
+
+    def now_ns(self) -> int:
+        """Simulated UTC epoch ns now."""
+        return self.origin_sim_ns + int((time.time_ns() - self.origin_wall_ns) * self.speed)
+
+    def wall_seconds(self, simulated_s: float) -> float:
+        """Wall seconds that ``simulated_s`` simulated seconds take."""
+        return simulated_s / self.speed
+
+    async def sleep_until(self, ts_ns: int) -> None:
+        """Return once the simulated time reached ``ts_ns``."""
+        while (left := ts_ns - self.now_ns()) > 0:
+            await asyncio.sleep(left / 1e9 / self.speed)
+
+    def __repr__(self) -> str:
+        return f"ScaledClock(speed={self.speed:g}, now_ns={self.now_ns()})"
 
 
 class SimulatedClock:
@@ -113,4 +188,15 @@ class SimulatedClock:
         await future
 
 
-__all__ = ["Clock", "LiveClock", "SimulatedClock", "ist", "ist_ns"]
+__all__ = [
+    "NS_PER_SECOND",
+    "Clock",
+    "LiveClock",
+    "ScaledClock",
+    "SimulatedClock",
+    "ist",
+    "ist_ns",
+    "seconds_between",
+    "sleep",
+    "wait_event",
+]

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from alphastock.brokers.base import Broker
+from alphastock.clock import SimulatedClock
 from alphastock.events import Event, EventType
 from alphastock.execution import (
     OMS,
@@ -71,20 +72,27 @@ class RecordingBus:
         return [e.type for e in self.events]
 
 
-class ManualClock:
-    """UTC epoch ns under test control; callable (PaperBroker) and ``now_ns()`` (engine)."""
+class ManualClock(SimulatedClock):
+    """The engine's simulated clock (UTC epoch ns) under test control; also callable (PaperBroker).
+
+    Nothing sleeps on wall time: engine waits (OMS reconciliation, signal expiry, cash sync) wake
+    only when the test advances it.
+    """
 
     def __init__(self, start_ns: int = T0) -> None:
-        self.now = start_ns
+        super().__init__(start_ns)
 
-    def now_ns(self) -> int:
-        return self.now
+    @property
+    def now(self) -> int:
+        """The simulated time, UTC epoch ns."""
+        return self.now_ns()
 
     def __call__(self) -> int:
-        return self.now
+        return self.now_ns()
 
     def advance(self, seconds: float) -> None:
-        self.now += int(seconds * 1e9)
+        """Move ``seconds`` forward, waking the engine's sleepers due by then."""
+        self.advance_by(int(seconds * 1e9))
 
 
 def signal(**fields: Any) -> Signal:

@@ -13,6 +13,7 @@ import pytest
 
 from alphastock.brokers.errors import AmbiguousOrderOutcome, BrokerNetworkError, OrderRejected
 from alphastock.brokers.paper import PaperBroker, TickStoreMarket
+from alphastock.clock import NS_PER_SECOND, SimulatedClock
 from alphastock.execution import OMS, ExecutionConfig, OrderState
 from alphastock.execution.broker_health import BrokerHealth, MonitoredBroker, is_outage
 from alphastock.models import OrderRequest
@@ -27,8 +28,8 @@ def _records(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
 
 
 def test_unreachable_is_said_once_and_resuming_once(caplog: pytest.LogCaptureFixture) -> None:
-    now = [100.0]
-    health = BrokerHealth(unreachable_after=3, monotonic=lambda: now[0])
+    clock = SimulatedClock(100 * NS_PER_SECOND)
+    health = BrokerHealth(unreachable_after=3, clock=clock)
     caplog.set_level(logging.DEBUG, logger="alphastock.execution.broker_health")
     down = BrokerNetworkError("Kite unreachable: ConnectionError")
     health.failed("orders", down)
@@ -47,7 +48,7 @@ def test_unreachable_is_said_once_and_resuming_once(caplog: pytest.LogCaptureFix
         "ConnectionError); new orders halted, reads retried with backoff until it answers"
     ]
     assert _records(caplog, logging.WARNING) == []
-    now[0] = 142.0
+    clock.advance_to(142 * NS_PER_SECOND)
     health.succeeded("orders")
     health.succeeded("orders")
     assert health.reachable
@@ -251,7 +252,7 @@ def test_reconciliation_backs_off_on_the_engine_clock_while_unreachable(tmp_path
         async with asyncio.timeout(5):
             while len(clock.slept) < 6:
                 await asyncio.sleep(0)
-        inner.error = None  # it answers again: back to the normal interval (wall clock)
+        inner.error = None  # it answers again: back to the normal interval (engine clock too)
         async with asyncio.timeout(5):
             while not health.reachable:
                 await asyncio.sleep(0)

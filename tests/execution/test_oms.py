@@ -310,10 +310,10 @@ def test_an_unknown_order_absent_from_the_book_after_the_timeout_is_rejected(tmp
     store = Store.open(":memory:")
     writer = StoreWriter(store).start()
     bus = RecordingBus()
-    now = [100.0]
+    clock = ManualClock()
     oms = OMS(
-        broker, Journal(tmp_path / "j.jsonl"), writer, bus, ManualClock(),  # type: ignore[arg-type]
-        unknown_timeout_s=30.0, monotonic=lambda: now[0],
+        broker, Journal(tmp_path / "j.jsonl"), writer, bus, clock,  # type: ignore[arg-type]
+        unknown_timeout_s=30.0,
     )  # fmt: skip
 
     async def run() -> None:
@@ -321,10 +321,10 @@ def test_an_unknown_order_absent_from_the_book_after_the_timeout_is_rejected(tmp
         order = await oms.submit(request("ASk4"), approved())
         await oms.idle()
         for _ in range(3):  # absent, but before the timeout: the broker may still be writing it
-            now[0] += 9.0
+            clock.advance(9.0)
             assert await oms.reconcile() == 0
         assert (order.state, order.absent_reads) == (S.UNKNOWN, 0)
-        now[0] += 4.0  # 31 s after the call
+        clock.advance(4.0)  # 31 s after the call
         assert await oms.reconcile() == 0  # one absent read is not enough
         assert (order.state, order.absent_reads) == (S.UNKNOWN, 1)
         broker.orders_error = BrokerNetworkError("down")
@@ -349,15 +349,15 @@ def test_an_unknown_order_absent_from_the_book_after_the_timeout_is_rejected(tmp
 
 def test_an_unknown_order_that_appears_late_is_adopted_not_rejected(tmp_path: Path) -> None:
     broker = FakeBroker()
-    now = [0.0]
     oms, _bus, writer, store = _oms(tmp_path, broker)
-    oms._monotonic = lambda: now[0]
+    clock = oms.clock
+    assert isinstance(clock, ManualClock)
 
     async def run() -> None:
         broker.place_error = AmbiguousOrderOutcome("timeout", tag="ASk5")
         order = await oms.submit(request("ASk5"), approved())
         await oms.idle()
-        now[0] = 60.0
+        clock.advance(60.0)
         assert await oms.reconcile() == 0
         assert order.absent_reads == 1
         broker.book = [kite_order("B80", "ASk5", "OPEN", 0, 0.0)]

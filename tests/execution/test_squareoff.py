@@ -49,6 +49,13 @@ def _sim_sbin(broker: KiteBroker) -> int:
     return sum(p.quantity for p in book.net if p.tradingsymbol == "SBIN" and str(p.product) == "MIS")
 
 
+async def _drive(stack: Stack, step_s: float) -> None:
+    """Advance the stack's manual clock by ``step_s`` engine seconds every 50 ms of wall time."""
+    while True:
+        await asyncio.sleep(0.05)
+        stack.clock.advance(step_s)
+
+
 def test_an_ambiguous_square_off_is_resolved_then_resent_until_flat(
     sim_broker: tuple[SimServer, KiteBroker], tmp_path: Path
 ) -> None:
@@ -62,7 +69,14 @@ def test_an_ambiguous_square_off_is_resolved_then_resent_until_flat(
     async def run() -> tuple[int, SquareOffResult]:
         quantity = await _open_position(stack, ltp)
         server.faults.fail_route(ORDERS, status=503, count=1, method="POST")
-        result = await square_off(stack.executor, ("MIS",), deadline_s=20.0, round_wait_s=0.5, poll_s=0.05)
+        # the OMS times UNKNOWN orders on the engine clock: let it run (0.1 engine s per poll)
+        driver = asyncio.create_task(_drive(stack, 0.1))
+        try:
+            result = await square_off(
+                stack.executor, ("MIS",), deadline_s=20.0, round_wait_s=0.5, poll_s=0.05
+            )
+        finally:
+            driver.cancel()
         await settle(stack)
         return quantity, result
 

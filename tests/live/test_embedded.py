@@ -12,8 +12,8 @@ from kiteconnect import exceptions as kex
 from typer.testing import CliRunner
 
 from alphastock.cli import app
+from alphastock.clock import ScaledClock
 from alphastock.live.embedded import EmbeddedSimulator
-from alphastock.live.simclock import ScaledClock
 from alphastock.models import IST
 from alphastock.sim.config import FaultConfig, SimSettings
 

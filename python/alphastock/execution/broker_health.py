@@ -22,12 +22,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
 from alphastock.brokers.base import Placement
 from alphastock.brokers.errors import AmbiguousOrderOutcome, BrokerNetworkError
+from alphastock.clock import Clock, LiveClock, seconds_between
 from alphastock.engine import Health
 
 log = logging.getLogger(__name__)
@@ -52,18 +52,16 @@ class BrokerHealth:
 
     Args:
         unreachable_after: consecutive failed calls that make the broker unreachable.
-        monotonic: wall clock in seconds (for how long an outage lasted; tests pass their own).
+        clock: the engine clock (how long an outage lasted, in engine seconds); the wall clock if None.
     """
 
     name = "broker"
 
-    def __init__(
-        self, *, unreachable_after: int = 3, monotonic: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, *, unreachable_after: int = 3, clock: Clock | None = None) -> None:
         if unreachable_after < 1:
             raise ValueError(f"unreachable_after must be >= 1, got {unreachable_after}")
         self.unreachable_after = unreachable_after
-        self._monotonic = monotonic
+        self.clock: Clock = clock or LiveClock()
         self.consecutive_failures = 0
         self.reachable = True
         """False from the ``unreachable_after``-th failure in a row until the next successful call."""
@@ -72,14 +70,15 @@ class BrokerHealth:
         """Times the broker became unreachable."""
         self.calls = 0
         self.failures = 0
-        self._down_since: float | None = None
+        self._down_since: int | None = None
 
     def succeeded(self, what: str) -> None:
         """A call the broker answered (a refusal counts: the broker is there)."""
         self.calls += 1
         self.consecutive_failures = 0
         if not self.reachable:
-            down = self._monotonic() - (self._down_since or self._monotonic())
+            now = self.clock.now_ns()
+            down = seconds_between(self._down_since if self._down_since is not None else now, now)
             self.reachable = True
             self._down_since = None
             log.warning("broker answers again (%s) after %.1f s unreachable; new orders resume", what, down)
@@ -93,7 +92,7 @@ class BrokerHealth:
         if self.reachable and self.consecutive_failures >= self.unreachable_after:
             self.reachable = False
             self.outages += 1
-            self._down_since = self._monotonic()
+            self._down_since = self.clock.now_ns()
             log.error(
                 "broker unreachable: %d broker calls failed in a row (last: %s); new orders halted, "
                 "reads retried with backoff until it answers",
@@ -119,8 +118,8 @@ class BrokerHealth:
         return min(base_s * 2.0**extra, max(cap_s, base_s))
 
     def down_for_s(self) -> float:
-        """Wall seconds the broker has been unreachable (0 while reachable)."""
-        return 0.0 if self._down_since is None else self._monotonic() - self._down_since
+        """Engine seconds the broker has been unreachable (0 while reachable)."""
+        return 0.0 if self._down_since is None else seconds_between(self._down_since, self.clock.now_ns())
 
     # engine component ------------------------------------------------------------------------------
 

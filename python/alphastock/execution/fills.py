@@ -21,13 +21,14 @@ from typing import TYPE_CHECKING
 
 from alphastock.brokers.base import Broker
 from alphastock.brokers.errors import BrokerError
+from alphastock.clock import Clock
 from alphastock.events import Event, EventType, FillInfo
 from alphastock.execution.charging import FillCharges
 from alphastock.execution.orders import ManagedOrder
 from alphastock.execution.persist import StoreWriter
 from alphastock.models import Trade
 from alphastock.signals.journal import Journal
-from alphastock.signals.manager import NowClock, Publisher
+from alphastock.signals.manager import Publisher
 from alphastock.store.records import FillRecord
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ class FillCollector:
     journal: Journal
     writer: StoreWriter
     bus: Publisher
-    clock: NowClock
+    clock: Clock
     counters: OmsCounters
     trade_lag_s: float
     charges: FillCharges | None

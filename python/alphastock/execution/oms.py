@@ -39,13 +39,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from alphastock.brokers.base import Broker
 from alphastock.brokers.errors import AmbiguousOrderOutcome, BrokerError
+from alphastock.clock import Clock, LiveClock, seconds_between, sleep
 from alphastock.engine import Health
 from alphastock.events import Event, EventType
 from alphastock.execution.broker_health import BrokerHealth
@@ -63,7 +63,7 @@ from alphastock.latency import LatencyRecorder, OrderTrace
 from alphastock.latency import now_ns as wall_ns
 from alphastock.models import Order, OrderRequest
 from alphastock.signals.journal import Journal
-from alphastock.signals.manager import NowClock, Publisher, WallClock
+from alphastock.signals.manager import Publisher
 from alphastock.store.records import OrderRecord
 
 log = logging.getLogger(__name__)
@@ -125,14 +125,13 @@ class OMS(FillCollector):
         journal: Journal,
         writer: StoreWriter,
         bus: Publisher,
-        clock: NowClock | None = None,
+        clock: Clock | None = None,
         *,
         reconcile_interval_s: float = 5.0,
         recorder: LatencyRecorder | None = None,
         trade_lag_s: float = 0.25,
         charges: FillCharges | None = None,
         unknown_timeout_s: float = 30.0,
-        monotonic: Callable[[], float] = time.monotonic,
         health: BrokerHealth | None = None,
         retry_max_s: float = 60.0,
     ) -> None:
@@ -140,7 +139,7 @@ class OMS(FillCollector):
         self.journal = journal
         self.writer = writer
         self.bus = bus
-        self.clock: NowClock = clock or WallClock()
+        self.clock: Clock = clock or LiveClock()
         self.reconcile_interval_s = reconcile_interval_s
         self.trade_lag_s = trade_lag_s
         """Seconds to wait before looking at the trade book again when it lacks reported fills."""
@@ -148,8 +147,7 @@ class OMS(FillCollector):
         self.charges = charges
         """Prices each fill (rupees, booked on the FILL and in the store); None books 0."""
         self.unknown_timeout_s = unknown_timeout_s
-        """Seconds after an ambiguous call before the broker's book may show the order absent."""
-        self._monotonic = monotonic
+        """Engine seconds after an ambiguous call before the broker's book may show the order absent."""
         self.broker_health = health
         """The broker's reachability (None: always taken as reachable)."""
         self.retry_max_s = retry_max_s
@@ -324,7 +322,7 @@ class OMS(FillCollector):
         except AmbiguousOrderOutcome as exc:
             self.counters.ambiguous += 1
             log.warning("order %s outcome unknown (%s); reconciling by tag", order.key, exc)
-            order.unknown_since = self._monotonic()
+            order.unknown_since = self.clock.now_ns()
             self._transition(order, S.UNKNOWN, message=str(exc))
             self._spawn(self.reconcile())
             return
@@ -439,7 +437,7 @@ class OMS(FillCollector):
 
     def _absent(self, order: ManagedOrder) -> bool:
         """One more successful book read without UNKNOWN ``order``; True when that rejected it."""
-        waited = self._monotonic() - order.unknown_since
+        waited = seconds_between(order.unknown_since, self.clock.now_ns())
         if waited < self.unknown_timeout_s:
             return False
         order.absent_reads += 1
@@ -459,21 +457,16 @@ class OMS(FillCollector):
             if self._unreachable():
                 await self._backoff()
             else:
-                await asyncio.sleep(self.reconcile_interval_s)
+                await sleep(self.clock, self.reconcile_interval_s)
             try:
                 await self.reconcile()
             except Exception:
                 log.exception("reconciliation failed")
 
     async def _backoff(self) -> None:
-        """The pause before the next read of an unreachable broker, on the engine clock when it can sleep."""
+        """The pause before the next read of an unreachable broker, on the engine clock."""
         assert self.broker_health is not None
-        delay_s = self.broker_health.backoff_s(self.reconcile_interval_s, self.retry_max_s)
-        sleep_until = getattr(self.clock, "sleep_until", None)
-        if sleep_until is None:
-            await asyncio.sleep(delay_s)
-        else:
-            await sleep_until(self.clock.now_ns() + int(delay_s * 1e9))
+        await sleep(self.clock, self.broker_health.backoff_s(self.reconcile_interval_s, self.retry_max_s))
 
     def unresolved(self) -> list[ManagedOrder]:
         """Orders whose placement outcome is still UNKNOWN."""

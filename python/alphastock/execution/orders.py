@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from alphastock._core import OrderIntent, RiskDecision
+from alphastock.errors import AlphaStockError
 from alphastock.events import OrderSnapshot
 from alphastock.execution.transitions import OrderState
 from alphastock.models import OrderRequest
@@ -33,7 +34,7 @@ def new_order_key(now_ns: int | None = None) -> str:
     return f"AS{ms & 0xFFFFFFFFFFF:011x}{next(_counter) & 0xFFFF:04x}{_PROCESS_SALT}"
 
 
-class NotApprovedError(ValueError):
+class NotApprovedError(AlphaStockError, ValueError):
     """An order without an approving :class:`RiskDecision` (nothing reaches a broker without one)."""
 
 
@@ -95,8 +96,8 @@ class ManagedOrder:
     trade_ids: set[str] = field(default_factory=set)
     submit_recorded: bool = False
     """SUBMITTED is set before the broker call and recorded (journal, store, event) right after it."""
-    unknown_since: float = 0.0
-    """``time.monotonic()`` seconds when the broker call's outcome became ambiguous (UNKNOWN)."""
+    unknown_since: int = 0
+    """Engine-clock UTC epoch ns when the broker call's outcome became ambiguous (UNKNOWN)."""
     absent_reads: int = 0
     """Broker order-book reads, after the OMS's ``unknown_timeout_s``, that lacked this UNKNOWN order."""
 

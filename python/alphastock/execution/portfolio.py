@@ -19,11 +19,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from alphastock.clock import Clock, LiveClock
 from alphastock.engine import Health
 from alphastock.events import Event, EventType, FillInfo, PositionSnapshot
 from alphastock.execution.persist import StoreWriter
 from alphastock.risk import RiskEngine
-from alphastock.signals.manager import NowClock, Publisher, WallClock
+from alphastock.signals.manager import Publisher
 from alphastock.store.records import PositionRecord
 
 log = logging.getLogger(__name__)
@@ -98,13 +99,13 @@ class Portfolio:
         writer: StoreWriter | None = None,
         risk: RiskEngine | None = None,
         ticks: LatestPrices | None = None,
-        clock: NowClock | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.bus = bus
         self.writer = writer
         self.risk = risk
         self.ticks = ticks
-        self.clock: NowClock = clock or WallClock()
+        self.clock: Clock = clock or LiveClock()
         self._book: dict[tuple[int, str], Holding] = {}
         self._trades: set[tuple[str | None, str]] = set()
         self.duplicate_fills = 0

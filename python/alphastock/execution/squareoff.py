@@ -114,7 +114,12 @@ async def square_off(
     reason: str = "shutdown",
     monotonic: Callable[[], float] = time.monotonic,
 ) -> SquareOffResult:
-    """Flatten every open position of ours in ``products`` at the broker (see the module docstring)."""
+    """Flatten every open position of ours in ``products`` at the broker (see the module docstring).
+
+    ``deadline_s``, ``round_wait_s`` and ``poll_s`` are wall seconds: the shutdown is bounded for the
+    operator in real time, whatever the engine clock's speed. UNKNOWN orders are still resolved by the
+    OMS on the engine clock.
+    """
     oms = executor.oms
     broker = oms.broker
     wanted = tuple(products)

@@ -28,7 +28,7 @@ from alphastock.brokers.paper import PaperBroker
 from alphastock.brokers.paper.market import TickStoreMarket
 from alphastock.bus import EventBus, conflate_tick_batches
 from alphastock.calendar import MarketCalendar
-from alphastock.clock import Clock, LiveClock
+from alphastock.clock import Clock, LiveClock, ScaledClock
 from alphastock.collector import ScheduledCollector
 from alphastock.config import AlphaStockConfig, as_plain_data
 from alphastock.engine import Engine
@@ -53,7 +53,6 @@ from alphastock.live.connect import Connection
 from alphastock.live.reconcile import reconcile, resolve_stored_unknown
 from alphastock.live.recorder import Recorder
 from alphastock.live.safety import RunMode
-from alphastock.live.simclock import ScaledClock
 from alphastock.live.snapshot import LiveSnapshot, OrderRow, PositionRow, RecentSignals
 from alphastock.live.summary import Reconciliation, SessionSummary, exit_code
 from alphastock.models import IST
@@ -143,7 +142,9 @@ class TradingApp:
         self.risk = RiskEngine(cfg.risk)
         # Every broker call of the running engine is counted in one place: an unreachable broker
         # halts new orders (see alphastock.execution.broker_health).
-        self.broker_health = BrokerHealth(unreachable_after=cfg.execution.broker_unreachable_after)
+        self.broker_health = BrokerHealth(
+            unreachable_after=cfg.execution.broker_unreachable_after, clock=self.clock
+        )
         self.monitored_data: Any = MonitoredBroker(self.data_broker, self.broker_health)
         self.broker: Broker = self.monitored_data
         if self.mode is RunMode.PAPER:
@@ -207,7 +208,8 @@ class TradingApp:
             ticks=self.ticks,
         )  # fmt: skip
         self.cash = CashSync(
-            self.broker, self.risk, health=self.broker_health, retry_max_s=cfg.execution.broker_retry_max_s
+            self.broker, self.risk, health=self.broker_health, retry_max_s=cfg.execution.broker_retry_max_s,
+            clock=self.clock,
         )
         self.session = SessionWatcher(self.clock, self.calendar, self.bus, exchanges=("NSE", "MCX"))
         self.scheduler = Scheduler(self.clock, self.calendar, self.bus)

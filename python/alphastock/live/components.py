@@ -10,7 +10,6 @@ events and submits its signals; :class:`WriterComponent` owns the DuckDB writer 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 import math
@@ -20,7 +19,7 @@ from typing import Any
 from alphastock._tasks import cancel_and_wait
 from alphastock.bars import KITE_INTERVALS
 from alphastock.bus import EventBus
-from alphastock.clock import Clock
+from alphastock.clock import Clock, LiveClock, sleep, wait_event
 from alphastock.engine import BaseComponent, RateMeter
 from alphastock.events import Bar, Event, EventType, FeedStatus, FillInfo, TickBatch
 from alphastock.execution.broker_health import BrokerHealth
@@ -325,9 +324,10 @@ class CashSync(BaseComponent):
 
     The risk engine lowers its cash view by the margin of every order it approves and never
     raises it by itself, so the broker (the truth) is asked again after fills (at most every
-    ``min_interval_s`` wall seconds) and every ``interval_s`` regardless. While ``health`` says
+    ``min_interval_s`` seconds) and every ``interval_s`` regardless. While ``health`` says
     the broker is unreachable it asks with backoff (up to ``retry_max_s``) and logs nothing per
-    failure (the outage is reported once, by the health).
+    failure (the outage is reported once, by the health). Every wait is on ``clock`` (engine
+    seconds; the wall clock if None), so a simulated clock drives it deterministically.
     """
 
     def __init__(
@@ -339,8 +339,10 @@ class CashSync(BaseComponent):
         min_interval_s: float = 1.0,
         health: BrokerHealth | None = None,
         retry_max_s: float = 60.0,
+        clock: Clock | None = None,
     ) -> None:
         super().__init__("cash-sync")
+        self.clock: Clock = clock or LiveClock()
         self.broker = broker
         self.risk = risk
         self.interval_s = interval_s
@@ -386,13 +388,12 @@ class CashSync(BaseComponent):
     async def _run(self) -> None:
         while True:
             if self.broker_health is not None and not self.broker_health.reachable:
-                await asyncio.sleep(self.broker_health.backoff_s(self.min_interval_s, self.retry_max_s))
+                await sleep(self.clock, self.broker_health.backoff_s(self.min_interval_s, self.retry_max_s))
             else:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._dirty.wait(), self.interval_s)
+                await wait_event(self.clock, self._dirty, self.interval_s)
             self._dirty.clear()
             await self.sync()
-            await asyncio.sleep(self.min_interval_s)
+            await sleep(self.clock, self.min_interval_s)
 
 
 __all__ = ["CashSync", "FeedComponent", "StrategyComponent", "WriterComponent", "history_bars"]

@@ -21,7 +21,7 @@ from alphastock.runners.config import RunnersConfig
 
 if TYPE_CHECKING:
     from alphastock.runners.bars import BarBuilder
-    from alphastock.runners.base import FeedHub, Health, Runner, WallClock
+    from alphastock.runners.base import FeedHub, Health, Runner
     from alphastock.runners.commodity import CommodityRunner
     from alphastock.runners.equity import EquityRunner, Level
     from alphastock.runners.futures import FuturesRunner, Rollover, trading_days_left
@@ -47,7 +47,6 @@ _LAZY = {
     "RunnerSet": "runnerset",
     "SymbolResolver": "resolver",
     "UnknownSymbolError": "resolver",
-    "WallClock": "base",
     "trading_days_left": "futures",
 }
 
@@ -71,6 +70,5 @@ __all__ = [
     "RunnersConfig",
     "SymbolResolver",
     "UnknownSymbolError",
-    "WallClock",
     "trading_days_left",
 ]

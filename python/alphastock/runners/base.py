@@ -11,13 +11,13 @@ Units: prices rupees, quantities units, times UTC epoch ns.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol, cast, runtime_checkable
+from typing import Any, Protocol, cast
 
 import numpy as np
 from numpy.typing import NDArray
 
+from alphastock.clock import Clock, LiveClock
 from alphastock.engine import Health, HealthState
 from alphastock.events import Event, TickBatch
 from alphastock.ticks import TICK_COLUMNS, LatestTicks, Tick, TickStore
@@ -29,23 +29,6 @@ MODE_RANK = {"ltp": 0, "quote": 1, "full": 2}
 
 Publish = Callable[[Event[Any]], object]
 """Where runners hand their events (e.g. ``bus.publish_nowait``)."""
-
-
-@runtime_checkable
-class Clock(Protocol):
-    """The engine clock as runners use it: ``now_ns()`` is UTC epoch ns."""
-
-    def now_ns(self) -> int:
-        """Now, UTC epoch ns."""
-        ...
-
-
-class WallClock:
-    """The wall clock (used when no engine clock is given)."""
-
-    def now_ns(self) -> int:
-        """Now, UTC epoch ns."""
-        return time.time_ns()
 
 
 class Feed(Protocol):
@@ -147,7 +130,7 @@ class Runner:
     def __init__(self, hub: FeedHub, ticks: TickStore, *, clock: Clock | None = None) -> None:
         self.hub = hub
         self.ticks = ticks
-        self.clock: Clock = clock or WallClock()
+        self.clock: Clock = clock or LiveClock()
         self.errors: list[str] = []
         """Problems found (unknown symbols ...), newest last."""
         self.subscribed: dict[int, str] = {}
@@ -251,4 +234,4 @@ class Runner:
         return {"rows": []}
 
 
-__all__ = ["MODE_RANK", "Clock", "Feed", "FeedHub", "Health", "Publish", "Runner", "WallClock", "ticks_of"]
+__all__ = ["MODE_RANK", "Clock", "Feed", "FeedHub", "Health", "Publish", "Runner", "ticks_of"]

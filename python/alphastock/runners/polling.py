@@ -17,13 +17,13 @@ import asyncio
 import contextlib
 import logging
 import math
-import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import numpy as np
 
 from alphastock.brokers.errors import BrokerNetworkError
+from alphastock.clock import Clock, LiveClock
 from alphastock.events import Event, EventType, FeedStatus, TickBatch
 from alphastock.models import Quote
 from alphastock.runners.base import Publish
@@ -41,30 +41,6 @@ class QuoteSource(Protocol):
         ...
 
 
-class PollClock(Protocol):
-    """The poller's clock: ``now_ns`` (UTC epoch ns) and ``sleep_until`` (the engine clock has both)."""
-
-    def now_ns(self) -> int:
-        """Now, UTC epoch ns."""
-        ...
-
-    async def sleep_until(self, ts_ns: int) -> None:
-        """Return at ``ts_ns``."""
-        ...
-
-
-class WallPollClock:
-    """The wall clock with an asyncio sleep."""
-
-    def now_ns(self) -> int:
-        """Now, UTC epoch ns."""
-        return time.time_ns()
-
-    async def sleep_until(self, ts_ns: int) -> None:
-        """Sleep until ``ts_ns`` (UTC epoch ns)."""
-        await asyncio.sleep(max(0.0, (ts_ns - time.time_ns()) / NS_PER_SECOND))
-
-
 class QuotePoller:
     """Polls quotes while the feed is down (see the module docstring).
 
@@ -79,7 +55,7 @@ class QuotePoller:
         instruments: Callable[[], dict[int, str]],
         publish: Publish | None = None,
         *,
-        clock: PollClock | None = None,
+        clock: Clock | None = None,
         max_per_request: int = 500,
         min_interval_s: float = 1.0,
     ) -> None:
@@ -89,7 +65,7 @@ class QuotePoller:
         self.ticks = ticks
         self.instruments = instruments
         self.publish = publish
-        self.clock: PollClock = clock or WallPollClock()
+        self.clock: Clock = clock or LiveClock()
         self.max_per_request = max_per_request
         self.min_interval_ns = int(min_interval_s * NS_PER_SECOND)
         self.requests = 0
@@ -221,4 +197,4 @@ class QuotePoller:
         }
 
 
-__all__ = ["PollClock", "QuotePoller", "QuoteSource", "WallPollClock"]
+__all__ = ["QuotePoller", "QuoteSource"]

@@ -14,23 +14,24 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from alphastock._tasks import cancel_and_wait
+from alphastock.clock import Clock, LiveClock, sleep
 from alphastock.events import Event, EventType, FeedStatus, TickBatch
 from alphastock.models import Ohlc, Quote
 from alphastock.runners.bars import BarBuilder, BarSink, distinct_tokens
-from alphastock.runners.base import Clock, Feed, FeedHub, Health, Publish, Runner, WallClock, lifecycle_state
+from alphastock.runners.base import Feed, FeedHub, Health, Publish, Runner, lifecycle_state
 from alphastock.runners.commodity import CommodityRunner
 from alphastock.runners.config import RunnersConfig
 from alphastock.runners.equity import EquityRunner
 from alphastock.runners.futures import FuturesRunner, TradingCalendar
 from alphastock.runners.index import IndexRunner
 from alphastock.runners.options import OptionsRunner
-from alphastock.runners.polling import PollClock, QuotePoller
+from alphastock.runners.polling import QuotePoller
 from alphastock.runners.resolver import SymbolResolver
 from alphastock.ticks import LatestTicks, TickStore
 
@@ -73,7 +74,7 @@ class RunnerSet:
         self.resolver = resolver
         self.bars = bars
         self.poller = poller
-        self.clock: Clock = clock or WallClock()
+        self.clock: Clock = clock or LiveClock()
         self.timer_interval_s = timer_interval_s
         self._routes: dict[int, list[Runner]] = {}
         self._versions: tuple[int, ...] = ()
@@ -177,9 +178,8 @@ class RunnerSet:
         )
         poller = None
         if config.poll.enabled and broker is not None:
-            poll_clock = cast(PollClock, clock) if hasattr(clock, "sleep_until") else None
             poller = QuotePoller(
-                broker, ticks, lambda: {}, publish, clock=poll_clock,
+                broker, ticks, lambda: {}, publish, clock=clock,
                 max_per_request=config.poll.max_per_request, min_interval_s=config.poll.min_interval_s,
             )  # fmt: skip
         out = cls(
@@ -353,14 +353,8 @@ class RunnerSet:
             self.reroute()
 
     async def _timer_loop(self) -> None:
-        sleep_until = getattr(self.clock, "sleep_until", None)
-        step = int(self.timer_interval_s * NS_PER_SECOND)
         while True:
-            due = self.clock.now_ns() + step
-            if sleep_until is not None:
-                await sleep_until(due)
-            else:
-                await asyncio.sleep(self.timer_interval_s)
+            await sleep(self.clock, self.timer_interval_s)
             await self.on_timer()
 
     def snapshot(self) -> dict[str, Any]:

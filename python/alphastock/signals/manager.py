@@ -30,12 +30,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from alphastock.clock import Clock, LiveClock, sleep
 from alphastock.engine import Health
 from alphastock.events import Event, EventType
 from alphastock.execution.persist import Lazy, StoreWriter
@@ -44,6 +44,9 @@ from alphastock.signals.journal import Journal
 from alphastock.signals.model import Signal, SignalStatus, SignalTransitionError
 
 log = logging.getLogger(__name__)
+
+EXPIRY_INTERVAL_S = 1.0
+"""Engine seconds between expiry sweeps."""
 
 _signal_json = Signal.__pydantic_serializer__.to_json
 """What ``Signal.model_dump_json`` calls (the same bytes, before ``.decode()``), without its ~0.5 µs
@@ -54,20 +57,6 @@ class Publisher(Protocol):
     """What the managers need of :class:`alphastock.bus.EventBus`."""
 
     def publish_nowait(self, event: Event[Any]) -> bool: ...
-
-
-class NowClock(Protocol):
-    """What the managers need of :class:`alphastock.clock.Clock`: ``now_ns()`` (UTC epoch ns)."""
-
-    def now_ns(self) -> int: ...
-
-
-class WallClock:
-    """``time.time_ns()``; the default when no engine clock is given."""
-
-    def now_ns(self) -> int:
-        """Wall clock, UTC epoch ns."""
-        return time.time_ns()
 
 
 Consumer = Callable[[Signal, int], object]
@@ -110,7 +99,7 @@ class SignalManager:
         journal: Journal,
         writer: StoreWriter,
         bus: Publisher,
-        clock: NowClock | None = None,
+        clock: Clock | None = None,
         *,
         signal_ttl_s: float = 60.0,
         history: int = 10_000,
@@ -118,7 +107,7 @@ class SignalManager:
         self.journal = journal
         self.writer = writer
         self.bus = bus
-        self.clock: NowClock = clock or WallClock()
+        self.clock: Clock = clock or LiveClock()
         self.signal_ttl_ns = int(signal_ttl_s * 1e9)
         self.counters = SignalStats()
         self._history = history
@@ -253,7 +242,7 @@ class SignalManager:
         """Nothing to prepare (the journal was replayed by the wiring)."""
 
     async def start(self) -> None:
-        """Start the expiry task (every second)."""
+        """Start the expiry task (every second of engine time)."""
         self._expiry_task = asyncio.create_task(self._expiry_loop(), name="signal-expiry")
 
     async def stop(self) -> None:
@@ -275,7 +264,7 @@ class SignalManager:
 
     async def _expiry_loop(self) -> None:
         while True:
-            await asyncio.sleep(1.0)
+            await sleep(self.clock, EXPIRY_INTERVAL_S)
             self.expire()
 
     # ----- internals ------------------------------------------------------------------------------
@@ -304,10 +293,8 @@ class SignalManager:
 
 __all__ = [
     "Consumer",
-    "NowClock",
     "Publisher",
     "SignalManager",
     "SignalStats",
-    "WallClock",
     "signal_status_record",
 ]

@@ -65,6 +65,7 @@ from alphastock.brokers.kite.orders import (
 from alphastock.brokers.kite.ratelimit import Category, Permit, RateLimiter
 from alphastock.brokers.kite.sender import CallSender
 from alphastock.brokers.paper.working import UpdateStream
+from alphastock.clock import sleep
 from alphastock.models import (
     IST,
     Candle,
@@ -271,7 +272,7 @@ class KiteBroker:
                 "Kite %s read failed (%s); retry %d in %.2fs", category, error.status, attempt + 1, delay,
             )  # fmt: skip
             self._reads_failing = True
-            await self.limiter.clock.sleep(delay)
+            await sleep(self.limiter.clock, delay)
             attempt += 1
 
     async def _write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -408,7 +409,7 @@ class KiteBroker:
         log.warning("order %s: ambiguous placement (%s); looking it up by tag", tag, reason)
         for attempt in range(self.lookup_attempts):
             if attempt:
-                await self.limiter.clock.sleep(self.lookup_interval_s)
+                await sleep(self.limiter.clock, self.lookup_interval_s)
             try:
                 book = await self.orders()
             except TokenExpired:

@@ -18,8 +18,11 @@ whatever the trip took. Every window is also judged over ``period + guard_s`` (d
 :data:`GUARD_S`): a margin for a server whose own timestamps differ from ours (several
 front ends, coarse clocks), a small loss of rate for never being answered 429.
 
-The clock is injectable (:class:`LimiterClock`): tests pass a fake whose ``sleep``
-advances its time, so timing is asserted without the wall clock.
+The clock is the engine's :class:`~alphastock.clock.Clock` protocol (``now_ns`` and
+``sleep_until``), injectable: tests pass a fake whose sleeps advance its time, so timing is
+asserted without the wall clock. Unlike every other wait in trading logic, the limiter's default
+is the wall clock (:class:`~alphastock.clock.LiveClock`), not the engine clock: Kite counts its
+limits in wall time, so a faster simulated clock must not send requests faster.
 """
 
 from __future__ import annotations
@@ -27,11 +30,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-import time
 from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal
+
+from alphastock.clock import NS_PER_SECOND, Clock, LiveClock, sleep
 
 Category = Literal["quote", "historical", "order", "other"]
 """Kite's rate-limit categories."""
@@ -39,30 +43,6 @@ Category = Literal["quote", "historical", "order", "other"]
 SECONDS_PER_DAY = 86_400.0
 GUARD_S = 0.1
 """Seconds added to every window's period (see the module docstring)."""
-
-
-class LimiterClock(Protocol):
-    """Monotonic time in seconds and an async sleep (the real one, or a test's fake)."""
-
-    def monotonic(self) -> float:
-        """Seconds on a monotonic clock."""
-        ...
-
-    async def sleep(self, seconds: float) -> None:
-        """Wait ``seconds``."""
-        ...
-
-
-class SystemClock:
-    """:func:`time.monotonic` and :func:`asyncio.sleep`."""
-
-    def monotonic(self) -> float:
-        """Seconds on the process's monotonic clock."""
-        return time.monotonic()
-
-    async def sleep(self, seconds: float) -> None:
-        """Sleep on the running loop."""
-        await asyncio.sleep(seconds)
 
 
 @dataclass(frozen=True)
@@ -140,12 +120,12 @@ class RateLimiter:
         self,
         limits: Mapping[Category, tuple[Window, ...]] | None = None,
         *,
-        clock: LimiterClock | None = None,
+        clock: Clock | None = None,
         guard_s: float = GUARD_S,
     ) -> None:
         if not 0.0 <= guard_s < 1.0:
             raise ValueError(f"guard_s must be in [0, 1) seconds, got {guard_s}")
-        self.clock: LimiterClock = clock or SystemClock()
+        self.clock: Clock = clock or LiveClock()
         self.guard_s = guard_s
         chosen = dict(KITE_LIMITS if limits is None else limits)
         self._logs: dict[str, list[_Log]] = {
@@ -157,6 +137,10 @@ class RateLimiter:
         """Requests let go, per category."""
         self.waited_s: dict[str, float] = dict.fromkeys(self._logs, 0.0)
         """Seconds spent waiting for a window, per category (not counting waits for an answer)."""
+
+    def _now_s(self) -> float:
+        """The limiter's clock in seconds (UTC epoch; only differences matter)."""
+        return self.clock.now_ns() / NS_PER_SECOND
 
     def _lock(self, category: str) -> asyncio.Lock:
         lock = self._locks.get(category)
@@ -181,7 +165,7 @@ class RateLimiter:
         return Permit(self, category)
 
     def _release(self, category: str) -> None:
-        now = self.clock.monotonic()
+        now = self._now_s()
         for log in self._logs[category]:
             log.in_flight -= 1
             log.times.append(now)
@@ -197,7 +181,7 @@ class RateLimiter:
         lock = self._locks.get(category)
         if lock is not None and lock.locked():
             return None  # waiters are served in arrival order
-        now = self.clock.monotonic()
+        now = self._now_s()
         if max(log.wait_for(now) for log in logs) > 0:
             return None
         return self._take(category, logs)
@@ -208,7 +192,7 @@ class RateLimiter:
         logs = self._category_logs(category)
         async with self._lock(category):
             while True:
-                delay = max(log.wait_for(self.clock.monotonic()) for log in logs)
+                delay = max(log.wait_for(self._now_s()) for log in logs)
                 if delay <= 0:
                     break
                 if math.isinf(delay):  # every place is held by a request in flight
@@ -217,7 +201,7 @@ class RateLimiter:
                     await waiter
                     continue
                 self.waited_s[category] += delay
-                await self.clock.sleep(delay)
+                await sleep(self.clock, delay)
             return self._take(category, logs)
 
     @contextlib.asynccontextmanager
@@ -235,9 +219,7 @@ __all__ = [
     "GUARD_S",
     "KITE_LIMITS",
     "Category",
-    "LimiterClock",
     "Permit",
     "RateLimiter",
-    "SystemClock",
     "Window",
 ]
