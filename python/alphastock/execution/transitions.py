@@ -12,6 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Final
 
+from alphastock.errors import AlphaStockError
 from alphastock.models import OrderStatus
 
 
@@ -63,7 +64,7 @@ ORDER_TRANSITIONS: Final[dict[OrderState, frozenset[OrderState]]] = {
 """Allowed changes of state; terminal states have none. Staying in a state (more fills) is not a change."""
 
 
-class IllegalTransitionError(ValueError):
+class IllegalTransitionError(AlphaStockError, ValueError):
     """An order state change :data:`ORDER_TRANSITIONS` does not allow."""
 
 

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from alphastock.errors import AlphaStockError
+
 if TYPE_CHECKING:  # the store package opens DuckDB; the model must stay importable without it
     from alphastock.store.records import SignalRecord
 
@@ -66,7 +68,7 @@ def new_signal_id(ts_ns: int | None = None) -> str:
     return f"{_ID_PREFIX}{ms & 0xFFFFFFFFFFFFF:013x}{next(_sequence) & 0xFFFFFF:06x}"
 
 
-class SignalTransitionError(ValueError):
+class SignalTransitionError(AlphaStockError, ValueError):
     """A status change the lifecycle does not allow (e.g. CLOSED → ACTIVE)."""
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from alphastock.errors import AlphaStockError
 
-class KiteError(Exception):
+
+class KiteError(AlphaStockError):
     """An error the simulator answers with Kite's error body and HTTP status."""
 
     def __init__(self, message: str, error_type: str = "InputException", status: int = 400) -> None:
