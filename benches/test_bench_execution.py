@@ -41,13 +41,12 @@ from alphastock.execution import (
     ExecutionConfig,
     Portfolio,
     StaticInstruments,
-    StoreWriter,
 )
-from alphastock.execution.persist import Lazy
 from alphastock.latency import LatencyRecorder
 from alphastock.models import Instrument, OrderRequest
+from alphastock.persistence.journal import Journal
+from alphastock.persistence.writer import Lazy, StoreWriter
 from alphastock.risk import Limits, RiskEngine
-from alphastock.signals.journal import Journal
 from alphastock.signals.manager import SignalManager
 from alphastock.signals.model import Signal
 from alphastock.store import Store

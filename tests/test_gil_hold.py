@@ -23,7 +23,7 @@ import pytest
 from alphastock import options
 from alphastock._core import AppendFile
 from alphastock.bars import BarAggregator
-from alphastock.signals.journal import Journal
+from alphastock.persistence.journal import Journal
 
 
 @pytest.fixture

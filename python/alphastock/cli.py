@@ -248,7 +248,7 @@ def db_rebuild(
     oldest first. Market data, instruments, positions, risk events, the audit log and sessions are
     not journaled and are not rebuilt. Stop `alphastock live` first.
     """
-    from alphastock.store.rebuild import NOT_IN_JOURNAL, rebuild
+    from alphastock.persistence.rebuild import NOT_IN_JOURNAL, rebuild
 
     try:
         report = rebuild(data_dir, force=force)

@@ -9,11 +9,12 @@ from types import SimpleNamespace
 
 from alphastock.brokers.errors import AmbiguousOrderOutcome, BrokerNetworkError
 from alphastock.clock import NS_PER_SECOND, SimulatedClock, sleep, wait_event
-from alphastock.execution import OMS, OrderState, StoreWriter
+from alphastock.execution import OMS, OrderState
 from alphastock.execution.broker_health import BrokerHealth
 from alphastock.live.components import CashSync
+from alphastock.persistence.journal import Journal
+from alphastock.persistence.writer import StoreWriter
 from alphastock.risk import Limits, RiskEngine
-from alphastock.signals.journal import Journal
 from alphastock.signals.manager import SignalManager
 from alphastock.signals.model import SignalStatus
 from alphastock.store import Store

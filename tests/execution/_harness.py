@@ -18,13 +18,13 @@ from alphastock.execution import (
     ExitMonitor,
     Portfolio,
     StaticInstruments,
-    StoreWriter,
 )
 from alphastock.execution.charging import FillCharges
 from alphastock.latency import LatencyRecorder
 from alphastock.models import IST, Instrument, datetime_to_ns
+from alphastock.persistence.journal import Journal
+from alphastock.persistence.writer import StoreWriter
 from alphastock.risk import Limits, RiskEngine
-from alphastock.signals.journal import Journal
 from alphastock.signals.manager import SignalManager
 from alphastock.signals.model import Signal
 from alphastock.store import Store

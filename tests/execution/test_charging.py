@@ -11,11 +11,12 @@ import pytest
 
 from alphastock.brokers.charges import ChargeRates, compute_charges
 from alphastock.events import EventType
-from alphastock.execution import OMS, StoreWriter
+from alphastock.execution import OMS
 from alphastock.execution.charging import FillCharges
 from alphastock.execution.portfolio import Portfolio
 from alphastock.models import ChargeOrder, OrderRequest
-from alphastock.signals.journal import Journal, read_journal
+from alphastock.persistence.journal import Journal, read_journal
+from alphastock.persistence.writer import StoreWriter
 from alphastock.store import Store
 from tests.execution._harness import ManualClock, RecordingBus
 from tests.execution.test_oms import FakeBroker, approved, kite_order, request, trade

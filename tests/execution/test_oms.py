@@ -20,13 +20,13 @@ from alphastock.execution import (
     IllegalTransitionError,
     NotApprovedError,
     OrderState,
-    StoreWriter,
     new_order_key,
 )
 from alphastock.execution.transitions import check_transition, state_from_kite
 from alphastock.models import Order, OrderRequest, Trade
+from alphastock.persistence.journal import Journal, read_journal
+from alphastock.persistence.writer import StoreWriter
 from alphastock.risk import Limits, RiskEngine
-from alphastock.signals.journal import Journal, read_journal
 from alphastock.signals.model import new_signal_id
 from alphastock.store import Store
 from tests.execution._harness import SBIN, T0, ManualClock, RecordingBus

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from alphastock.events import Event, EventType
-from alphastock.execution.persist import StoreWriter, replay
-from alphastock.signals.journal import Journal, read_journal
+from alphastock.persistence.journal import Journal, read_journal
+from alphastock.persistence.writer import StoreWriter, replay
 from alphastock.signals.manager import SignalManager
 from alphastock.signals.model import Signal, SignalStatus
 from alphastock.store import Store

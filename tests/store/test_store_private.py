@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from alphastock.cli import app
 from alphastock.live.logs import log_path, remove_handlers, setup_logging
+from alphastock.persistence.journal import Journal
 from alphastock.private import private_dir, private_umask
-from alphastock.signals.journal import Journal
 from alphastock.store import Store
 from tests.store._store_data import signal
 

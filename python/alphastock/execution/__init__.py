@@ -1,10 +1,7 @@
-"""Execution: signals to sized, risk-checked orders; the OMS; positions; exits; persistence.
+"""Execution: signals to sized, risk-checked orders; the OMS; positions; exits.
 
-Durability (why a journal): every signal, order, transition and fill is appended to
-the JSON-lines :class:`~alphastock.signals.journal.Journal` before anything acts on
-it, and copied to DuckDB by one background :class:`StoreWriter` thread, so the tick
-→ broker path never waits for a 1-5 ms DuckDB commit. :func:`replay` fills DuckDB
-from the journal at start. See each module's docstring.
+Durability lives in :mod:`alphastock.persistence` (the journal, the store writer, replay).
+See each module's docstring.
 
 Only :class:`ExecutionConfig` is imported eagerly: ``alphastock.config`` needs it, and loading
 the configuration must not open DuckDB or Arrow. The rest loads on first use.
@@ -22,7 +19,6 @@ if TYPE_CHECKING:
     from alphastock.execution.exits import ExitMonitor
     from alphastock.execution.oms import OMS, Stamps
     from alphastock.execution.orders import Approval, ManagedOrder, NotApprovedError, new_order_key
-    from alphastock.execution.persist import StoreWriter, replay, replay_and_rotate
     from alphastock.execution.portfolio import Holding, Portfolio
     from alphastock.execution.sizing import size_by_risk
     from alphastock.execution.transitions import ORDER_TRANSITIONS, IllegalTransitionError, OrderState
@@ -31,9 +27,9 @@ _LAZY = {
     "OMS": "oms", "ORDER_TRANSITIONS": "transitions", "Approval": "orders", "DirectExecutor": "direct",
     "ExitMonitor": "exits", "Holding": "portfolio", "IllegalTransitionError": "transitions",
     "ManagedOrder": "orders", "NotApprovedError": "orders", "OrderState": "transitions",
-    "Portfolio": "portfolio", "Stamps": "oms", "StaticInstruments": "direct", "StoreWriter": "persist",
+    "Portfolio": "portfolio", "Stamps": "oms", "StaticInstruments": "direct",
     "new_order_key": "orders",
-    "replay": "persist", "replay_and_rotate": "persist", "size_by_risk": "sizing",
+    "size_by_risk": "sizing",
 }  # fmt: skip
 
 
@@ -54,9 +50,6 @@ __all__ = [
     "Portfolio",
     "Stamps",
     "StaticInstruments",
-    "StoreWriter",
     "new_order_key",
-    "replay",
-    "replay_and_rotate",
     "size_by_risk",
 ]

@@ -25,9 +25,9 @@ from alphastock.clock import Clock
 from alphastock.events import Event, EventType, FillInfo
 from alphastock.execution.charging import FillCharges
 from alphastock.execution.orders import ManagedOrder
-from alphastock.execution.persist import StoreWriter
 from alphastock.models import Trade
-from alphastock.signals.journal import Journal
+from alphastock.persistence.journal import Journal
+from alphastock.persistence.writer import StoreWriter
 from alphastock.signals.manager import Publisher
 from alphastock.store.records import FillRecord
 

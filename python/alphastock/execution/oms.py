@@ -52,7 +52,6 @@ from alphastock.execution.broker_health import BrokerHealth
 from alphastock.execution.charging import FillCharges
 from alphastock.execution.fills import FillCollector, FillListener
 from alphastock.execution.orders import Approval, ManagedOrder, NotApprovedError, new_order_key
-from alphastock.execution.persist import Lazy, StoreWriter
 from alphastock.execution.transitions import (
     IllegalTransitionError,
     OrderState,
@@ -62,7 +61,8 @@ from alphastock.execution.transitions import (
 from alphastock.latency import LatencyRecorder, OrderTrace
 from alphastock.latency import now_ns as wall_ns
 from alphastock.models import Order, OrderRequest
-from alphastock.signals.journal import Journal
+from alphastock.persistence.journal import Journal
+from alphastock.persistence.writer import Lazy, StoreWriter
 from alphastock.signals.manager import Publisher
 from alphastock.store.records import OrderRecord
 

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from alphastock.clock import Clock, LiveClock
 from alphastock.engine import Health
 from alphastock.events import Event, EventType, FillInfo, PositionSnapshot
-from alphastock.execution.persist import StoreWriter
+from alphastock.persistence.writer import StoreWriter
 from alphastock.risk import RiskEngine
 from alphastock.signals.manager import Publisher
 from alphastock.store.records import PositionRecord

@@ -38,7 +38,6 @@ from alphastock.execution.charging import FillCharges
 from alphastock.execution.direct import DirectExecutor
 from alphastock.execution.exits import ExitMonitor
 from alphastock.execution.oms import OMS
-from alphastock.execution.persist import StoreWriter, replay_and_rotate
 from alphastock.execution.portfolio import Portfolio
 from alphastock.execution.squareoff import OUR_TAG, OpenPosition, SquareOffResult, square_off
 from alphastock.feeds.kite_ws import KiteFeed
@@ -56,6 +55,8 @@ from alphastock.live.safety import RunMode
 from alphastock.live.snapshot import LiveSnapshot, OrderRow, PositionRow, RecentSignals
 from alphastock.live.summary import Reconciliation, SessionSummary, exit_code
 from alphastock.models import IST
+from alphastock.persistence.journal import Journal
+from alphastock.persistence.writer import StoreWriter, replay_and_rotate
 from alphastock.risk import RiskEngine, TradingState
 from alphastock.runners.resolver import SymbolResolver
 from alphastock.runners.runnerset import RunnerSet
@@ -66,7 +67,6 @@ from alphastock.scheduler import (
     token_expiry_warning_job,
 )
 from alphastock.session import SessionWatcher
-from alphastock.signals.journal import Journal
 from alphastock.signals.manager import SignalManager
 from alphastock.store import Store
 from alphastock.store.records import DailyPnlRecord

@@ -23,10 +23,10 @@ from alphastock.clock import Clock, LiveClock, sleep, wait_event
 from alphastock.engine import BaseComponent, RateMeter
 from alphastock.events import Bar, Event, EventType, FeedStatus, FillInfo, TickBatch
 from alphastock.execution.broker_health import BrokerHealth
-from alphastock.execution.persist import StoreWriter
 from alphastock.feeds.kite_ws import FeedEvent, KiteFeed
 from alphastock.feeds.risk_bridge import FeedRiskBridge
 from alphastock.models import IST, Candle
+from alphastock.persistence.writer import StoreWriter
 from alphastock.risk import RiskEngine
 from alphastock.runners.resolver import SymbolResolver
 from alphastock.signals.model import Signal

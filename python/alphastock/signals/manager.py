@@ -3,9 +3,9 @@
 Order of operations in :meth:`SignalManager.submit` (all on the engine loop, synchronous):
 
 1. validate (status NEW, not seen before: a duplicate id is ignored and counted);
-2. append it to the :class:`~alphastock.signals.journal.Journal` — the durability point
+2. append it to the :class:`~alphastock.persistence.journal.Journal` — the durability point
    (one write through the Rust ``AppendFile``, a few µs, GIL kept; survives ``kill -9``);
-3. queue the DuckDB insert on the :class:`~alphastock.execution.persist.StoreWriter`
+3. queue the DuckDB insert on the :class:`~alphastock.persistence.writer.StoreWriter`
    (queued, not waited for; before step 4 so that a status change a consumer makes
    is written after the insert);
 4. call the execution consumers (the fast path, e.g. the DirectExecutor), so an order
@@ -38,9 +38,9 @@ from typing import Any, Protocol
 from alphastock.clock import Clock, LiveClock, sleep
 from alphastock.engine import Health
 from alphastock.events import Event, EventType
-from alphastock.execution.persist import Lazy, StoreWriter
 from alphastock.latency import now_ns as wall_ns
-from alphastock.signals.journal import Journal
+from alphastock.persistence.journal import Journal
+from alphastock.persistence.writer import Lazy, StoreWriter
 from alphastock.signals.model import Signal, SignalStatus, SignalTransitionError
 
 log = logging.getLogger(__name__)

@@ -249,29 +249,9 @@ class Signal(BaseModel):
 
     def to_record(self) -> SignalRecord:
         """The row for the store's ``signals`` table (``price`` is the entry)."""
-        from alphastock.store.records import SignalRecord
+        from alphastock.store.records import signal_record
 
-        metadata = {**self.metadata, "exchange": self.exchange}
-        if self.timeframe is not None:
-            metadata["timeframe"] = self.timeframe
-        return SignalRecord(
-            id=self.id,
-            ts_ns=self.ts_ns,
-            symbol=self.symbol,
-            strategy=self.strategy,
-            action=self.action.value,
-            status=self.status.value,
-            token=self.token or None,
-            asset_type=self.asset_type,
-            price=self.entry,
-            quantity=self.quantity,
-            confidence=self.confidence,
-            target=self.target,
-            stop_loss=self.stop_loss,
-            expected_move_pct=self.expected_move_pct,
-            metadata=metadata,
-            updated_ns=self.updated_ns,
-        )
+        return signal_record(vars(self))
 
 
 # pydantic's frozen __setattr__ refuses; this is how pydantic itself sets a model's slots.

@@ -8,6 +8,7 @@ JSON-serialisable dicts (stored as JSON text).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
@@ -45,6 +46,35 @@ class SignalRecord:
     metadata: dict[str, Any] = field(default_factory=dict)
     updated_ns: int | None = None
     """Defaults to ``ts_ns``."""
+
+
+def signal_record(values: Mapping[str, Any]) -> SignalRecord:
+    """The ``signals`` row of a signal given by its fields: a ``Signal``'s (``vars(signal)``) or its
+    journal JSON. ``price`` is the entry; ``exchange`` and ``timeframe`` go into ``metadata``.
+
+    The one mapping for both, so the live write and the journal replay cannot disagree (and the
+    persistence layer replays signals without importing the signals package)."""
+    metadata = {**(values.get("metadata") or {}), "exchange": values.get("exchange", "NSE")}
+    if values.get("timeframe") is not None:
+        metadata["timeframe"] = values["timeframe"]
+    return SignalRecord(
+        id=values["id"],
+        ts_ns=int(values["ts_ns"]),
+        symbol=values["symbol"],
+        strategy=values["strategy"],
+        action=str(values["action"]),  # type: ignore[arg-type]  # a SignalAction value
+        status=str(values.get("status", "NEW")),  # type: ignore[arg-type]
+        token=values.get("token") or None,
+        asset_type=values.get("asset_type", "equity"),
+        price=values["entry"],
+        quantity=values.get("quantity"),
+        confidence=values.get("confidence", 0.5),
+        target=values["target"],
+        stop_loss=values["stop_loss"],
+        expected_move_pct=values.get("expected_move_pct"),
+        metadata=metadata,
+        updated_ns=values.get("updated_ns"),
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -17,7 +17,7 @@ fn os_error(file: &AppendFile, error: io::Error) -> PyErr {
     }
 }
 
-/// An append-only file (see `alphastock.signals.journal`); `append` keeps the GIL on purpose.
+/// An append-only file (see `alphastock.persistence.journal`); `append` keeps the GIL on purpose.
 #[pyclass(name = "AppendFile", module = "alphastock._core")]
 pub(crate) struct PyAppendFile(AppendFile);
 

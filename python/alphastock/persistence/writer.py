@@ -2,7 +2,7 @@
 
 The engine never waits for DuckDB (a committed write costs 1-5 ms, the tick →
 order budget is 200 µs): a record is first appended to the
-:class:`~alphastock.signals.journal.Journal` (the durability point), then handed
+:class:`~alphastock.persistence.journal.Journal` (the durability point), then handed
 to :class:`StoreWriter`, whose single thread applies the operations in the order
 they were queued. An operation may carry an ``on_committed(ok)`` callback; it is
 delivered on the asyncio loop that queued it (``call_soon_threadsafe``) so the
@@ -22,10 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from alphastock.signals.journal import Journal, read_journal
-from alphastock.signals.model import Signal
+from alphastock.persistence.journal import Journal, read_journal
 from alphastock.store import Store
-from alphastock.store.records import FillRecord, OrderRecord
+from alphastock.store.records import FillRecord, OrderRecord, signal_record
 
 log = logging.getLogger(__name__)
 
@@ -256,7 +255,7 @@ def replay(journal: str | Path | Journal, store: Store) -> ReplayStats:
         stats.records += 1
         kind, data = record["kind"], record["data"]
         if kind == "signal":
-            stats.signals += store.insert_signal(Signal.model_validate(data).to_record())
+            stats.signals += store.insert_signal(signal_record(data))
         elif kind == "signal_status":
             last_status.pop(data["id"], None)  # re-inserted: dicts keep insertion order
             last_status[data["id"]] = data

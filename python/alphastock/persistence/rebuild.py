@@ -1,10 +1,10 @@
 """Rebuild a damaged database from the journal (``alphastock db rebuild``).
 
-The journal (:mod:`alphastock.signals.journal`) is the durability point: every signal, signal
+The journal (:mod:`alphastock.persistence.journal`) is the durability point: every signal, signal
 status change, order, order transition and fill is written there before DuckDB. ``alphastock live``
 replays it into DuckDB at start and then rotates it (``journal.jsonl`` is renamed
 ``journal.jsonl.<YYYYmmdd-HHMMSS>[.<n>]``, never deleted; see
-:func:`~alphastock.execution.persist.replay_and_rotate`). So a damaged database can be moved aside
+:func:`~alphastock.persistence.writer.replay_and_rotate`). So a damaged database can be moved aside
 and rebuilt from every segment still in ``<data dir>/journal``, oldest first, the live file last.
 
 What the journal does not hold cannot be rebuilt: see :data:`NOT_IN_JOURNAL`.
@@ -122,7 +122,7 @@ def rebuild(
             old.rename(new)
             private_file(new)
             report.moved.append((old, new))
-    from alphastock.execution.persist import replay  # imports the store package: loaded here, not at top
+    from alphastock.persistence.writer import replay  # imports the store package: loaded here, not at top
 
     with Store.open(data_dir=directory) as store:
         for segment in journal_segments(directory / JOURNAL_DIR):

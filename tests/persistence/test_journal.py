@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from alphastock.execution.persist import replay, replay_and_rotate
-from alphastock.signals.journal import Journal, encode_record, read_journal
+from alphastock.persistence.journal import Journal, encode_record, read_journal
+from alphastock.persistence.writer import replay, replay_and_rotate
 from alphastock.store import Store
 from alphastock.store.records import FillRecord
 from tests.execution._harness import T0, signal
@@ -166,8 +166,8 @@ def test_kill_9_after_journal_write_is_recovered_by_replay(tmp_path: Path) -> No
     child = textwrap.dedent(
         f"""
         import os, signal, time
-        from alphastock.execution.persist import StoreWriter
-        from alphastock.signals.journal import Journal
+        from alphastock.persistence.writer import StoreWriter
+        from alphastock.persistence.journal import Journal
         from alphastock.signals.manager import SignalManager
         from alphastock.store import Store
         from tests.execution._harness import RecordingBus, signal as make
@@ -231,3 +231,13 @@ def test_non_finite_numbers_are_refused(tmp_path: Path, bad: float) -> None:
 def test_unserialisable_values_raise_type_error() -> None:
     with pytest.raises(TypeError, match="not JSON-serialisable"):
         encode_record({"x": object()})
+
+
+def test_replay_maps_a_journaled_signal_to_the_row_a_live_write_makes() -> None:
+    from alphastock.signals.manager import _signal_json
+    from alphastock.store.records import signal_record
+
+    live = signal(timeframe="5m", metadata={"why": "breakout"}, quantity=12, expected_move_pct=1.5)
+    journaled = json.loads(_signal_json(live))
+    assert signal_record(journaled) == live.to_record()
+    assert live.to_record().metadata == {"why": "breakout", "exchange": "NSE", "timeframe": "5m"}

@@ -11,10 +11,10 @@ from typing import Any
 from typer.testing import CliRunner
 
 from alphastock.cli import app
-from alphastock.execution.persist import replay
-from alphastock.signals.journal import Journal
+from alphastock.persistence.journal import Journal
+from alphastock.persistence.rebuild import NOT_IN_JOURNAL, journal_segments, rebuild
+from alphastock.persistence.writer import replay
 from alphastock.store import Store
-from alphastock.store.rebuild import NOT_IN_JOURNAL, journal_segments, rebuild
 from alphastock.store.records import FillRecord
 from tests.execution._harness import T0, signal
 

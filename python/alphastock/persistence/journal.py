@@ -6,8 +6,8 @@ order transition, fill and signal status change is first written here, with ONE
 ``write`` on an ``O_APPEND`` file (a few µs, through the Rust
 :class:`~alphastock._core.AppendFile`, which keeps the GIL: ``os.write`` would
 release it, and a waiting thread could then hold the engine up to 5 ms), BEFORE anything acts
-on it; :class:`~alphastock.execution.persist.StoreWriter` then copies it to
-DuckDB on a background thread, and :func:`~alphastock.execution.persist.replay`
+on it; :class:`~alphastock.persistence.writer.StoreWriter` then copies it to
+DuckDB on a background thread, and :func:`~alphastock.persistence.writer.replay`
 inserts whatever DuckDB missed at the next start.
 
 Guarantees: once :meth:`Journal.append` returned, the line is in the kernel's page
