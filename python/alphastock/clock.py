@@ -49,15 +49,32 @@ async def sleep(clock: Clock, seconds: float) -> None:
     await clock.sleep_until(clock.now_ns() + max(0, math.ceil(seconds * NS_PER_SECOND)))
 
 
-async def wait_event(clock: Clock, event: asyncio.Event, seconds: float) -> bool:
-    """Wait until ``event`` is set or ``seconds`` of engine time passed on ``clock``, whichever is first.
+def _paced(clock: Clock) -> bool:
+    return isinstance(clock, ScaledClock) and clock.speed > 1
+
+
+async def pace(clock: Clock, seconds: float) -> None:
+    """The pause between periodic broker reads (reconciliation, margins): ``seconds`` on ``clock``,
+    but on a clock running faster than the wall (:class:`ScaledClock`) ``seconds`` of wall time, the
+    longer of the two: the broker's rate limits count wall time (10 requests/s), and a simulator at
+    60x would otherwise be read 60 times as often. A :class:`SimulatedClock` is never paced by the wall.
+    """
+    if _paced(clock):
+        await asyncio.sleep(seconds)
+    else:
+        await sleep(clock, seconds)
+
+
+async def wait_event(clock: Clock, event: asyncio.Event, seconds: float, *, paced: bool = False) -> bool:
+    """Wait until ``event`` is set or ``seconds`` of engine time passed on ``clock``, whichever is first
+    (with ``paced``, the timeout is as in :func:`pace`).
 
     Returns True when the event is set. The engine-clock form of ``wait_for(event.wait(), seconds)``.
     """
     if event.is_set():
         return True
     waiter = asyncio.ensure_future(event.wait())
-    timer = asyncio.ensure_future(sleep(clock, seconds))
+    timer = asyncio.ensure_future(pace(clock, seconds) if paced else sleep(clock, seconds))
     try:
         await asyncio.wait((waiter, timer), return_when=asyncio.FIRST_COMPLETED)
     finally:
@@ -196,6 +213,7 @@ __all__ = [
     "SimulatedClock",
     "ist",
     "ist_ns",
+    "pace",
     "seconds_between",
     "sleep",
     "wait_event",

@@ -45,7 +45,7 @@ from typing import Any
 
 from alphastock.brokers.base import Broker
 from alphastock.brokers.errors import AmbiguousOrderOutcome, BrokerError
-from alphastock.clock import Clock, LiveClock, seconds_between, sleep
+from alphastock.clock import Clock, LiveClock, pace, seconds_between
 from alphastock.engine import Health
 from alphastock.events import Event, EventType
 from alphastock.execution.broker_health import BrokerHealth
@@ -457,7 +457,7 @@ class OMS(FillCollector):
             if self._unreachable():
                 await self._backoff()
             else:
-                await sleep(self.clock, self.reconcile_interval_s)
+                await pace(self.clock, self.reconcile_interval_s)
             try:
                 await self.reconcile()
             except Exception:
@@ -466,7 +466,7 @@ class OMS(FillCollector):
     async def _backoff(self) -> None:
         """The pause before the next read of an unreachable broker, on the engine clock."""
         assert self.broker_health is not None
-        await sleep(self.clock, self.broker_health.backoff_s(self.reconcile_interval_s, self.retry_max_s))
+        await pace(self.clock, self.broker_health.backoff_s(self.reconcile_interval_s, self.retry_max_s))
 
     def unresolved(self) -> list[ManagedOrder]:
         """Orders whose placement outcome is still UNKNOWN."""

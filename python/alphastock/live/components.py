@@ -19,7 +19,7 @@ from typing import Any
 from alphastock._tasks import cancel_and_wait
 from alphastock.bars import KITE_INTERVALS
 from alphastock.bus import EventBus
-from alphastock.clock import Clock, LiveClock, sleep, wait_event
+from alphastock.clock import Clock, LiveClock, pace, wait_event
 from alphastock.engine import BaseComponent, RateMeter
 from alphastock.events import Bar, Event, EventType, FeedStatus, FillInfo, TickBatch
 from alphastock.execution.broker_health import BrokerHealth
@@ -327,7 +327,8 @@ class CashSync(BaseComponent):
     ``min_interval_s`` seconds) and every ``interval_s`` regardless. While ``health`` says
     the broker is unreachable it asks with backoff (up to ``retry_max_s``) and logs nothing per
     failure (the outage is reported once, by the health). Every wait is on ``clock`` (engine
-    seconds; the wall clock if None), so a simulated clock drives it deterministically.
+    seconds, paced by the wall on a faster-than-wall clock: :func:`~alphastock.clock.pace`; the wall
+    clock if None), so a simulated clock drives it deterministically.
     """
 
     def __init__(
@@ -388,12 +389,12 @@ class CashSync(BaseComponent):
     async def _run(self) -> None:
         while True:
             if self.broker_health is not None and not self.broker_health.reachable:
-                await sleep(self.clock, self.broker_health.backoff_s(self.min_interval_s, self.retry_max_s))
+                await pace(self.clock, self.broker_health.backoff_s(self.min_interval_s, self.retry_max_s))
             else:
-                await wait_event(self.clock, self._dirty, self.interval_s)
+                await wait_event(self.clock, self._dirty, self.interval_s, paced=True)
             self._dirty.clear()
             await self.sync()
-            await sleep(self.clock, self.min_interval_s)
+            await pace(self.clock, self.min_interval_s)
 
 
 __all__ = ["CashSync", "FeedComponent", "StrategyComponent", "WriterComponent", "history_bars"]
