@@ -210,7 +210,7 @@ class TradingApp:
         self.cash = CashSync(
             self.broker, self.risk, health=self.broker_health, retry_max_s=cfg.execution.broker_retry_max_s,
             clock=self.clock,
-        )
+        )  # fmt: skip
         self.session = SessionWatcher(self.clock, self.calendar, self.bus, exchanges=("NSE", "MCX"))
         self.scheduler = Scheduler(self.clock, self.calendar, self.bus)
         self.scheduler.add(instruments_refresh_job(self._refresh_instruments))
