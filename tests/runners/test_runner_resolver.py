@@ -55,6 +55,14 @@ def test_underlying_name_resolves_to_the_nearest_future(resolver: SymbolResolver
     ]
 
 
+def test_an_alias_applies_on_the_exchange_asked_for_only(resolver: SymbolResolver) -> None:
+    # NIFTY is an alias of the NSE index; on NFO it is the underlying, so its nearest-month future.
+    assert resolver.resolve("NIFTY", "NSE").tradingsymbol == "NIFTY 50"
+    future = resolver.resolve("NIFTY", "NFO", today=DAY)
+    assert (future.exchange, future.instrument_type, future.tradingsymbol) == ("NFO", "FUT", "NIFTY26JANFUT")
+    assert resolver.resolve("BANKNIFTY", "NFO", today=DAY).tradingsymbol == "BANKNIFTY26JANFUT"
+
+
 def test_unknown_symbol_lists_close_matches(resolver: SymbolResolver) -> None:
     with pytest.raises(UnknownSymbolError) as info:
         resolver.resolve("RELIANC")

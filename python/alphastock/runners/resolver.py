@@ -127,7 +127,9 @@ class SymbolResolver:
             return inst
         alias = self.aliases.get(text.upper())
         if alias is not None:
-            inst = self.exact(alias, exchange) or self.exact(alias)
+            # On the exchange asked for only: NFO:NIFTY must not become the NSE index that the
+            # NIFTY alias names, but NIFTY's nearest-month future (below).
+            inst = self.exact(alias, exchange) if exchange else self.exact(alias)
             if inst is not None:
                 return inst
         futures = self.futures(self.underlying_name(text), exchange)
