@@ -266,10 +266,11 @@ def db_rebuild(
     for old, new in report.moved:
         console.print(f"moved aside: {old} -> {new} (kept, not deleted)", soft_wrap=True, markup=False)
     names = ", ".join(p.name for p in report.segments) or "none found"
+    done = report.replayed
     console.print(
         f"rebuilt {report.database} from {len(report.segments)} journal file(s) ({names}): "
-        f"{report.signals:,} signals, {report.signal_statuses:,} signal status changes, "
-        f"{report.orders:,} orders, {report.transitions:,} order transitions, {report.fills:,} fills",
+        f"{done.signals:,} signals, {done.signal_statuses:,} signal status changes, "
+        f"{done.orders:,} orders, {done.transitions:,} order transitions, {done.fills:,} fills",
         soft_wrap=True,
         markup=False,
     )

@@ -159,7 +159,8 @@ def test_forced_rebuild_of_a_whole_store_keeps_the_old_file(tmp_path: Path) -> N
     assert report.problem is None
     assert report.rebuilt
     assert [new.name for _, new in report.moved] == ["alphastock.duckdb.replaced-20260106-080000"]
-    assert (report.signals, report.orders, report.transitions, report.fills) == (2, 1, 2, 1)
+    done = report.replayed
+    assert (done.signals, done.orders, done.transitions, done.fills) == (2, 1, 2, 1)
     with Store.open(data_dir=tmp_path) as store:
         assert _contents(store) == before
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from alphastock.persistence.writer import ReplayStats, replay
 from alphastock.private import private_file
 from alphastock.store.errors import StoreDamagedError
 from alphastock.store.store import Store, default_data_dir, default_path, wal_path
@@ -70,12 +71,8 @@ class RebuildReport:
     """Journal files replayed, oldest first."""
     failed: list[tuple[Path, str]] = field(default_factory=list)
     """Journal files that could not be replayed, and why."""
-    records: int = 0
-    signals: int = 0
-    signal_statuses: int = 0
-    orders: int = 0
-    transitions: int = 0
-    fills: int = 0
+    replayed: ReplayStats = field(default_factory=ReplayStats)
+    """What the journal files held and were inserted, summed over :attr:`segments`."""
 
 
 def diagnose(data_dir: Path) -> str | None:
@@ -122,8 +119,6 @@ def rebuild(
             old.rename(new)
             private_file(new)
             report.moved.append((old, new))
-    from alphastock.persistence.writer import replay  # imports the store package: loaded here, not at top
-
     with Store.open(data_dir=directory) as store:
         for segment in journal_segments(directory / JOURNAL_DIR):
             try:
@@ -132,12 +127,7 @@ def rebuild(
                 report.failed.append((segment, f"{type(exc).__name__}: {exc}"))
                 continue
             report.segments.append(segment)
-            report.records += stats.records
-            report.signals += stats.signals
-            report.signal_statuses += stats.signal_statuses
-            report.orders += stats.orders
-            report.transitions += stats.transitions
-            report.fills += stats.fills
+            report.replayed.add(stats)
         store.checkpoint()
     report.rebuilt = True
     return report

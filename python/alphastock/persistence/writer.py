@@ -219,6 +219,11 @@ class ReplayStats:
     transitions: int = 0
     fills: int = 0
 
+    def add(self, other: ReplayStats) -> None:
+        """Add ``other``'s counts to these (a rebuild sums its journal files)."""
+        for name in self.__slots__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
 
 def _has_event(store: Store, key: str, ts_ns: int, to_state: str) -> bool:
     rows = (
