@@ -24,8 +24,9 @@ from typing import Any
 
 import numpy as np
 
+from alphastock.config import RecordingConfig
 from alphastock.events import Event, EventType, TickBatch
-from alphastock.live.recorder import Recorder, RecordingConfig
+from alphastock.live.recorder import Recorder
 from alphastock.store import Store
 from benchlib import report
 from test_bench_runners import N_BATCHES, N_TOKENS, _build, _data

@@ -16,13 +16,7 @@ import alphastock
 PACKAGE = alphastock.__name__
 ROOT = Path(alphastock.__file__).parent
 
-KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
-    {
-        # config aggregates live.config, live.recorder and sim.config while live.app/live.runner and
-        # sim.serve load the aggregate: the sections' models belong below both (issue 14, still open)
-        frozenset({"alphastock.config", "alphastock.live", "alphastock.sim"}),
-    }
-)
+KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset()
 """Cycles still to be broken, each as its set of nodes: none may be added, and one broken must leave."""
 
 

@@ -395,7 +395,7 @@ def sim_serve(
     from alphastock.sim import serve as sim_serve_module
 
     try:
-        settings = sim_serve_module.load_settings(config)
+        settings = load_config(config).sim  # the sim package never reads the application's tree
         sim_config = sim_serve_module.serve_config(
             settings,
             faults=sim_serve_module.fault_flags(

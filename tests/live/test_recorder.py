@@ -17,11 +17,11 @@ from typer.testing import CliRunner
 
 from alphastock.bus import EventBus
 from alphastock.cli import app as cli_app
-from alphastock.config import load_config
+from alphastock.config import RecordingConfig, load_config
 from alphastock.events import Bar, Event, EventType, Priority, TickBatch
 from alphastock.live.app import TradingApp
 from alphastock.live.connect import connect
-from alphastock.live.recorder import Recorder, RecordingConfig
+from alphastock.live.recorder import Recorder
 from alphastock.live.safety import RunMode
 from alphastock.store import Store
 from alphastock.ticks import TickStore

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from alphastock.auth.redact import Secret
 from alphastock.auth.session import load_session_for_startup
+from alphastock.config.live import LiveConfig
 from alphastock.feeds.kite_ws import KITE_WS_URL
-from alphastock.live.config import LiveConfig
 from alphastock.live.embedded import EmbeddedSimulator, SimEndpoint
 from alphastock.live.safety import LiveTradingRefusedError, RunMode, confirm_live
 from alphastock.sim.config import SimSettings

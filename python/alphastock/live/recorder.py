@@ -27,14 +27,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import ConfigDict, Field
 
 from alphastock.bus import EventBus, Subscription, conflate_tick_batches
-from alphastock.config_model import ConfigModel
+from alphastock.config.recording import RecordingConfig
 from alphastock.engine import BaseComponent, Health, HealthState
 from alphastock.events import Event, EventType
 from alphastock.runners.bars import distinct_tokens
@@ -46,29 +45,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TickRecording = Literal["off", "ltp", "full"]
-
 _LTP = ("token", "ts_ns", "last_price", "volume")
 _FULL = ("token", "ts_ns", "last_price", "last_qty", "volume", "oi", "bid", "ask", "bid_qty", "ask_qty")
-
-
-class RecordingConfig(ConfigModel):
-    """The ``recording:`` section: what a live, paper or simulator session records into DuckDB."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    ticks: TickRecording = Field(
-        "ltp",
-        description="off; ltp (token, time, last price, volume); full (also last qty, OI, best bid/ask "
-        "and their quantities)",
-    )
-    bars: bool = Field(True, description="record every closed bar the runners publish")
-    flush_interval_s: float = Field(
-        1.0, gt=0, description="wall seconds a recorded row may wait before it is written"
-    )
-    max_queued_rows: int = Field(
-        2_000_000, ge=1, description="rows waiting for the writer before new batches are dropped (counted)"
-    )
 
 
 class Recorder(BaseComponent):
@@ -393,4 +371,4 @@ class Recorder(BaseComponent):
         return pos
 
 
-__all__ = ["Recorder", "RecordingConfig", "TickRecording"]
+__all__ = ["Recorder"]

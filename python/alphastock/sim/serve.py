@@ -1,8 +1,8 @@
 """``alphastock sim serve``: the simulator in the foreground, configured from the ``sim:`` section and flags.
 
-The command line (:mod:`alphastock.cli`) only parses; this module builds the
-:class:`SimConfig` (``sim:`` section of the configuration files and environment,
-then the flags, which win) and runs it, printing the addresses, the session, the
+The command line (:mod:`alphastock.cli`) parses and reads the ``sim:`` section of the
+configuration (files and environment); this module builds the :class:`SimConfig` from that
+section and the flags, which win, and runs it, printing the addresses, the session, the
 faults in force and, when it stops, the faults it injected.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 from alphastock.sim.config import FaultConfig, SimConfig, SimSettings
@@ -92,15 +91,4 @@ async def serve(config: SimConfig, duration: float | None, echo: Callable[[str],
     return counts
 
 
-def load_settings(files: list[Path] | None) -> SimSettings:
-    """The ``sim:`` section of the configuration (defaults < files < environment).
-
-    Raises:
-        alphastock.errors.ConfigError: a file cannot be read or a value is invalid.
-    """
-    from alphastock.config import load_config
-
-    return load_config(files).sim
-
-
-__all__ = ["describe_counts", "describe_faults", "fault_flags", "load_settings", "serve", "serve_config"]
+__all__ = ["describe_counts", "describe_faults", "fault_flags", "serve", "serve_config"]

@@ -1,4 +1,8 @@
-"""The ``live:`` configuration section: the account ``--live`` may trade, the embedded simulator, the view."""
+"""The ``live:`` configuration section: the account ``--live`` may trade, the embedded simulator, the view.
+
+A section of the configuration package (not of ``alphastock.live``) because ``live`` reads the whole
+tree: the tree must not import it back.
+"""
 
 from __future__ import annotations
 
