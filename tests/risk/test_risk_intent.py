@@ -99,7 +99,8 @@ def test_repr_round_trips_through_eval() -> None:
         "OrderIntent(token=256265, symbol='NIFTY26JAN24500CE', exchange='NFO', product='NRML', side='BUY', "
         "quantity=650, price=120.05, reference_price=120.0, lot_size=65, tick_size=0.05, "
         "freeze_quantity=1800, "
-        "underlying='NIFTY', kind='CE', lower_circuit=None, upper_circuit=None, margin=5000.0)"
+        "underlying='NIFTY', kind='CE', lower_circuit=None, upper_circuit=None, margin=5000.0, "
+        "multiplier=1.0)"
     )
     assert eval(repr(i), {"OrderIntent": OrderIntent}) == i
 

@@ -76,7 +76,7 @@ def test_positions_are_readable_records() -> None:
     )
     assert repr(p) == (
         "RiskPosition(token=256521, quantity=-130, avg_price=80.0, mark=80.0, unrealised_pnl=0.0, "
-        "underlying='NIFTY')"
+        "multiplier=1.0, underlying='NIFTY')"
     )
     assert e.position(123) is None
 

@@ -8,9 +8,10 @@ brokerages. So a fill's charges are ``charges(the order as filled up to and incl
 ``charges``) — the rates the PaperBroker and the simulator's ``/charges/orders`` use, so the
 engine's P&L after charges agrees with the broker's contract note.
 
-Rupees throughout; turnover is price x quantity (orders on exchanges whose quantity counts lots
-of a contract multiplier are refused before they get here: see
-:data:`~alphastock.execution.direct.LOT_QUANTITY_EXCHANGES`).
+Rupees throughout; turnover is price x quantity x multiplier, the contract multiplier of
+:func:`~alphastock.refdata.multipliers.contract_multiplier` (1, or e.g. 100 on MCX CRUDEOIL, whose
+Kite quantity counts lots), so an MCX order is charged at the commodity segment's rates on its rupee
+turnover, as on Kite's contract note.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import logging
 
 from alphastock.brokers.charges import ChargeRates, compute_charges
 from alphastock.models import ChargeOrder, OrderRequest
+from alphastock.refdata.multipliers import MultiplierLookup, UnknownMultiplierError, contract_multiplier
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +28,12 @@ log = logging.getLogger(__name__)
 class FillCharges:
     """Per-order charge accounting for the OMS's fills (see the module docstring)."""
 
-    def __init__(self, rates: ChargeRates | None = None) -> None:
+    def __init__(
+        self, rates: ChargeRates | None = None, *, multipliers: MultiplierLookup = contract_multiplier
+    ) -> None:
         self.rates = rates or ChargeRates()
+        self.multipliers = multipliers
+        """``(exchange, tradingsymbol) -> multiplier`` scaling turnover into rupees."""
         self.total = 0.0
         """Charges booked so far, rupees."""
         self.failures = 0
@@ -35,15 +41,19 @@ class FillCharges:
         self._booked: dict[str, float] = {}
 
     def charge(self, key: str, request: OrderRequest, quantity: int, value: float) -> float:
-        """Charges (rupees) of the fill that brings order ``key`` to ``quantity`` units filled for
-        ``value`` rupees (the sum of price x quantity over its fills): the order's charges now minus what its
-        earlier fills were charged. 0 (counted in :attr:`failures`, logged) when it cannot be priced."""
+        """Charges (rupees) of the fill that brings order ``key`` to ``quantity`` (as Kite counts it) filled
+        for ``value`` (the sum of price x quantity over its fills, before the multiplier): the order's
+        charges now minus what its earlier fills were charged. 0 (counted in :attr:`failures`, logged)
+        when it cannot be priced."""
         if quantity <= 0:
             return 0.0
         try:
-            order = ChargeOrder.for_request(request, quantity, value / quantity, order_id=key)
+            multiplier = self.multipliers(request.exchange.value, request.tradingsymbol)
+            order = ChargeOrder.for_request(
+                request, quantity, value / quantity, order_id=key, multiplier=multiplier
+            )
             note = compute_charges(order, self.rates)
-        except ValueError as exc:  # a symbol whose segment cannot be told, a bad price
+        except (ValueError, UnknownMultiplierError) as exc:  # unknown segment or multiplier, bad price
             self.failures += 1
             log.warning("charges of order %s not computed (%s); booked as 0", key, exc)
             return 0.0

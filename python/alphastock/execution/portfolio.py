@@ -1,14 +1,17 @@
 """The :class:`Portfolio`: positions per (token, product) built from fills, marked from the TickStore.
 
-A fill that increases a position moves the average price (quantity-weighted); one
-that reduces it realises P&L against the average; one that flips it realises the
-closed part and opens the rest at the fill price. Each fill is passed on to
-:meth:`RiskEngine.on_fill` (with its charges) and each mark to ``on_mark``, so the
-risk engine's view of exposure and P&L is the portfolio's. Publishes
+Average price and P&L follow the one position rule, :mod:`alphastock.risk.position` (weighted
+average on increases, realised P&L on reductions, a flip opens the rest at the fill price), with the
+contract multiplier of each instrument (:mod:`alphastock.refdata.multipliers`: 1, or e.g. 100 on
+MCX CRUDEOIL, whose Kite quantity counts lots). Each fill is passed on to
+:meth:`RiskEngine.on_fill` (with its charges and multiplier) and each mark to ``on_mark``, so the
+risk engine's view of exposure and P&L is the portfolio's (``tests/risk/test_position_parity.py``).
+A fill also marks its position at the fill price, as it does in the risk engine. Publishes
 POSITION_OPENED / POSITION_CHANGED / POSITION_CLOSED (:class:`PositionSnapshot`),
 and writes snapshots to DuckDB's ``positions`` table through the writer.
 
-Units: prices and P&L rupees, quantities units (signed: negative = short), times UTC epoch ns.
+Units: prices and P&L rupees (price x quantity x multiplier), quantities as Kite counts them
+(units; lots on MCX; signed: negative = short), times UTC epoch ns.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from alphastock.clock import Clock, LiveClock
 from alphastock.engine import Health
 from alphastock.events import Event, EventType, FillInfo, PositionSnapshot
 from alphastock.persistence.writer import StoreWriter
+from alphastock.refdata.multipliers import MultiplierLookup, UnknownMultiplierError, contract_multiplier
 from alphastock.risk import RiskEngine
+from alphastock.risk.position import apply_fill, unrealised
 from alphastock.signals.manager import Publisher
 from alphastock.store.records import PositionRecord
 
@@ -50,13 +55,13 @@ class Holding:
     last_price: float = 0.0
     charges: float = 0.0
     ts_ns: int = 0
+    multiplier: float = 1.0
+    """Rupees per (price x quantity): 1, or the contract multiplier where Kite's quantity counts lots."""
 
     @property
     def unrealised(self) -> float:
-        """(last - average) * quantity, rupees; 0 when flat or unmarked."""
-        if self.quantity == 0 or self.last_price <= 0:
-            return 0.0
-        return (self.last_price - self.average_price) * self.quantity
+        """quantity x (last - average) x multiplier, rupees; 0 when flat or unmarked."""
+        return unrealised(self.quantity, self.average_price, self.last_price, self.multiplier)
 
     def snapshot(self) -> PositionSnapshot:
         """The event payload."""
@@ -100,15 +105,21 @@ class Portfolio:
         risk: RiskEngine | None = None,
         ticks: LatestPrices | None = None,
         clock: Clock | None = None,
+        multipliers: MultiplierLookup = contract_multiplier,
     ) -> None:
         self.bus = bus
         self.writer = writer
         self.risk = risk
         self.ticks = ticks
         self.clock: Clock = clock or LiveClock()
+        self.multipliers = multipliers
+        """``(exchange, tradingsymbol) -> multiplier``, by default
+        :func:`~alphastock.refdata.multipliers.contract_multiplier`."""
         self._book: dict[tuple[int, str], Holding] = {}
         self._trades: set[tuple[str | None, str]] = set()
         self.duplicate_fills = 0
+        self.unpriced: list[str] = []
+        """Contracts filled whose multiplier is unknown (booked at 1 and reported by :meth:`health`)."""
 
     def on_fill(self, fill: FillInfo) -> PositionSnapshot | None:
         """Apply one execution; None (counted) for a trade of the same order seen before. A trade
@@ -122,27 +133,30 @@ class Portfolio:
         key = (fill.token, fill.product)
         pos = self._book.get(key)
         if pos is None:
-            pos = self._book[key] = Holding(fill.token, fill.symbol, fill.exchange, fill.product)
+            multiplier = self._multiplier(fill.exchange, fill.symbol)
+            pos = self._book[key] = Holding(
+                fill.token, fill.symbol, fill.exchange, fill.product, multiplier=multiplier
+            )
         before = pos.quantity
         signed = fill.quantity if fill.side == "BUY" else -fill.quantity
-        after = before + signed
-        if before == 0 or (before > 0) == (signed > 0):
-            pos.average_price = (pos.average_price * abs(before) + fill.price * abs(signed)) / abs(after)
-        else:
-            closed = min(abs(before), abs(signed))
-            pos.realised += closed * (fill.price - pos.average_price) * (1 if before > 0 else -1)
-            if after == 0:
-                pos.average_price = 0.0
-            elif (after > 0) != (before > 0):
-                pos.average_price = fill.price  # flipped: the rest opens at the fill price
+        after, pos.average_price, realised = apply_fill(
+            before, pos.average_price, signed, fill.price, pos.multiplier
+        )
+        pos.realised += realised
         pos.realised -= fill.charges
         pos.charges += fill.charges
         pos.quantity = after
-        pos.last_price = pos.last_price or fill.price
+        pos.last_price = fill.price  # the newest price known, as the risk engine marks it
         pos.ts_ns = fill.ts_ns
         if self.risk is not None:
             self.risk.on_fill(
-                fill.token, fill.side, fill.quantity, fill.price, fill.ts_ns, charges=fill.charges
+                fill.token,
+                fill.side,
+                fill.quantity,
+                fill.price,
+                fill.ts_ns,
+                charges=fill.charges,
+                multiplier=pos.multiplier,
             )
         kind = (
             EventType.POSITION_OPENED
@@ -155,6 +169,16 @@ class Portfolio:
         self.bus.publish_nowait(Event(kind, snap, ts_event=fill.ts_ns))
         self.persist([pos], fill.ts_ns)
         return snap
+
+    def _multiplier(self, exchange: str, symbol: str) -> float:
+        """The contract multiplier; a fill must be booked even when it is unknown (the broker holds the
+        position), so that case is booked at 1, logged and reported as degraded health."""
+        try:
+            return self.multipliers(exchange, symbol)
+        except UnknownMultiplierError as exc:
+            self.unpriced.append(f"{exchange}:{symbol}")
+            log.error("%s; position booked with multiplier 1, its P&L is wrong", exc)
+            return 1.0
 
     def on_event(self, event: Event[Any]) -> None:
         """Bus handler: FILL events update positions, TICK_BATCH events mark them."""
@@ -208,11 +232,15 @@ class Portfolio:
         """Nothing to stop (snapshots are written on every fill)."""
 
     def health(self) -> Health:
-        """``ok``, with open positions and duplicate fills ignored as metrics."""
+        """``ok``, with open positions and duplicate fills ignored as metrics; ``degraded`` when a
+        contract was filled whose multiplier is unknown (its P&L is wrong)."""
         metrics = {
             "open_positions": float(sum(1 for p in self._book.values() if p.quantity)),
             "duplicate_fills": float(self.duplicate_fills),
+            "unpriced_contracts": float(len(self.unpriced)),
         }
+        if self.unpriced:
+            return Health("degraded", f"unknown contract multiplier: {', '.join(self.unpriced)}", metrics)
         return Health("ok", "", metrics)
 
     def positions(self, *, open_only: bool = False) -> list[Holding]:

@@ -37,7 +37,7 @@ class Limits(ConfigModel):
         gt=0.0,
         allow_inf_nan=False,
         description="largest value of one order, rupees: quantity * limit price (* reference price for "
-        "market orders); larger orders are reduced to fit, in whole lots",
+        "market orders) * contract multiplier (MCX); larger orders are reduced to fit, in whole lots",
     )
 
     # Exposure.

@@ -150,7 +150,7 @@ impl PyRiskEngine {
         PyRiskDecision { inner: self.inner.check(&intent.get().inner, now_or_clock(now_ns), human_approved) }
     }
 
-    #[pyo3(signature = (token, side, quantity, price, ts_ns, *, underlying=None, charges=0.0))]
+    #[pyo3(signature = (token, side, quantity, price, ts_ns, *, underlying=None, charges=0.0, multiplier=1.0))]
     fn on_fill(
         &mut self,
         token: i64,
@@ -160,10 +160,11 @@ impl PyRiskEngine {
         ts_ns: i64,
         underlying: Option<&str>,
         charges: f64,
+        multiplier: f64,
     ) -> PyResult<()> {
         let side = parse_name!(Side, "side", side)?;
         self.inner
-            .on_fill(self::token(token)?, side, quantity, price, ts_ns, underlying, charges)
+            .on_fill(self::token(token)?, side, quantity, price, ts_ns, underlying, charges, multiplier)
             .map_err(invalid_request)
     }
 
@@ -239,6 +240,7 @@ impl PyRiskEngine {
             avg_price: i.avg_price,
             mark: i.mark,
             unrealised_pnl: i.unrealised(),
+            multiplier: i.multiplier,
             underlying: book.underlying_name(token).map(str::to_owned),
         }))
     }

@@ -52,7 +52,9 @@ fn py_opt<T>(x: Option<T>, show: impl Fn(T) -> String) -> String {
 /// 0.0001. freeze_quantity: the exchange's largest order, units. underlying: name for the
 /// per-underlying limit (default: the symbol). kind: EQ (NSE/BSE) or FUT/CE/PE (derivative
 /// exchanges); selects the collar. lower_circuit, upper_circuit: rupees. margin: rupees the whole
-/// order blocks (default: quantity x price, exact for cash buys and option buys only).
+/// order blocks (default: quantity x price x multiplier, exact for cash buys and option buys only).
+/// multiplier: rupees per (price x quantity), 1 except where Kite's quantity counts lots of a
+/// contract (MCX: CRUDEOIL 100); notional and the default margin are scaled by it.
 #[pyclass(name = "OrderIntent", module = "alphastock.risk", frozen, eq)]
 #[derive(Clone, PartialEq)]
 pub(crate) struct PyOrderIntent {
@@ -65,7 +67,7 @@ impl PyOrderIntent {
     #[pyo3(signature = (
         *, token, symbol, exchange, product, side, quantity, reference_price, price=None, lot_size=1,
         tick_size=0.05, freeze_quantity=None, underlying=None, kind="EQ", lower_circuit=None, upper_circuit=None,
-        margin=None
+        margin=None, multiplier=1.0
     ))]
     fn new(
         token: i64,
@@ -84,6 +86,7 @@ impl PyOrderIntent {
         lower_circuit: Option<f64>,
         upper_circuit: Option<f64>,
         margin: Option<f64>,
+        multiplier: f64,
     ) -> PyResult<Self> {
         let inner = OrderIntent {
             token: self::token(token)?,
@@ -102,6 +105,7 @@ impl PyOrderIntent {
             lower_circuit,
             upper_circuit,
             margin,
+            multiplier,
         };
         inner.validate().map_err(invalid_request)?;
         Ok(PyOrderIntent { inner })
@@ -177,13 +181,17 @@ impl PyOrderIntent {
     fn margin(&self) -> Option<f64> {
         self.inner.margin
     }
+    #[getter]
+    fn multiplier(&self) -> f64 {
+        self.inner.multiplier
+    }
 
     fn __repr__(&self) -> String {
         let i = &self.inner;
         format!(
             "OrderIntent(token={}, symbol={}, exchange='{}', product='{}', side='{}', quantity={}, price={}, \
              reference_price={}, lot_size={}, tick_size={}, freeze_quantity={}, underlying={}, kind='{}', \
-             lower_circuit={}, upper_circuit={}, margin={})",
+             lower_circuit={}, upper_circuit={}, margin={}, multiplier={})",
             i.token,
             py_str(&i.symbol),
             i.exchange,
@@ -200,6 +208,7 @@ impl PyOrderIntent {
             py_opt(i.lower_circuit, py_float),
             py_opt(i.upper_circuit, py_float),
             py_opt(i.margin, py_float),
+            py_float(i.multiplier),
         )
     }
 }
@@ -298,8 +307,10 @@ pub(crate) struct PyRiskPosition {
     pub(crate) avg_price: f64,
     /// Last mark or fill price, rupees.
     pub(crate) mark: Option<f64>,
-    /// quantity × (mark − avg_price), rupees.
+    /// quantity × (mark − avg_price) × multiplier, rupees.
     pub(crate) unrealised_pnl: f64,
+    /// Rupees per (price × quantity) of the last fill: 1, or the MCX contract multiplier.
+    pub(crate) multiplier: f64,
     /// The underlying the position counts towards.
     pub(crate) underlying: Option<String>,
 }
@@ -308,12 +319,13 @@ pub(crate) struct PyRiskPosition {
 impl PyRiskPosition {
     fn __repr__(&self) -> String {
         format!(
-            "RiskPosition(token={}, quantity={}, avg_price={}, mark={}, unrealised_pnl={}, underlying={})",
+            "RiskPosition(token={}, quantity={}, avg_price={}, mark={}, unrealised_pnl={}, multiplier={}, underlying={})",
             self.token,
             self.quantity,
             py_float(self.avg_price),
             py_opt(self.mark, py_float),
             py_float(self.unrealised_pnl),
+            py_float(self.multiplier),
             py_opt(self.underlying.as_deref(), py_str),
         )
     }

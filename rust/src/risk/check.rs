@@ -213,6 +213,8 @@ impl RiskEngine {
         // Size and exposure.
         let px = intent.valuation_price();
         let px_ok = px.is_finite() && px > 0.0;
+        // Rupees per unit of quantity: the price, times the contract multiplier on MCX.
+        let unit_value = intent.unit_value();
         let cur = book.at(slot).qty;
         let sign = intent.side.sign();
         let closing = if cur.signum() == -sign { q.min(cur.abs()) } else { 0 };
@@ -222,14 +224,14 @@ impl RiskEngine {
                 v.cap(Code::QtyExceedsMaxOrder, max, || Detail::QtyExceedsMaxOrder { quantity: q, max });
             }
             if let (Some(max), true) = (limits.max_order_notional, px_ok) {
-                let notional = q as f64 * px;
+                let notional = q as f64 * unit_value;
                 if notional > max {
-                    v.cap(Code::NotionalExceedsMaxOrder, (max / px).floor() as i64, || {
+                    v.cap(Code::NotionalExceedsMaxOrder, (max / unit_value).floor() as i64, || {
                         Detail::NotionalExceedsMaxOrder { notional, max, price: px }
                     });
                 }
             }
-            per_unit_margin = intent.margin.map_or(px, |m| m / q as f64);
+            per_unit_margin = intent.margin.map_or(unit_value, |m| m / q as f64);
         }
         if qty_ok && q > closing {
             if *state == TradingState::Reducing {
@@ -296,7 +298,7 @@ impl RiskEngine {
         let approved = if v.hard || !qty_ok { 0 } else { v.cap };
         if approved > closing && !human_approved {
             if let (Some(max), true) = (limits.approval_notional, px_ok) {
-                let notional = approved as f64 * px;
+                let notional = approved as f64 * unit_value;
                 if notional > max {
                     v.needs_approval(Code::NotionalNeedsApproval, Detail::NeedsApproval { notional, max });
                 }

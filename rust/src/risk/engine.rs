@@ -121,8 +121,9 @@ impl RiskEngine {
         }
     }
 
-    /// Records an execution: `quantity` units (> 0) at `price` rupees, with `charges` rupees
-    /// (brokerage, taxes) taken from realised P&L. Counts as one trade for `max_trades_per_day`.
+    /// Records an execution: `quantity` (> 0, as Kite counts it: units, or lots on MCX) at `price`
+    /// rupees, worth `price × quantity × multiplier` rupees (`multiplier` 1 except for contracts whose
+    /// quantity counts lots), with `charges` rupees (brokerage, taxes) taken from realised P&L. Counts as one trade for `max_trades_per_day`.
     /// `underlying` (re)binds the instrument for the per-underlying limit; without it the
     /// instrument keeps the underlying of its last check (or a group of its own).
     pub fn on_fill(
@@ -134,6 +135,7 @@ impl RiskEngine {
         ts_ns: i64,
         underlying: Option<&str>,
         charges: f64,
+        multiplier: f64,
     ) -> Result<(), String> {
         if quantity < 1 {
             return Err(format!("fill quantity must be >= 1, got {quantity}"));
@@ -144,6 +146,9 @@ impl RiskEngine {
         if !(charges.is_finite() && charges >= 0.0) {
             return Err(format!("charges must be >= 0 and finite, got {charges}"));
         }
+        if !(multiplier.is_finite() && multiplier > 0.0) {
+            return Err(format!("multiplier must be > 0 and finite, got {multiplier}"));
+        }
         if underlying == Some("") {
             return Err("underlying must not be empty".into());
         }
@@ -151,7 +156,7 @@ impl RiskEngine {
         if let Some(name) = underlying {
             self.book.bind_underlying(slot, name);
         }
-        self.book.fill(slot, side.sign() * quantity, price, charges);
+        self.book.fill(slot, side.sign() * quantity, price, multiplier, charges);
         self.enforce_pnl_limits(ts_ns);
         Ok(())
     }

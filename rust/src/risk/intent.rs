@@ -8,7 +8,9 @@ const PRICE_GRID: f64 = 10_000.0;
 /// How far from the grid (relative) a float may be and still count as on it.
 const GRID_TOLERANCE: f64 = 1e-9;
 
-/// An order the engine is asked about. Quantities in units (not lots), prices in rupees.
+/// An order the engine is asked about. Quantities as Kite counts them (units, not lots — except on
+/// MCX, where Kite's quantity is lots and `multiplier` turns price × quantity into rupees), prices
+/// in rupees.
 ///
 /// Construct it with a struct literal and call `validate` (the Python constructor does); the
 /// values `validate` accepts can still fail rules (a zero quantity, a NaN price): those are
@@ -42,8 +44,11 @@ pub struct OrderIntent {
     pub lower_circuit: Option<f64>,
     pub upper_circuit: Option<f64>,
     /// Margin the whole order (at `quantity`) blocks, rupees, e.g. from Kite's order-margins API.
-    /// `None` means quantity × price (exact for cash buys and option buys only).
+    /// `None` means quantity × price × multiplier (exact for cash buys and option buys only).
     pub margin: Option<f64>,
+    /// Rupees per (price × quantity): 1, or the contract multiplier where Kite's quantity counts
+    /// lots (MCX CRUDEOIL: 100 barrels per lot). Notional and default margin are scaled by it.
+    pub multiplier: f64,
 }
 
 impl OrderIntent {
@@ -59,10 +64,19 @@ impl OrderIntent {
         self.price.unwrap_or(self.reference_price)
     }
 
+    /// Rupees per unit of quantity at the valuation price (price × multiplier).
+    #[inline]
+    pub fn unit_value(&self) -> f64 {
+        self.valuation_price() * self.multiplier
+    }
+
     /// Checks what makes an intent malformed (as opposed to merely unacceptable).
     pub fn validate(&self) -> Result<(), String> {
         if self.symbol.is_empty() {
             return Err("symbol must not be empty".into());
+        }
+        if !(self.multiplier.is_finite() && self.multiplier > 0.0) {
+            return Err(format!("multiplier must be > 0 and finite, got {}", self.multiplier));
         }
         if self.lot_size < 1 {
             return Err(format!("lot_size must be >= 1, got {}", self.lot_size));
@@ -147,6 +161,7 @@ pub(crate) mod tests {
             lower_circuit: None,
             upper_circuit: None,
             margin: None,
+            multiplier: 1.0,
         }
     }
 
@@ -176,6 +191,8 @@ pub(crate) mod tests {
         assert_eq!(bad.validate(), Err("kind EQ is not traded on NFO; give kind FUT, CE or PE".into()));
         let bad = OrderIntent { lower_circuit: Some(130.0), upper_circuit: Some(110.0), ..nifty_call() };
         assert_eq!(bad.validate(), Err("lower_circuit 130 is above upper_circuit 110".into()));
+        let bad = OrderIntent { multiplier: 0.0, ..nifty_call() };
+        assert_eq!(bad.validate(), Err("multiplier must be > 0 and finite, got 0".into()));
         // A bad quantity or price is a rule violation, not a malformed intent.
         assert_eq!(OrderIntent { quantity: -5, price: Some(f64::NAN), ..nifty_call() }.validate(), Ok(()));
     }

@@ -1,10 +1,17 @@
 //! Per-instrument state (position, average price, last mark, last tick, circuit limits) and the
 //! day's P&L, in rupees.
 //!
-//! Average price is weighted on increases; a reduction realises `closed × (price − avg) × sign`
-//! and keeps the average; a flip realises the whole old position and opens the rest at the
-//! fill price. Unrealised P&L is `Σ qty × (mark − avg)` over open positions, summed in a fixed
-//! order so the same inputs always give the same bits. Day P&L (equity) = realised + unrealised,
+//! Money is `price × quantity × multiplier` rupees: quantity is what Kite counts (units on NSE/NFO,
+//! lots on MCX, where the contract multiplier — CRUDEOIL 100 barrels per lot — turns a price per
+//! barrel into rupees per lot; 1 elsewhere). The multiplier comes with each fill.
+//!
+//! Average price is weighted on increases; a reduction realises
+//! `closed × (price − avg) × sign × multiplier` and keeps the average; a flip realises the whole old
+//! position and opens the rest at the fill price. Unrealised P&L is `Σ qty × (mark − avg) × multiplier`
+//! over open positions, summed in a fixed order so the same inputs always give the same bits.
+//! This is the rule of `alphastock.risk.position` (Python: the Portfolio and the PaperBroker's
+//! ledger); `tests/risk/test_position_parity.py` runs the same random fills and marks through both
+//! and asserts equal realised and unrealised P&L. Day P&L (equity) = realised + unrealised,
 //! and the day's peak is the highest equity seen after any fill or mark (starting at 0).
 //!
 //! `reset_day` starts a new day the way the exchange's daily mark-to-market does: realised P&L
@@ -49,6 +56,9 @@ pub struct Instrument {
     pub qty: i64,
     /// Average price of the open position (the day basis after `reset_day`), rupees; 0 when flat.
     pub avg_price: f64,
+    /// Rupees per (price × quantity): 1, or the contract multiplier where Kite's quantity counts
+    /// lots (MCX); set by every fill.
+    pub multiplier: f64,
     /// Last mark (or fill) price, rupees.
     pub mark: Option<f64>,
     /// Time of the last tick or mark, ns.
@@ -64,7 +74,7 @@ impl Instrument {
     pub fn unrealised(&self) -> f64 {
         match self.mark {
             // `+ 0.0` turns the −0.0 of a short at its own price into 0.0.
-            Some(m) if self.qty != 0 => self.qty as f64 * (m - self.avg_price) + 0.0,
+            Some(m) if self.qty != 0 => self.qty as f64 * (m - self.avg_price) * self.multiplier + 0.0,
             _ => 0.0,
         }
     }
@@ -95,7 +105,7 @@ impl Book {
             return slot;
         }
         let slot = self.instruments.len();
-        self.instruments.push(Instrument { token, ..Instrument::default() });
+        self.instruments.push(Instrument { token, multiplier: 1.0, ..Instrument::default() });
         self.slots.insert(token, slot);
         slot
     }
@@ -183,10 +193,12 @@ impl Book {
         self.underlying_ids.get(name).map_or(0, |&id| self.underlying_gross[id])
     }
 
-    /// Applies one execution: `signed_qty` units (+ buy, − sell) at `price`, less `charges` rupees.
-    pub fn fill(&mut self, slot: usize, signed_qty: i64, price: f64, charges: f64) {
+    /// Applies one execution: `signed_qty` (+ buy, − sell) at `price`, worth
+    /// `price × |signed_qty| × multiplier` rupees, less `charges` rupees.
+    pub fn fill(&mut self, slot: usize, signed_qty: i64, price: f64, multiplier: f64, charges: f64) {
         let ul = self.underlying_of(slot);
         let inst = &mut self.instruments[slot];
+        inst.multiplier = multiplier;
         let before = inst.qty;
         let after = before + signed_qty;
         if before == 0 || before.signum() == signed_qty.signum() {
@@ -194,7 +206,7 @@ impl Book {
             inst.avg_price = (before.abs() as f64 * inst.avg_price + signed_qty.abs() as f64 * price) / size;
         } else {
             let closed = signed_qty.abs().min(before.abs());
-            self.realised += closed as f64 * (price - inst.avg_price) * before.signum() as f64;
+            self.realised += closed as f64 * (price - inst.avg_price) * before.signum() as f64 * multiplier;
             if after == 0 {
                 inst.avg_price = 0.0;
             } else if after.signum() != before.signum() {
@@ -294,13 +306,13 @@ mod tests {
         let mut b = Book::default();
         let s = b.slot(11);
         b.bind_underlying(s, "NIFTY");
-        b.fill(s, 100, 10.0, 0.0);
-        b.fill(s, 50, 13.0, 0.0); // avg = (100·10 + 50·13)/150 = 11
+        b.fill(s, 100, 10.0, 1.0, 0.0);
+        b.fill(s, 50, 13.0, 1.0, 0.0); // avg = (100·10 + 50·13)/150 = 11
         assert_eq!((b.at(s).qty, b.at(s).avg_price), (150, 11.0));
-        b.fill(s, -60, 12.0, 0.0); // realise 60 × (12 − 11) = 60
+        b.fill(s, -60, 12.0, 1.0, 0.0); // realise 60 × (12 − 11) = 60
         assert_eq!((b.at(s).qty, b.at(s).avg_price, b.realised()), (90, 11.0, 60.0));
         assert_eq!(b.unrealised(), 90.0); // mark 12: 90 × 1
-        b.fill(s, -140, 9.0, 5.0); // realise 90 × (9 − 11) = −180, charges 5; short 50 @ 9
+        b.fill(s, -140, 9.0, 1.0, 5.0); // realise 90 × (9 − 11) = −180, charges 5; short 50 @ 9
         assert_eq!((b.at(s).qty, b.at(s).avg_price), (-50, 9.0));
         assert_eq!(b.realised(), 60.0 - 180.0 - 5.0);
         assert!(b.mark(s, 8.0, 1));
@@ -309,16 +321,30 @@ mod tests {
         assert_eq!(b.drawdown(), 300.0 - (-125.0 + 50.0));
         assert_eq!(b.underlying_gross_by_name("NIFTY"), 50);
         assert_eq!(b.trades_today(), 4);
-        b.fill(s, 50, 8.5, 0.0); // close: realise 50 × (9 − 8.5) = 25
+        b.fill(s, 50, 8.5, 1.0, 0.0); // close: realise 50 × (9 − 8.5) = 25
         assert_eq!((b.at(s).qty, b.open_positions(), b.unrealised()), (0, 0, 0.0));
         assert_eq!(b.realised(), -125.0 + 25.0);
+    }
+
+    #[test]
+    fn multiplier_scales_realised_and_unrealised_into_rupees() {
+        // CRUDEOIL on MCX: Kite's quantity counts lots of 100 barrels, prices are per barrel.
+        let mut b = Book::default();
+        let s = b.slot(4_000_007);
+        b.fill(s, 2, 5600.0, 100.0, 0.0);
+        assert!(b.mark(s, 5610.0, 1));
+        assert_eq!(b.unrealised(), 2.0 * 10.0 * 100.0);
+        b.fill(s, -1, 5620.0, 100.0, 40.0); // realise 1 lot × 20 × 100 = 2000, less 40 charges
+        assert_eq!(b.realised(), 2000.0 - 40.0);
+        assert_eq!(b.unrealised(), 1.0 * 20.0 * 100.0); // marked at the fill, 5620
+        assert_eq!(b.at(s).multiplier, 100.0);
     }
 
     #[test]
     fn rebinding_moves_gross_and_unbound_fills_get_a_token_group() {
         let mut b = Book::default();
         let s = b.slot(7);
-        b.fill(s, -30, 100.0, 0.0);
+        b.fill(s, -30, 100.0, 1.0, 0.0);
         assert_eq!(b.underlying_gross_by_name("#7"), 30);
         b.bind_underlying(s, "BANKNIFTY");
         assert_eq!((b.underlying_gross_by_name("#7"), b.underlying_gross_by_name("BANKNIFTY")), (0, 30));
@@ -328,7 +354,7 @@ mod tests {
     fn reset_day_rebases_carried_positions() {
         let mut b = Book::default();
         let s = b.slot(1);
-        b.fill(s, 10, 100.0, 0.0);
+        b.fill(s, 10, 100.0, 1.0, 0.0);
         b.mark(s, 90.0, 5);
         b.reset_day();
         assert_eq!((b.at(s).avg_price, b.equity(), b.peak(), b.trades_today()), (90.0, 0.0, 0.0, 0));

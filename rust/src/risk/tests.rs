@@ -56,7 +56,7 @@ fn caps_reduce_to_whole_lots() {
 #[test]
 fn reducing_state_cuts_a_flip_to_the_close() {
     let mut e = engine(Limits::unlimited());
-    e.on_fill(256_265, Side::Buy, 130, 100.0, T0, Some("NIFTY"), 0.0).unwrap();
+    e.on_fill(256_265, Side::Buy, 130, 100.0, T0, Some("NIFTY"), 0.0, 1.0).unwrap();
     e.set_state(TradingState::Reducing, "manual", T0).unwrap();
     let sell = OrderIntent { side: Side::Sell, quantity: 325, price: Some(120.0), ..nifty_call() };
     let d = e.check(&sell, T0, false);
@@ -70,7 +70,7 @@ fn reducing_state_cuts_a_flip_to_the_close() {
 fn daily_loss_enters_reducing_once_with_its_reason() {
     let limits = Limits { max_daily_loss: Some(5000.0), ..Limits::unlimited() };
     let mut e = engine(limits);
-    e.on_fill(256_265, Side::Buy, 650, 100.0, T0, None, 0.0).unwrap();
+    e.on_fill(256_265, Side::Buy, 650, 100.0, T0, None, 0.0, 1.0).unwrap();
     e.on_mark(256_265, 93.0, T0 + 5); // −4550: still ACTIVE
     assert_eq!(e.state(), TradingState::Active);
     e.on_mark(256_265, 92.0, T0 + 6); // −5200
@@ -131,7 +131,7 @@ fn same_calls_give_the_same_decisions() {
             let side = if i % 3 == 0 { Side::Sell } else { Side::Buy };
             let d = e.check(&OrderIntent { side, quantity: 65 * (1 + i % 4), ..nifty_call() }, t, false);
             if d.is_approved() {
-                e.on_fill(256_265, side, d.approved, 120.0 - (i % 5) as f64, t, None, 20.0).unwrap();
+                e.on_fill(256_265, side, d.approved, 120.0 - (i % 5) as f64, t, None, 20.0, 1.0).unwrap();
             }
             out.push((d, e.book().equity().to_bits(), e.state()));
         }

@@ -1,10 +1,16 @@
-"""Position bookkeeping for the PaperBroker: signed quantity, average price, realised P&L."""
+"""Position bookkeeping for the PaperBroker: Kite's position fields on top of the one position rule.
+
+Average price, realised and unrealised P&L come from :mod:`alphastock.risk.position` (the rule the
+Portfolio and the risk engine use); this module adds what Kite's positions payload carries besides:
+buy/sell quantities and values (rupees, ``price x quantity x multiplier``) and the ``multiplier``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from alphastock.models import Exchange, Position, Product
+from alphastock.risk.position import apply_fill, unrealised
 
 
 @dataclass
@@ -35,19 +41,9 @@ class PositionState:
             self.sell_quantity += quantity
             self.sell_value += value
         signed = quantity if is_buy else -quantity
-        realised = 0.0
-        if self.quantity == 0 or (self.quantity > 0) == is_buy:
-            total = abs(self.quantity) + quantity
-            self.average_price = (self.average_price * abs(self.quantity) + price * quantity) / total
-        else:
-            closing = min(quantity, abs(self.quantity))
-            direction = 1.0 if self.quantity > 0 else -1.0
-            realised = (price - self.average_price) * closing * direction * self.multiplier
-            if quantity > abs(self.quantity):
-                self.average_price = price  # flipped: the rest opens at the fill price
-            elif quantity == abs(self.quantity):
-                self.average_price = 0.0
-        self.quantity += signed
+        self.quantity, self.average_price, realised = apply_fill(
+            self.quantity, self.average_price, signed, price, self.multiplier
+        )
         self.realised += realised
         if self.last_price <= 0:
             self.last_price = price
@@ -55,8 +51,8 @@ class PositionState:
 
     @property
     def unrealised(self) -> float:
-        """Open P&L marked to ``last_price``, rupees."""
-        return (self.last_price - self.average_price) * self.quantity * self.multiplier
+        """Open P&L marked to ``last_price``, rupees (0 when flat or unmarked)."""
+        return unrealised(self.quantity, self.average_price, self.last_price, self.multiplier)
 
     def to_model(self) -> Position:
         """Kite's shape: ``value = sell_value - buy_value``, ``pnl = realised + unrealised``."""

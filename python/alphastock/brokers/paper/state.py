@@ -26,6 +26,7 @@ from alphastock.models import (
     Product,
     Trade,
 )
+from alphastock.refdata.multipliers import contract_multiplier
 
 S = OrderStatus
 
@@ -80,6 +81,18 @@ class PaperBrokerState:
         instrument = self._instruments.get(token)
         return instrument.tick_size if instrument else self.settings.default_tick_size
 
+    def _multiplier(self, request: OrderRequest) -> float:
+        """The contract multiplier of ``request``'s instrument: the constructor's ``multipliers``, else
+        :func:`~alphastock.refdata.multipliers.contract_multiplier` (raises
+        :class:`~alphastock.refdata.multipliers.UnknownMultiplierError` for an MCX contract it lacks)."""
+        token = request.instrument_token
+        found = self._multipliers.get(token)
+        if found is None:
+            found = self._multipliers[token] = contract_multiplier(
+                request.exchange.value, request.tradingsymbol
+            )
+        return found
+
     def _position(self, request: OrderRequest, multiplier: float) -> PositionState:
         key = (request.instrument_token, request.product)
         if key not in self._positions:
@@ -100,12 +113,12 @@ class PaperBrokerState:
 
     # ----- margin ---------------------------------------------------------------------------------
 
-    def _margin(self, segment: ChargeSegment, token: int, is_buy: bool, qty: int, price: float) -> float:
+    def _margin(
+        self, segment: ChargeSegment, token: int, is_buy: bool, qty: int, price: float, multiplier: float
+    ) -> float:
         instrument = self._instruments.get(token)
         strike = instrument.strike if instrument else None
-        return margin_required(
-            self.settings, segment, is_buy, qty, price, self._multipliers.get(token, 1.0), strike
-        )
+        return margin_required(self.settings, segment, is_buy, qty, price, multiplier, strike)
 
     def _increasing(self, request: OrderRequest, quantity: int, pending_same_side: int = 0) -> int:
         position = self._positions.get((request.instrument_token, request.product))
@@ -119,7 +132,9 @@ class PaperBrokerState:
         for (token, _), pos in self._positions.items():
             if pos.quantity:
                 segment = charge_segment(pos.exchange, pos.tradingsymbol, pos.product, self._kind(token))
-                used += self._margin(segment, token, pos.quantity > 0, abs(pos.quantity), pos.average_price)
+                used += self._margin(
+                    segment, token, pos.quantity > 0, abs(pos.quantity), pos.average_price, pos.multiplier
+                )
         for order in self._orders.values():
             if order.status in (S.OPEN, S.TRIGGER_PENDING) and order.remaining > 0:
                 used += self._order_margin(order.request, order.remaining, order.segment, self._ref(order))
@@ -127,8 +142,10 @@ class PaperBrokerState:
 
     def _order_margin(self, request: OrderRequest, qty: int, segment: ChargeSegment, ref: float) -> float:
         increasing = self._increasing(request, qty)
-        token = request.instrument_token
-        return self._margin(segment, token, request.is_buy, increasing, ref) if increasing else 0.0
+        if not increasing:
+            return 0.0
+        multiplier = self._multiplier(request)
+        return self._margin(segment, request.instrument_token, request.is_buy, increasing, ref, multiplier)
 
     def _ref(self, order: WorkingOrder) -> float:
         if order.price:
