@@ -143,7 +143,7 @@ def test_bench_live_tick_to_submit(benchmark: Any) -> None:
         f"host speed (300-step Python loop) {speed_before:.1f} us before, {speed_after:.1f} us after"
     )
     assert session.app is not None
-    sender = session.app.data_broker.order_sender
+    sender = session.app.kernel.market_client.order_sender
     delays = [d / 1_000 for d in sender.start_delays_ns]
     calls = [d / 1_000 for d in sender.call_ns]
     if delays and calls:
@@ -200,20 +200,20 @@ def test_bench_live_tick_rate_500_instruments(benchmark: Any) -> None:
 
         async def run() -> None:
             task = asyncio.ensure_future(session.run())
-            while session.app is None or session.app.engine.state != "running":
+            while session.app is None or session.app.kernel.engine.state != "running":
                 await asyncio.sleep(0.05)
             app = session.app
             await asyncio.sleep(2.0)  # subscriptions settle, chains warm up
-            start_ticks, start = app.feed_component.ticks_total, time.monotonic()
+            start_ticks, start = app.kernel.feed_component.ticks_total, time.monotonic()
             await asyncio.sleep(RATE_WALL_S - 6.0)
-            result["rate"] = (app.feed_component.ticks_total - start_ticks) / (time.monotonic() - start)
-            result["instruments"] = len(app.runners.tokens())
-            stats = app.bus.stats()
+            result["rate"] = (app.kernel.feed_component.ticks_total - start_ticks) / (time.monotonic() - start)
+            result["instruments"] = len(app.kernel.runners.tokens())
+            stats = app.kernel.bus.stats()
             result["conflated"] = float(sum(s.get("conflated", 0) for s in stats["subscriptions"].values()))
             conn = app.conn
             assert conn.sim is not None
             result["offered"] = await _offered_rate(
-                conn.ws_url, conn.api_key, conn.access_token.reveal(), app.runners.tokens(), 3.0
+                conn.ws_url, conn.api_key, conn.access_token.reveal(), app.kernel.runners.tokens(), 3.0
             )
             await task
 

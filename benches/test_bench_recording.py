@@ -5,7 +5,7 @@ Run with ``.venv/bin/python -m pytest benches/test_bench_recording.py -q -s -p n
 Per batch of 500 ticks (one per instrument; the runners bench's data: 120 batches, 6 s of market
 time apart, so 1-minute bars close every 10 batches), the loop's work as the live engine does it:
 ``TickStore.push_batch`` (the feed), ``RunnerSet.on_ticks`` (bars, equity levels) and then, when
-recording, the :class:`~alphastock.live.recorder.Recorder`'s handlers (the bulk TickStore read and
+recording, the :class:`~alphastock.kernel.recorder.Recorder`'s handlers (the bulk TickStore read and
 the hand-over to the writer; closed bars too), with the store's writer thread running and inserting
 into DuckDB meanwhile (its GIL use counts against the loop; see ``MODES``). The modes alternate
 round by round in the same run; reported: per-batch loop time (mean: the loop's throughput, with the
@@ -26,7 +26,7 @@ import numpy as np
 
 from alphastock.config import RecordingConfig
 from alphastock.events import Event, EventType, TickBatch
-from alphastock.live.recorder import Recorder
+from alphastock.kernel.recorder import Recorder
 from alphastock.store import Store
 from benchlib import report
 from test_bench_runners import N_BATCHES, N_TOKENS, _build, _data

@@ -35,35 +35,35 @@ async def _scenario(data_dir: Path) -> dict[str, Any]:
         store.start_session("sim-test", 1, "sim")
         await app.start()
         bars_seen: Counter[tuple[int, str, int]] = Counter()
-        on_bar = app.strategy_manager.on_bar
+        on_bar = app.kernel.strategy_manager.on_bar
 
         def counting(bar: Bar) -> list[Signal]:
             bars_seen[(bar.token, bar.interval, bar.start_ns)] += 1
             return on_bar(bar)
 
-        app.strategy_manager.on_bar = counting  # type: ignore[method-assign]
+        app.kernel.strategy_manager.on_bar = counting  # type: ignore[method-assign]
         await asyncio.sleep(6.0)  # six simulated minutes
         out["bars_seen"] = bars_seen
-        status = app.engine.status()
+        status = app.kernel.engine.status()
         out["states"] = {name: h.state for name, h in status.components.items()}
         out["tick_rate"] = status.rates.get("ticks", 0.0)
         out["snapshot"] = app.snapshot()
         out["line"] = app.status_line()
-        out["refreshed"] = await app.instruments.refresh(
-            app.data_broker, today=dt.datetime.fromtimestamp(app.clock.now_ns() / 1e9, IST).date()
+        out["refreshed"] = await app.kernel.instruments.refresh(
+            app.kernel.market_client, today=dt.datetime.fromtimestamp(app.clock.now_ns() / 1e9, IST).date()
         )
-        app._end_of_day_report()
-        await app.writer.aflush(10.0)
+        app.kernel.end_of_day_report()
+        await app.kernel.writer.aflush(10.0)
         out["pnl_rows"] = (
             store.cursor()
             .execute("SELECT realised, unrealised, charges, gross, net, trades FROM daily_pnl")
             .fetchall()
         )
         out["fills_seen"] = app.fills
-        out["realised"] = sum(p.realised for p in app.portfolio.positions())
-        out["charges"] = sum(p.charges for p in app.portfolio.positions())
+        out["realised"] = sum(p.realised for p in app.kernel.portfolio.positions())
+        out["charges"] = sum(p.charges for p in app.kernel.portfolio.positions())
         out["summary"] = await app.shutdown("test over")
-        out["open_after"] = [p.symbol for p in app.portfolio.positions(open_only=True) if p.product == "MIS"]
+        out["open_after"] = [p.symbol for p in app.kernel.portfolio.positions(open_only=True) if p.product == "MIS"]
     return out
 
 
@@ -125,7 +125,7 @@ def test_a_bar_reaches_the_strategies_before_the_bus() -> None:
     assert publish(app, Event(EventType.TICK_BATCH, TickBatch(), 0)) is True  # type: ignore[arg-type]
     assert seen == [("strategies", "INFY"), ("bus", "BAR"), ("bus", "TICK_BATCH")]
     seen.clear()
-    app.strategies = Strategies(fail=True)
+    app.kernel.strategies = Strategies(fail=True)
     with pytest.raises(RuntimeError, match="component bug"):
         publish(app, Event(EventType.BAR, bar, 60))  # type: ignore[arg-type]
     assert seen == [("strategies", "INFY"), ("bus", "BAR")]  # published all the same

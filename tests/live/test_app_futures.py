@@ -35,13 +35,13 @@ async def _scenario(data_dir: Path) -> dict[str, Any]:
         app = TradingApp(config, conn, store, data_dir=data_dir, session_id="fut-test")
         await app.build()
         store.start_session("fut-test", 1, "sim")
-        out["subscriptions"] = sorted(app.strategy_manager.subscriptions())
+        out["subscriptions"] = sorted(app.kernel.strategy_manager.subscriptions())
         await app.start()
         await asyncio.sleep(10.0)
         out["summary"] = await app.shutdown("test over")
         cur = store.cursor()
         out["orders"] = cur.execute("SELECT symbol, exchange, product, quantity FROM orders").fetchall()
-        out["lot"] = app.instruments.lot_size("NFO", out["subscriptions"][0][1])
+        out["lot"] = app.kernel.instruments.lot_size("NFO", out["subscriptions"][0][1])
     return out
 
 

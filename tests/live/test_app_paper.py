@@ -42,9 +42,9 @@ async def _scenario(data_dir: Path) -> dict[str, Any]:
         store.start_session("paper-test", 1, "paper")
         await app.start()
         await asyncio.sleep(8.0)
-        out["broker"] = type(app.broker).__name__
-        out["paper_orders"] = await app.broker.orders()
-        out["exchange_orders"] = await app.data_broker.orders()
+        out["broker"] = type(app.kernel.broker).__name__
+        out["paper_orders"] = await app.kernel.broker.orders()
+        out["exchange_orders"] = await app.kernel.market_client.orders()
         out["summary"] = await app.shutdown("test over")
         out["orders"] = store.cursor().execute("SELECT count(*) FROM orders").fetchall()[0][0]
     return out

@@ -94,7 +94,7 @@ async def _scenario(data_dir: Path) -> dict[str, Any]:
         app = TradingApp(config, conn, store, data_dir=data_dir, session_id="hooks-test")
         await app.build()
         store.start_session("hooks-test", 1, "sim")
-        manager = app.strategy_manager
+        manager = app.kernel.strategy_manager
         on_ticks, flush_ticks = manager.on_ticks, manager.flush_ticks
 
         def dispatch(tokens: Any, latest: Any, now_ns: int, recv_ns: int = 0) -> list[Signal]:
@@ -110,15 +110,15 @@ async def _scenario(data_dir: Path) -> dict[str, Any]:
         await app.start()
         await asyncio.sleep(4.0)  # four simulated minutes
         out["end_ns"] = app.clock.now_ns()
-        out["strategies"] = app.strategy_manager.strategies
-        out["stats"] = app.strategy_manager.stats()["instances"]
-        out["hooks"] = app.strategy_manager.hook_latency_us()
+        out["strategies"] = app.kernel.strategy_manager.strategies
+        out["stats"] = app.kernel.strategy_manager.stats()["instances"]
+        out["hooks"] = app.kernel.strategy_manager.hook_latency_us()
         # Copies: ticks still arrive while the app shuts down.
         out["calls"] = {name: list(getattr(s, "calls", ())) for name, s in out["strategies"].items()}
         out["tokens"] = {
-            sym: app.instruments.instrument("NSE", sym).instrument_token for sym in ("INFY", "SBIN")
+            sym: app.kernel.instruments.instrument("NSE", sym).instrument_token for sym in ("INFY", "SBIN")
         }
-        out["tick_batches"] = app.strategies.tick_batches
+        out["tick_batches"] = app.kernel.strategies.tick_batches
         out["summary"] = await app.shutdown("test over")
     return out
 

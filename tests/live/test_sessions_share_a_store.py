@@ -49,9 +49,9 @@ def test_a_second_session_on_the_same_data_dir_keeps_and_reconciles_its_fills(tm
         # The summary counts this session's signals, orders and fills, not the store's history.
         app = session.app
         assert app is not None
-        assert summary.fills == app.oms.counters.fills
-        assert summary.orders == len(app.oms.orders())
-        assert summary.signals == app.signals.counters.submitted
+        assert summary.fills == app.kernel.oms.counters.fills
+        assert summary.orders == len(app.kernel.oms.orders())
+        assert summary.signals == app.kernel.signals.counters.submitted
     con = duckdb.connect(str(tmp_path / "alphastock.duckdb"), read_only=True)
     try:
         stored = con.execute("SELECT count(*), count(DISTINCT trade_id) FROM fills").fetchall()[0]
@@ -59,6 +59,6 @@ def test_a_second_session_on_the_same_data_dir_keeps_and_reconciles_its_fills(tm
         con.close()
     assert first.app is not None
     assert second.app is not None
-    both = first.app.oms.counters.fills + second.app.oms.counters.fills
+    both = first.app.kernel.oms.counters.fills + second.app.kernel.oms.counters.fills
     assert stored[0] == both  # nothing lost to a repeated trade id
     assert stored[1] < stored[0]  # and the simulator did repeat them: the case this guards

@@ -82,8 +82,8 @@ async def running(
         await app.build()
         store.start_session(session_id, 1, "sim")
         await app.start()
-        app.strategies.trading = False
-        await until(lambda: app.ticks.latest(INFY) is not None)
+        app.kernel.strategies.trading = False
+        await until(lambda: app.kernel.ticks.latest(INFY) is not None)
         yield app
     finally:
         store.close()
@@ -96,7 +96,7 @@ async def until(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
 
 
 def _sell_infy(app: TradingApp, sid: str) -> Signal:
-    tick = app.ticks.latest(INFY)
+    tick = app.kernel.ticks.latest(INFY)
     assert tick is not None
     price = round(float(tick.last_price), 1)
     signal = Signal.model_validate({
@@ -104,14 +104,14 @@ def _sell_infy(app: TradingApp, sid: str) -> Signal:
         "strategy": "test", "action": "SELL", "entry": price, "stop_loss": round(price * 1.02, 1),
         "target": round(price * 0.98, 1), "quantity": 17,
     })  # fmt: skip
-    assert app.signals.submit(signal)
+    assert app.kernel.signals.submit(signal)
     return signal
 
 
 async def _short_infy(app: TradingApp) -> None:
     """The issue's position: INFY MIS -17, filled."""
     _sell_infy(app, "short-infy")
-    await until(lambda: any(p.quantity == -17 for p in app.portfolio.positions(open_only=True)))
+    await until(lambda: any(p.quantity == -17 for p in app.kernel.portfolio.positions(open_only=True)))
 
 
 async def _broker_infy(server: SimServer) -> int:
@@ -139,7 +139,7 @@ def test_a_square_off_answered_503_is_retried_until_flat(server: SimServer, tmp_
 
     summary, app, infy = asyncio.run(scenario())
     assert infy == 0  # flat at the broker, closed once
-    squares = [o for o in app.oms.orders() if o.purpose == "square_off"]
+    squares = [o for o in app.kernel.oms.orders() if o.purpose == "square_off"]
     assert [o.state for o in squares] == [OrderState.REJECTED, OrderState.FILLED]
     assert "never placed" in (squares[0].message or "")
     assert "MIS square-off: 2 square-off orders in " in summary.shutdown
@@ -188,8 +188,8 @@ def test_unknown_orders_are_listed_at_shutdown_and_resolved_at_the_next_start(
         async with running(server, config, tmp_path, "sim-c1") as app:
             server.faults.fail_route(ORDERS, status=503, count=1, method="POST")
             _sell_infy(app, "ambiguous")
-            await until(lambda: any(o.state is OrderState.UNKNOWN for o in app.oms.orders()))
-            (order,) = app.oms.orders()
+            await until(lambda: any(o.state is OrderState.UNKNOWN for o in app.kernel.oms.orders()))
+            (order,) = app.kernel.oms.orders()
             summary = await app.shutdown("test over")
             return summary, order.key
 
@@ -232,21 +232,21 @@ def test_a_broker_that_goes_away_halts_orders_says_so_once_and_fails_the_exit(
 
     async def scenario() -> tuple[Any, TradingApp, Signal | None]:
         async with running(server, config, tmp_path, "sim-d") as app:
-            app.data_broker.read_retries = 1  # fail fast: the adapter's own retries are not under test
-            app.data_broker.backoff_s = 0.01
+            app.kernel.market_client.read_retries = 1  # fail fast: the adapter's own retries are not under test
+            app.kernel.market_client.backoff_s = 0.01
             await _short_infy(app)
             await asyncio.to_thread(server.stop)  # the broker is gone: connections refused
-            await until(lambda: not app.broker_health.reachable)
+            await until(lambda: not app.kernel.broker_health.reachable)
             _sell_infy(app, "into-the-void")
             await asyncio.sleep(1.5)  # reads keep failing, with backoff, silently
             summary = await app.shutdown("test over")
-            return summary, app, app.signals.get("into-the-void")
+            return summary, app, app.kernel.signals.get("into-the-void")
 
     summary, app, signal = asyncio.run(scenario())
     assert signal is not None
     assert signal.status is SignalStatus.REJECTED
     assert signal.metadata["rejected_reason"] == "broker unreachable: new orders halted"
-    assert [o.purpose for o in app.oms.orders()] == ["entry"]  # nothing sent into the dead broker
+    assert [o.purpose for o in app.kernel.oms.orders()] == ["entry"]  # nothing sent into the dead broker
     unreachable = [r.getMessage() for r in caplog.records if r.name == "alphastock.execution.broker_health"]
     assert len(unreachable) == 1
     assert unreachable[0].startswith("broker unreachable: 3 broker calls failed in a row")
@@ -275,7 +275,7 @@ def test_a_square_off_still_unknown_at_the_deadline_is_no_success(server: SimSer
 
     summary, app, infy = asyncio.run(scenario())
     assert infy == -17
-    (square,) = [o for o in app.oms.orders() if o.purpose == "square_off"]
+    (square,) = [o for o in app.kernel.oms.orders() if o.purpose == "square_off"]
     assert square.state is OrderState.UNKNOWN
     assert (summary.left_open, summary.exit_code) == (("NSE:INFY MIS -17",), EXIT_LEFT_OPEN)
     (line,) = summary.unresolved_orders

@@ -60,10 +60,10 @@ async def _run(server: SimServer, data_dir: Path) -> dict[str, Any]:
         await app.build()
         store.start_session("sim-limits", 1, "sim")
         await app.start()
-        out["warmup_bars"] = app.strategies.warmup_bars
+        out["warmup_bars"] = app.kernel.strategies.warmup_bars
         await asyncio.sleep(TRADING_WALL_S)
-        out["acquired"] = dict(app.data_broker.limiter.acquired)
-        out["bars"] = app.strategies.bars
+        out["acquired"] = dict(app.kernel.market_client.limiter.acquired)
+        out["bars"] = app.kernel.strategies.bars
         await app.shutdown("test over")
     return out
 

@@ -1,5 +1,5 @@
 """The ``recording:`` configuration section: what a session records into DuckDB (see
-:class:`~alphastock.live.recorder.Recorder`)."""
+:class:`~alphastock.kernel.recorder.Recorder`)."""
 
 from __future__ import annotations
 

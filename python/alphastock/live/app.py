@@ -1,11 +1,12 @@
-"""The trading application: every part of the engine built from configuration and wired on one loop.
+"""The live shell around the engine: ``alphastock live``'s view, summary, signals and shutdown.
 
-Data: KiteFeed → TickStore (Rust) → TICK_BATCH → runners (bars, derived data) →
-BAR/CHAIN → strategies → signals → SignalManager (journal, then DuckDB) →
-DirectExecutor (sizing, RiskEngine.check) → OMS → broker. Order updates come
-back through the feed (Kite's WebSocket order messages) or the PaperBroker's
-stream and become ORDER_*/FILL/POSITION_* events. Live, paper and simulator
-runs differ only in the clock, the feed's address and the broker.
+The engine itself is assembled by :func:`alphastock.kernel.build_kernel` from the configuration
+and three adapters; :meth:`TradingApp.adapters` picks them by mode — the embedded simulator and a
+real account: Kite market data and Kite execution (a :class:`~alphastock.clock.ScaledClock` on the
+simulator's time, else the wall clock); paper: Kite market data and the PaperBroker. What this
+module adds is what only a person watching a live session needs: the view's counters, the token
+expiry warning, orders an earlier session left UNKNOWN, the shutdown (square-off, final
+reconciliation with the broker's book) and the session summary.
 """
 
 from __future__ import annotations
@@ -21,63 +22,39 @@ from pathlib import Path
 from typing import Any
 
 from alphastock import __version__
-from alphastock.brokers.base import Broker
-from alphastock.brokers.kite import KiteBroker
-from alphastock.brokers.kite.instruments import InstrumentCache, InstrumentStore
-from alphastock.brokers.paper import PaperBroker
-from alphastock.brokers.paper.market import TickStoreMarket
-from alphastock.bus import EventBus, conflate_tick_batches
-from alphastock.calendar import MarketCalendar
 from alphastock.clock import Clock, LiveClock, ScaledClock
-from alphastock.collector import ScheduledCollector
 from alphastock.config import AlphaStockConfig, as_plain_data
-from alphastock.engine import Engine
-from alphastock.events import Event, EventType, OrderSnapshot, Priority, SessionPhaseChange
-from alphastock.execution.broker_health import BrokerHealth, MonitoredBroker
-from alphastock.execution.charging import FillCharges
-from alphastock.execution.direct import DirectExecutor
-from alphastock.execution.exits import ExitMonitor
-from alphastock.execution.oms import OMS
-from alphastock.execution.portfolio import Portfolio
+from alphastock.events import Event, EventType, OrderSnapshot, SessionPhaseChange
 from alphastock.execution.squareoff import OUR_TAG, OpenPosition, SquareOffResult, square_off
-from alphastock.feeds.kite_ws import KiteFeed
-from alphastock.live.components import (
-    CashSync,
-    FeedComponent,
-    StrategyComponent,
-    WriterComponent,
-    history_bars,
+from alphastock.kernel import (
+    Adapters,
+    ExecutionVenue,
+    Kernel,
+    KiteExecution,
+    KiteMarketData,
+    Observer,
+    PaperExecution,
+    build_kernel,
 )
 from alphastock.live.connect import Connection
 from alphastock.live.reconcile import reconcile, resolve_stored_unknown
-from alphastock.live.recorder import Recorder
 from alphastock.live.safety import RunMode
 from alphastock.live.snapshot import LiveSnapshot, OrderRow, PositionRow, RecentSignals
 from alphastock.live.summary import Reconciliation, SessionSummary, exit_code
 from alphastock.models import IST
-from alphastock.persistence.journal import Journal
-from alphastock.persistence.writer import StoreWriter, replay_and_rotate
-from alphastock.risk import RiskEngine, TradingState
-from alphastock.runners.resolver import SymbolResolver
-from alphastock.runners.runnerset import RunnerSet
-from alphastock.scheduler import (
-    Scheduler,
-    end_of_day_report_job,
-    instruments_refresh_job,
-    token_expiry_warning_job,
-)
-from alphastock.session import SessionWatcher
-from alphastock.signals.manager import SignalManager
+from alphastock.risk import TradingState
+from alphastock.scheduler import token_expiry_warning_job
 from alphastock.store import Store
-from alphastock.store.records import DailyPnlRecord
-from alphastock.strategies.config import StrategiesConfig
-from alphastock.strategies.manager import StrategyManager, split_symbol
-from alphastock.ticks import TickStore
 
 log = logging.getLogger(__name__)
 
-TICK_CAPACITY = 4096
-"""Ticks kept per instrument in the TickStore ring."""
+_WATCHED = (
+    EventType.SIGNAL_GENERATED, EventType.SIGNAL_UPDATED, EventType.ORDER_SUBMITTED,
+    EventType.ORDER_ACCEPTED, EventType.ORDER_UPDATED, EventType.ORDER_FILLED,
+    EventType.ORDER_CANCELLED, EventType.ORDER_REJECTED, EventType.FILL, EventType.RISK_REJECTED,
+    EventType.SESSION,
+)  # fmt: skip
+"""What the view counts (:meth:`TradingApp._observe`)."""
 
 
 def _us(value: float) -> str:
@@ -86,7 +63,10 @@ def _us(value: float) -> str:
 
 
 class TradingApp:
-    """One run of the engine (see the module docstring). Build with :meth:`build`, then :meth:`start`."""
+    """One live session (see the module docstring). Build with :meth:`build`, then :meth:`start`."""
+
+    kernel: Kernel
+    clock: Clock
 
     def __init__(
         self,
@@ -116,177 +96,41 @@ class TradingApp:
 
     # ------------------------------------------------------------------------------------ building
 
-    def _clock(self) -> Clock:
-        if self.conn.sim is not None:
-            sim = self.conn.sim
-            return ScaledClock(sim.clock_origin_wall_ns, sim.clock_origin_sim_ns, sim.speed)
-        return LiveClock()
+    def adapters(self) -> Adapters:
+        """What this mode differs in: the clock, the market data and the execution venue."""
+        conn = self.conn
+        if conn.sim is not None:
+            sim = conn.sim
+            clock: Clock = ScaledClock(sim.clock_origin_wall_ns, sim.clock_origin_sim_ns, sim.speed)
+        else:
+            clock = LiveClock()
+        market = KiteMarketData(conn.api_key, conn.access_token, rest_root=conn.rest_root, ws_url=conn.ws_url)
+        venue: ExecutionVenue = (
+            PaperExecution(self.config.paper_settings()) if self.mode is RunMode.PAPER else KiteExecution()
+        )
+        return Adapters(clock, market, venue, label=self.mode.value)
 
     async def build(self) -> None:
-        """Create every part; downloads the instruments dump (once a trading day), replays the journal."""
-        cfg = self.config
-        self.clock = self._clock()
+        """Assemble the engine (:func:`~alphastock.kernel.build_kernel`: downloads the instruments dump
+        once a trading day, replays the journal), then settle orders earlier sessions left UNKNOWN."""
+        jobs = (
+            ()
+            if self.mode is RunMode.SIM
+            else (token_expiry_warning_job(self._token_expiry_ns, self._warn_token),)
+        )
+        view = Observer(_WATCHED, self._observe, "view")
+        self.kernel = await build_kernel(
+            self.config,
+            self.adapters(),
+            self.store,
+            journal_path=self.journal_path,
+            observers=(view,),
+            jobs=jobs,
+        )
+        self.clock = self.kernel.clock
         self.first_clock_ns = self.clock.now_ns()
-        self.calendar = MarketCalendar.from_config(cfg)
-        self.bus = EventBus(queue_size=4096)
-        self.engine = Engine(self.bus, self.clock, name=f"alphastock-{self.mode.value}")
-        self.ticks = TickStore(TICK_CAPACITY)
-        token = self.conn.access_token.reveal()
-        self.data_broker = KiteBroker(self.conn.api_key, token, root=self.conn.rest_root)
-        self.instruments = InstrumentStore(self.store, cfg.instruments.freeze_quantities)
-        today = dt.datetime.fromtimestamp(self.first_clock_ns / 1e9, IST).date()
-        await self.instruments.refresh(self.data_broker, today=today)
-        self.instrument_cache = InstrumentCache(self.instruments)
-        self.data_broker.freeze_lookup = self.instrument_cache.freeze_lookup
-        self.resolver = SymbolResolver(self.instruments, cfg.runners.aliases, cfg.runners.underlying_names)
-        self.risk = RiskEngine(cfg.risk)
-        # Every broker call of the running engine is counted in one place: an unreachable broker
-        # halts new orders (see alphastock.execution.broker_health).
-        self.broker_health = BrokerHealth(
-            unreachable_after=cfg.execution.broker_unreachable_after, clock=self.clock
-        )
-        self.monitored_data: Any = MonitoredBroker(self.data_broker, self.broker_health)
-        self.broker: Broker = self.monitored_data
-        if self.mode is RunMode.PAPER:
-            self.broker = PaperBroker(
-                TickStoreMarket(self.ticks), cfg.paper_settings(), clock=self.clock.now_ns,
-                instruments=self.instruments.all_instruments(),
-            )  # fmt: skip
-        self.feed = KiteFeed(
-            self.conn.api_key, token, self.ticks, url=self.conn.ws_url, time_ns=self.clock.now_ns,
-        )  # fmt: skip
-        on_update = self.data_broker.publish_order_update if self.broker is self.monitored_data else None
-        self.feed_component = FeedComponent(
-            self.feed, self.bus, self.risk, ticks_meter=self.engine.meter("ticks"), on_order_update=on_update
-        )
-        # Persistence: the journal is the durability point, DuckDB follows on the writer thread.
-        self.journal = Journal(self.journal_path, fsync=cfg.execution.journal_fsync)
-        replayed = replay_and_rotate(self.journal, self.store)
-        inserted = replayed.signals + replayed.orders + replayed.transitions + replayed.fills
-        if inserted:
-            self.notes.append(f"replayed {inserted} journal records of an earlier run into DuckDB")
-        self.writer = StoreWriter(self.store)
-        self.signals = SignalManager(
-            self.journal, self.writer, self.bus, self.clock, signal_ttl_s=cfg.execution.signal_ttl_s
-        )
+        self.notes.extend(self.kernel.notes)
         await self._resolve_earlier_unknown()
-        self.oms = OMS(
-            self.broker, self.journal, self.writer, self.bus, self.clock,
-            reconcile_interval_s=cfg.execution.reconcile_interval_s, recorder=self.engine.latency,
-            charges=FillCharges(cfg.charges), unknown_timeout_s=cfg.execution.unknown_timeout_s,
-            health=self.broker_health, retry_max_s=cfg.execution.broker_retry_max_s,
-        )  # fmt: skip
-        self.portfolio = Portfolio(
-            self.bus, writer=self.writer, risk=self.risk, ticks=self.ticks, clock=self.clock
-        )
-        # Positions first, then exits: the exit monitor reads the position a fill just changed.
-        self.oms.add_fill_listener(self.portfolio.on_fill)
-        self.executor = DirectExecutor(
-            self.signals,
-            self.oms,
-            self.risk,
-            self.portfolio,
-            self.instrument_cache,
-            cfg.execution,
-            ticks=self.ticks,
-        )
-        self.exits = ExitMonitor(
-            self.executor, self.ticks, enabled=cfg.execution.exits_enabled, shutdown=cfg.execution.shutdown
-        )
-        self.runners = RunnerSet.from_config(
-            cfg.runners, resolver=self.resolver, feed=self.feed, ticks=self.ticks, broker=self.monitored_data,
-            publish=self._publish_market, clock=self.clock, calendar=self.calendar,
-            forward_strikes=cfg.options.forward_strikes,
-        )  # fmt: skip
-        self.strategy_manager = StrategyManager.from_config(
-            self._resolved_strategies(), instruments=self.instruments,
-            underlying_name=self.resolver.underlying_name,
-        )  # fmt: skip
-        self.strategies = StrategyComponent(
-            self.strategy_manager, self.signals.submit, self.clock,
-            bars_meter=self.engine.meter("bars"), signals_meter=self.engine.meter("signals"),
-            ticks=self.ticks,
-        )  # fmt: skip
-        self.cash = CashSync(
-            self.broker, self.risk, health=self.broker_health, retry_max_s=cfg.execution.broker_retry_max_s,
-            clock=self.clock,
-        )  # fmt: skip
-        self.session = SessionWatcher(self.clock, self.calendar, self.bus, exchanges=("NSE", "MCX"))
-        self.scheduler = Scheduler(self.clock, self.calendar, self.bus)
-        self.scheduler.add(instruments_refresh_job(self._refresh_instruments))
-        self.scheduler.add(end_of_day_report_job(self._end_of_day_report))
-        if self.mode is not RunMode.SIM:
-            self.scheduler.add(token_expiry_warning_job(self._token_expiry_ns, self._warn_token))
-        # Ticks and closed bars into DuckDB (recording.*), after every trading subscriber.
-        self.recorder = Recorder(self.store, self.ticks, cfg.recording)
-        self._subscribe()
-        for component in (
-            WriterComponent(self.writer), self.recorder, self.broker_health, self.signals, self.oms,
-            self.portfolio, self.cash, self.feed_component, self.runners, self.strategies, self.session,
-            self.scheduler,
-        ):  # fmt: skip
-            self.engine.add(component)
-        if cfg.live.gc_interval_s > 0:
-            # Last: it freezes what start-up made once every other part has started.
-            self.engine.add(ScheduledCollector(cfg.live.gc_interval_s))
-
-    def _resolved_strategies(self) -> StrategiesConfig:
-        """``strategies`` with every symbol resolved to today's tradingsymbol (``NFO:NIFTY`` -> the
-        nearest-month future, aliases applied): bars carry tradingsymbols, so routing needs them.
-        An unknown symbol stays as written (it gets no bars) and is noted."""
-        instances = []
-        for spec in self.config.strategies.instances:
-            symbols = []
-            for symbol in spec.symbols:
-                exchange, name = split_symbol(symbol)
-                try:
-                    inst = self.resolver.resolve(name, exchange)
-                except Exception as exc:  # the runners report it too; the other symbols trade
-                    self.notes.append(f"strategy symbol {symbol} unknown: {exc}")
-                    symbols.append(symbol)
-                    continue
-                symbols.append(f"{inst.exchange}:{inst.tradingsymbol}")
-            instances.append(spec.model_copy(update={"symbols": symbols}))
-        return self.config.strategies.model_copy(update={"instances": instances})
-
-    def _subscribe(self) -> None:
-        bus = self.bus
-        ticks = (EventType.TICK_BATCH, EventType.FEED_STATUS)
-        bus.subscribe(ticks, self.runners.handle_async, priority=Priority.HIGH, name="runners",
-                      conflate=conflate_tick_batches)  # fmt: skip
-        bus.subscribe(EventType.TICK_BATCH, self.exits.on_event, priority=Priority.HIGH, name="exits",
-                      conflate=conflate_tick_batches)  # fmt: skip
-        # Not BAR: bars reach the strategies on the runners' call (_publish_market). Delivering
-        # them from the bus as well would feed every bar to every strategy twice.
-        bus.subscribe((EventType.CHAIN, EventType.FILL), self.strategies.handle, name="strategies")
-        if self.strategies.wants_ticks:  # only when a strategy defines on_tick: off the bar path
-            bus.subscribe(EventType.TICK_BATCH, self.strategies.on_tick_batch, name="strategy-ticks",
-                          conflate=conflate_tick_batches)  # fmt: skip
-        bus.subscribe(EventType.TICK_BATCH, self.portfolio.on_event, priority=Priority.LOW, name="marks",
-                      conflate=conflate_tick_batches)  # fmt: skip
-        watched = (
-            EventType.SIGNAL_GENERATED, EventType.SIGNAL_UPDATED, EventType.ORDER_SUBMITTED,
-            EventType.ORDER_ACCEPTED, EventType.ORDER_UPDATED, EventType.ORDER_FILLED,
-            EventType.ORDER_CANCELLED, EventType.ORDER_REJECTED, EventType.FILL, EventType.RISK_REJECTED,
-            EventType.SESSION,
-        )  # fmt: skip
-        bus.subscribe(watched, self._observe, priority=Priority.LOW, name="view")
-        self.recorder.subscribe(bus, priority=Priority.LOW)  # last: recording waits for everyone
-
-    def _publish_market(self, event: Event[Any]) -> bool:
-        """What the runners publish. A closed bar goes to the strategies at once, on this call: a bus
-        hop would queue it behind the rest of the batch's work, the largest part of tick-to-order
-        latency. Everything is published on the bus as well, for every other subscriber.
-
-        The strategies (and so the signal, and the order it makes) come first: the bus's BAR
-        subscribers are views and recorders, which can wait a few µs; the order cannot."""
-        if event.type is not EventType.BAR:
-            return self.bus.publish_nowait(event)
-        try:
-            self.strategies.on_bar(event.payload)
-        finally:
-            published = self.bus.publish_nowait(event)  # even if the strategy component raised
-        return published
 
     def _observe(self, event: Event[Any]) -> None:
         payload = event.payload
@@ -307,36 +151,7 @@ class TradingApp:
 
     async def start(self) -> None:
         """Start the engine, warm the strategies up on history, sync cash with the broker."""
-        await self.engine.start()
-        traded = self._strategy_tokens()
-        # What the strategies trade must tick even when no runner follows it (a stock future, say).
-        await self.runners.hub.subscribe("strategies", sorted(traded), "full")
-        self.runners.bars.restrict(traded)
-        self.feed_component.watch_for_risk(traded)
-        try:
-            bars = await history_bars(
-                self.data_broker,
-                self.resolver,
-                sorted(self.strategy_manager.subscriptions()),
-                self.clock.now_ns(),
-            )
-            fed = self.strategies.warm_up(bars)
-            log.info("strategies warmed up on %d historical bars", fed)
-        except Exception:  # warm-up is an optimisation; live bars still come
-            log.exception("strategy warm-up failed")
-
-    def _strategy_tokens(self) -> set[int]:
-        tokens: set[int] = set()
-        for exchange, symbol, _ in self.strategy_manager.subscriptions():
-            try:
-                inst = self.resolver.resolve(symbol, exchange)
-                tokens.add(inst.instrument_token)
-                # Warm the order path's caches: no DuckDB query between a signal and its order.
-                self.instrument_cache.instrument(str(inst.exchange), inst.tradingsymbol)
-                self.instrument_cache.freeze_lookup(str(inst.exchange), inst.tradingsymbol)
-            except Exception:  # noted when the strategies were built
-                continue
-        return tokens
+        await self.kernel.start()
 
     def _token_expiry_ns(self) -> int | None:
         from alphastock.auth.session import next_expiry
@@ -348,41 +163,17 @@ class TradingApp:
         self.notes.append(note)
         log.warning(note)
 
-    async def _refresh_instruments(self) -> None:
-        """The day's instruments dump (before the open): lot sizes, expiries and strikes change."""
-        today = dt.datetime.fromtimestamp(self.clock.now_ns() / 1e9, IST).date()
-        rows = await self.instruments.refresh(self.data_broker, today=today)
-        if rows:
-            self.instrument_cache.clear()
-            log.info("instruments dump of %s stored: %d rows", today, rows)
-
-    def _end_of_day_report(self) -> None:
-        """The day's P&L into ``daily_pnl`` and the log (rupees; ``trades`` = fills)."""
-        positions = self.portfolio.positions()
-        charges = sum(p.charges for p in positions)
-        # A position's realised P&L is after its charges; the row keeps them apart (gross, net).
-        realised = sum(p.realised for p in positions) + charges
-        unrealised = sum(p.unrealised for p in positions)
-        day = dt.datetime.fromtimestamp(self.clock.now_ns() / 1e9, IST).date()
-        record = DailyPnlRecord(
-            date=day, realised=realised, unrealised=unrealised, charges=charges,
-            gross=realised + unrealised, net=realised + unrealised - charges, trades=self.fills,
-            peak=float(self.risk.peak_pnl), drawdown=float(self.risk.drawdown),
-        )  # fmt: skip
-        self.writer.submit("upsert_daily_pnl", record)
-        log.info("end of day %s: %s; orders %s", day, record, self.oms.stats())
-
     # ------------------------------------------------------------------------------------ views
 
     def snapshot(self) -> LiveSnapshot:
         """The engine now, for the live view (built on the loop)."""
-        status = self.engine.status()
+        status = self.kernel.engine.status()
         latency = status.latency.get("tick_to_submit", {})
         positions = tuple(
             PositionRow(
                 p.symbol, p.product, p.quantity, p.average_price, p.last_price, p.realised, p.unrealised
             )
-            for p in self.portfolio.positions()
+            for p in self.kernel.portfolio.positions()
         )
         signals = self.recent_signals.rows()
         orders = tuple(
@@ -409,12 +200,12 @@ class TradingApp:
         )
         return LiveSnapshot(
             mode=self.mode.value, clock_ns=self.clock.now_ns(), uptime_s=status.uptime_s,
-            feed=self.feed_component.state, ticks_per_s=status.rates.get("ticks", 0.0),
-            ticks_total=self.feed_component.ticks_total, session_phase=self.session_phase,
-            risk_state=str(self.risk.state), risk_reason=str(self.risk.state_reason or ""),
-            day_pnl=float(self.risk.day_pnl), realised=realised, unrealised=unrealised,
-            drawdown=float(self.risk.drawdown), orders_today=len(self.oms.orders()),
-            signals_total=self.signals.counters.submitted, fills_total=self.fills,
+            feed=self.kernel.feed_component.state, ticks_per_s=status.rates.get("ticks", 0.0),
+            ticks_total=self.kernel.feed_component.ticks_total, session_phase=self.session_phase,
+            risk_state=str(self.kernel.risk.state), risk_reason=str(self.kernel.risk.state_reason or ""),
+            day_pnl=float(self.kernel.risk.day_pnl), realised=realised, unrealised=unrealised,
+            drawdown=float(self.kernel.risk.drawdown), orders_today=len(self.kernel.oms.orders()),
+            signals_total=self.kernel.signals.counters.submitted, fills_total=self.fills,
             rejections=self.risk_rejections, errors=errors,
             latency_p50_us=latency.get("p50", math.nan), latency_p99_us=latency.get("p99", math.nan),
             positions=positions, signals=signals, orders=orders, notes=notes,
@@ -429,7 +220,7 @@ class TradingApp:
             f"orders={snap.orders_today} fills={snap.fills_total} positions={len(snap.positions)} "
             f"pnl={snap.day_pnl:,.2f} risk={snap.risk_state} "
             f"tick->submit p50={_us(snap.latency_p50_us)} p99={_us(snap.latency_p99_us)}"
-        ) + ("" if self.broker_health.reachable else " broker=UNREACHABLE (new orders halted)")
+        ) + ("" if self.kernel.broker_health.reachable else " broker=UNREACHABLE (new orders halted)")
 
     # ------------------------------------------------------------------------------------ stopping
 
@@ -439,18 +230,22 @@ class TradingApp:
         a final order-book read by tag for UNKNOWN orders; reconcile with the broker's book; stop
         everything. The summary's open positions are the broker's, read at the very end."""
         cfg = self.config
-        self.strategies.trading = False
-        self.exits.enabled = False  # no stop-loss exit may race the square-off
+        self.kernel.strategies.trading = False
+        self.kernel.exits.enabled = False  # no stop-loss exit may race the square-off
         shutdown_note = f"{reason}; new orders stopped"
         square: SquareOffResult | None = None
         if cfg.execution.shutdown == "square_off_mis":
             square = await square_off(
-                self.executor, ("MIS",), deadline_s=cfg.live.square_off_deadline_s,
+                self.kernel.executor, self.kernel.broker, ("MIS",), deadline_s=cfg.live.square_off_deadline_s,
                 round_wait_s=cfg.live.square_off_wait_s,
             )  # fmt: skip
             shutdown_note += f"; {square.describe()}"
             unknown_s = cfg.execution.unknown_timeout_s
-            if not square.flat and cfg.live.square_off_deadline_s <= unknown_s and self.oms.unresolved():
+            if (
+                not square.flat
+                and cfg.live.square_off_deadline_s <= unknown_s
+                and self.kernel.oms.unresolved()
+            ):
                 self.notes.append(
                     f"live.square_off_deadline_s ({cfg.live.square_off_deadline_s:g} s) is not above "
                     f"execution.unknown_timeout_s ({unknown_s:g} s): an ambiguous square-off could not be "
@@ -462,21 +257,21 @@ class TradingApp:
         step_s = cfg.live.shutdown_timeout_s / 4
         await self._wait_for_orders(step_s)
         with contextlib.suppress(Exception):  # the final order-book read by tag (UNKNOWN orders)
-            await asyncio.wait_for(self.oms.reconcile(), step_s)
-        for order in self.oms.unresolved():  # the store says so too, until the next start resolves it
-            self.writer.submit(
+            await asyncio.wait_for(self.kernel.oms.reconcile(), step_s)
+        for order in self.kernel.oms.unresolved():  # the store says so too, until the next start resolves it
+            self.kernel.writer.submit(
                 "transition_order", order.key, order.state.value, self.clock.now_ns(),
                 status_message=f"still UNKNOWN at the end of session {self.session_id} (not in the broker's "
                 f"order book at its final read): resolved by tag at the next start; was: {order.message}",
             )  # fmt: skip
-        await self.writer.aflush(cfg.live.shutdown_timeout_s)
+        await self.kernel.writer.aflush(cfg.live.shutdown_timeout_s)
         try:
             reconciliation, positions = await asyncio.wait_for(self._reconcile_with_broker(), 2 * step_s)
         except TimeoutError:
             self.notes.append(f"broker book not read within {2 * step_s:g} s at the end")
             reconciliation, positions = None, None
-        await self.engine.stop()
-        stop_errors = dict(self.engine.stop_errors)
+        await self.kernel.engine.stop()
+        stop_errors = dict(self.kernel.engine.stop_errors)
         self.store.end_session(self.session_id, time.time_ns())
         summary = self._summary(shutdown_note, reconciliation, stop_errors, positions)
         self.store.audit(time.time_ns(), "alphastock live", "session_summary", summary.as_dict())
@@ -486,11 +281,14 @@ class TradingApp:
         """Orders still working (UNKNOWN ones excepted: only the book can settle them) and the fills of
         the last ones, at most ``timeout_s`` wall seconds."""
         deadline = time.monotonic() + timeout_s
-        while any(o.state.value != "UNKNOWN" for o in self.oms.open_orders()) and time.monotonic() < deadline:
+        while (
+            any(o.state.value != "UNKNOWN" for o in self.kernel.oms.open_orders())
+            and time.monotonic() < deadline
+        ):
             await asyncio.sleep(0.05)
         # Fills of the last orders arrive through updates and trade lookups.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.oms.idle(), max(0.0, deadline - time.monotonic()) + 1.0)
+            await asyncio.wait_for(self.kernel.oms.idle(), max(0.0, deadline - time.monotonic()) + 1.0)
 
     async def _resolve_earlier_unknown(self) -> None:
         """Orders an earlier session left UNKNOWN in the store, looked up by tag in the broker's book
@@ -500,7 +298,7 @@ class TradingApp:
         if not rows:
             return
         try:
-            book = await self.broker.orders()
+            book = await self.kernel.broker.orders()
         except Exception as exc:
             self.notes.append(
                 f"{len(rows)} orders of earlier sessions still UNKNOWN: the broker's book could not be read "
@@ -535,15 +333,15 @@ class TradingApp:
     async def _reconcile_with_broker(self) -> tuple[Reconciliation | None, tuple[OpenPosition, ...] | None]:
         """Our book against the broker's, and every position open at the broker (None: not read)."""
         try:
-            broker_orders = await self.broker.orders()
-            broker_trades = await self.broker.trades()
-            book = await self.broker.positions()
+            broker_orders = await self.kernel.broker.orders()
+            broker_trades = await self.kernel.broker.trades()
+            book = await self.kernel.broker.positions()
         except Exception as exc:
             self.notes.append(f"broker book unavailable at the end: {exc}")
             return None, None
         # This session's orders and fills only: the store keeps every session's, and a broker may
         # number orders and trades from the same start again (the simulator does, every run).
-        keys = [order.key for order in self.oms.orders()]
+        keys = [order.key for order in self.kernel.oms.orders()]
         orders = self.store.orders(keys=keys).to_pylist()
         fills = self.store.fills(order_key=keys).to_pylist()
         result = reconcile(orders, fills, broker_orders, broker_trades, book.net)
@@ -556,7 +354,9 @@ class TradingApp:
                 "differences": list(result.differences),
             },
         )  # fmt: skip
-        ours = {(o.request.exchange.value, o.symbol, o.request.product.value) for o in self.oms.orders()}
+        ours = {
+            (o.request.exchange.value, o.symbol, o.request.product.value) for o in self.kernel.oms.orders()
+        }
         ours |= {
             (str(o.exchange), o.tradingsymbol, str(o.product))
             for o in broker_orders
@@ -577,33 +377,33 @@ class TradingApp:
         broker_positions: tuple[OpenPosition, ...] | None = None,
     ) -> SessionSummary:
         # This session's figures: the store holds every session's rows.
-        by_strategy = dict(self.signals.by_strategy)
-        orders = self.oms.orders()
+        by_strategy = dict(self.kernel.signals.by_strategy)
+        orders = self.kernel.oms.orders()
         by_state = dict(collections.Counter(order.state.value for order in orders))
         fills = self.store.fills(order_key=[order.key for order in orders]).num_rows
-        positions = self.portfolio.positions()
-        status = self.engine.status()
+        positions = self.kernel.portfolio.positions()
+        status = self.kernel.engine.status()
         notes = tuple(self.notes) + tuple(f"stop error {k}: {v}" for k, v in stop_errors.items())
         flatten = ("MIS",) if self.config.execution.shutdown == "square_off_mis" else ()
         left_open = tuple(str(p) for p in broker_positions or () if p.ours and p.product in flatten)
         unresolved = tuple(
             f"{o.key} {o.request.transaction_type.value} {o.symbol} {o.request.quantity} "
             f"{o.request.product.value} ({o.message or 'outcome unknown'})"
-            for o in self.oms.unresolved()
+            for o in self.kernel.oms.unresolved()
         )
-        reachable = broker_positions is not None and self.broker_health.reachable
+        reachable = broker_positions is not None and self.kernel.broker_health.reachable
         return SessionSummary(
             mode=self.mode.value, wall_s=time.monotonic() - self.started_wall,
             simulated_from_ns=self.first_clock_ns, simulated_to_ns=self.clock.now_ns(),
-            ticks=self.feed_component.ticks_total, bars=self.strategies.bars,
+            ticks=self.kernel.feed_component.ticks_total, bars=self.kernel.strategies.bars,
             signals=sum(by_strategy.values()), signals_by_strategy=by_strategy,
             orders=sum(by_state.values()), orders_by_state=by_state, fills=fills,
             open_positions=sum(1 for p in positions if p.quantity),
             realised=sum(p.realised for p in positions), unrealised=sum(p.unrealised for p in positions),
             charges=sum(p.charges for p in positions),
-            risk_state=str(self.risk.state), risk_rejections=self.risk_rejections,
+            risk_state=str(self.kernel.risk.state), risk_rejections=self.risk_rejections,
             errors=sum(status.errors.values()), latency=status.latency,
-            strategy_hooks=self.strategy_manager.hook_latency_us(),
+            strategy_hooks=self.kernel.strategy_manager.hook_latency_us(),
             database=str(self.store.path), log_file="", journal=str(self.journal_path),
             reconciliation=reconciliation, shutdown=shutdown, notes=notes,
             broker_positions=None if broker_positions is None else tuple(str(p) for p in broker_positions),
@@ -635,7 +435,7 @@ class TradingApp:
 
     def halt(self, reason: str) -> None:
         """Kill switch: the risk engine rejects every new order from now on."""
-        self.risk.set_state(TradingState.HALTED, reason, self.clock.now_ns())
+        self.kernel.risk.set_state(TradingState.HALTED, reason, self.clock.now_ns())
 
 
 __all__ = ["TradingApp"]

@@ -80,10 +80,16 @@ _STOP: Final = object()
 
 class StoreWriter:
     """Applies :data:`OPS` to ``store`` on one background thread, in order (bounded queue of ``maxsize``;
-    :meth:`submit` blocks when it is full — back-pressure rather than unbounded memory)."""
+    :meth:`submit` blocks when it is full — back-pressure rather than unbounded memory).
 
-    def __init__(self, store: Store, *, maxsize: int = 10_000) -> None:
+    With ``inline=True`` there is no thread: operations are applied on the loop, in the same
+    ``call_later(0)`` callback that would hand them to the thread, and ``on_committed`` callbacks are
+    scheduled from there. A simulated-clock run uses it so that when a SIGNAL_GENERATED is published
+    never depends on a thread's timing: two runs of the same inputs publish the same sequence."""
+
+    def __init__(self, store: Store, *, maxsize: int = 10_000, inline: bool = False) -> None:
         self.store = store
+        self.inline = inline
         self.stats = WriterStats()
         self._queue: queue.Queue[_Op | object] = queue.Queue(maxsize=maxsize)
         self._thread = threading.Thread(target=self._run, name="alphastock-store-writer", daemon=True)
@@ -93,8 +99,8 @@ class StoreWriter:
         self._release_loop: asyncio.AbstractEventLoop | None = None
 
     def start(self) -> StoreWriter:
-        """Start the thread (idempotent); returns self."""
-        if not self._started:
+        """Start the thread (idempotent; none when ``inline``); returns self."""
+        if not self._started and not self.inline:
             self._started = True
             self._thread.start()
         return self
@@ -130,6 +136,9 @@ class StoreWriter:
             self._put(item)
 
     def _put(self, item: _Op) -> None:
+        if self.inline:
+            self._apply(item)
+            return
         if not self._started:
             self.start()
         self._queue.put(item)
@@ -142,6 +151,8 @@ class StoreWriter:
     def flush(self, timeout: float | None = None) -> bool:
         """Block until every queued operation was applied; False on timeout. Not for the event loop
         (use :meth:`aflush` there, which first hands over what the loop holds)."""
+        if self.inline:
+            return True  # applied on submission (off a loop) or on release (on one)
         if not self._started:
             self.start()
         done = threading.Event()

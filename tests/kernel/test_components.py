@@ -8,7 +8,7 @@ import asyncio
 from alphastock.clock import LiveClock
 from alphastock.engine import RateMeter
 from alphastock.events import Bar, Event, EventType
-from alphastock.live.components import StrategyComponent
+from alphastock.kernel.components import StrategyComponent
 from alphastock.signals.model import Signal
 from alphastock.strategies import Strategy, StrategyManager, StrategyParams
 

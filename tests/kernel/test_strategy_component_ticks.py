@@ -10,12 +10,12 @@ import numpy as np
 from alphastock.clock import SimulatedClock
 from alphastock.engine import RateMeter
 from alphastock.events import Event, EventType, TickBatch
-from alphastock.live.components import StrategyComponent
+from alphastock.kernel.components import StrategyComponent
 from alphastock.signals.model import Signal
 from alphastock.strategies import StrategyManager
 from alphastock.strategies.ma_crossover import MaCrossover
 from alphastock.ticks import TickStore
-from tests.strategies.test_manager_ticks import INFY, MS, SBIN, T0, Master, TickRecorder
+from tests.strategies.test_manager_ticks import INFY, MS, SBIN, T0, TickRecorder, master
 
 
 def _batch(*tokens: int) -> Event[TickBatch]:
@@ -44,7 +44,7 @@ def test_ticks_reach_on_tick_strategies_and_coalesced_ones_arrive_when_due() -> 
         slow = TickRecorder({"signal_above": 1000.0}, instance_name="slow")
         manager = StrategyManager(
             [(slow, [("NSE", "INFY")], "1m"), (MaCrossover(), [("NSE", "INFY")], "1m")],
-            instruments=Master(),
+            instruments=master(),
             tick_intervals_ns={"slow": 1000 * MS},
         )
         component, submitted = _component(manager, clock, store)
@@ -75,9 +75,9 @@ def test_ticks_reach_on_tick_strategies_and_coalesced_ones_arrive_when_due() -> 
 
 
 def test_a_component_without_on_tick_strategies_wants_no_ticks() -> None:
-    manager = StrategyManager([(MaCrossover(), [("NSE", "INFY")], "1m")], instruments=Master())
+    manager = StrategyManager([(MaCrossover(), [("NSE", "INFY")], "1m")], instruments=master())
     component, _ = _component(manager, SimulatedClock(T0), TickStore(8))
     assert not component.wants_ticks
-    with_ticks = StrategyManager([(TickRecorder(), [("NSE", "INFY")], "1m")], instruments=Master())
+    with_ticks = StrategyManager([(TickRecorder(), [("NSE", "INFY")], "1m")], instruments=master())
     assert _component(with_ticks, SimulatedClock(T0), TickStore(8))[0].wants_ticks
     assert not _component(with_ticks, SimulatedClock(T0), None)[0].wants_ticks  # no store to read

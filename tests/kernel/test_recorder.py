@@ -19,9 +19,9 @@ from alphastock.bus import EventBus
 from alphastock.cli import app as cli_app
 from alphastock.config import RecordingConfig, load_config
 from alphastock.events import Bar, Event, EventType, Priority, TickBatch
+from alphastock.kernel.recorder import Recorder
 from alphastock.live.app import TradingApp
 from alphastock.live.connect import connect
-from alphastock.live.recorder import Recorder
 from alphastock.live.safety import RunMode
 from alphastock.store import Store
 from alphastock.ticks import TickStore
@@ -166,14 +166,14 @@ async def _session(data_dir: Path) -> dict[str, Any]:
             seen[(bar.token, bar.interval)] += 1
             closes[(bar.token, bar.interval, bar.start_ns)] = bar.close
 
-        app.bus.subscribe(EventType.BAR, on_bar, priority=Priority.LOW, name="test-bars", queue_size=65_536)
+        app.kernel.bus.subscribe(EventType.BAR, on_bar, priority=Priority.LOW, name="test-bars", queue_size=65_536)
         await app.start()
         await asyncio.sleep(4.0)  # four simulated minutes
         out["summary"] = await app.shutdown("test over")
         out["seen"], out["closes"] = seen, closes
-        out["recorder"] = app.recorder
+        out["recorder"] = app.kernel.recorder
         # The feed and runners stopped before the recorder: the TickStore holds what was recorded.
-        out["stored"] = {int(t): app.ticks.window(int(t), app.ticks.capacity) for t in app.ticks.tokens()}
+        out["stored"] = {int(t): app.kernel.ticks.window(int(t), app.kernel.ticks.capacity) for t in app.kernel.ticks.tokens()}
         out["ticks"] = store.query("SELECT * FROM ticks ORDER BY token, ts_ns")
         out["bars"] = store.query("SELECT * FROM bars").to_pylist()
     return out

@@ -1,6 +1,6 @@
 """Engine components that adapt the feed, the strategies and the store writer to the engine's lifecycle.
 
-Each is small glue with one job: :class:`FeedComponent` turns KiteFeed events into
+Each is small glue with one job: :class:`FeedComponent` turns the feed's events into
 bus events (TICK_BATCH stamped with the frame's wall receive time for latency,
 FEED_STATUS) and hands order updates to the broker's update stream;
 :class:`StrategyComponent` runs the StrategyManager on bars, TICK_BATCH/CHAIN/FILL
@@ -14,21 +14,24 @@ import datetime as dt
 import logging
 import math
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, get_args
 
 from alphastock._tasks import cancel_and_wait
 from alphastock.bars import KITE_INTERVALS
+from alphastock.brokers.base import AccountClient, CandleInterval, HistoricalSource
 from alphastock.bus import EventBus
 from alphastock.clock import Clock, LiveClock, pace, wait_event
 from alphastock.engine import BaseComponent, RateMeter
 from alphastock.events import Bar, Event, EventType, FeedStatus, FillInfo, TickBatch
 from alphastock.execution.broker_health import BrokerHealth
-from alphastock.feeds.kite_ws import FeedEvent, KiteFeed
+from alphastock.feeds.kite_ws import FeedEvent
 from alphastock.feeds.risk_bridge import FeedRiskBridge
+from alphastock.kernel.ports import Feed
 from alphastock.models import IST, Candle
 from alphastock.persistence.writer import StoreWriter
+from alphastock.refdata.resolver import SymbolResolver
 from alphastock.risk import RiskEngine
-from alphastock.runners.resolver import SymbolResolver
+from alphastock.signals.assets import AssetType
 from alphastock.signals.model import Signal
 from alphastock.strategies.base import interval_ns
 from alphastock.strategies.manager import StrategyManager
@@ -38,15 +41,19 @@ log = logging.getLogger(__name__)
 
 _STATUS_KINDS = frozenset({"connected", "disconnected", "stale", "fresh"})
 # Our bar intervals -> Kite's historical-candle interval names.
-_KITE_CANDLES = {ours: kite for kite, ours in KITE_INTERVALS.items()}
+_KITE_CANDLES: dict[str, CandleInterval] = {KITE_INTERVALS[kite]: kite for kite in get_args(CandleInterval)}
 
 
 class FeedComponent(BaseComponent):
-    """Starts/stops the KiteFeed and publishes what it sees (see the module docstring)."""
+    """Starts/stops the feed and publishes what it sees (see the module docstring).
+
+    ``open_feed`` makes the feed given this component's event handler (the market-data adapter's
+    :meth:`~alphastock.kernel.ports.MarketDataSource.open_feed`): the feed reports to its sink from
+    construction on, with nothing set on it afterwards."""
 
     def __init__(
         self,
-        feed: KiteFeed,
+        open_feed: Callable[[Callable[[FeedEvent], object]], Feed],
         bus: EventBus,
         risk: RiskEngine,
         *,
@@ -54,7 +61,6 @@ class FeedComponent(BaseComponent):
         on_order_update: Callable[[dict[str, Any]], object] | None = None,
     ) -> None:
         super().__init__("feed")
-        self.feed = feed
         self.bus = bus
         self.ticks_meter = ticks_meter
         self.on_order_update = on_order_update
@@ -64,7 +70,7 @@ class FeedComponent(BaseComponent):
         """TICK_BATCH notices no subscriber queue had room for (the ticks are stored regardless)."""
         # The bridge refreshes the risk engine's data times and tracks staleness.
         self.bridge = FeedRiskBridge(None, risk)
-        feed.on_event = self._on_event
+        self.feed = open_feed(self._on_event)
 
     def watch_for_risk(self, tokens: Iterable[int]) -> None:
         """The instruments whose data time the risk engine needs (those that can get orders)."""
@@ -258,8 +264,34 @@ class _Context:
     def instrument(self, symbol: str) -> Any:
         return self._manager.instrument(symbol)
 
+    def asset_type(self, symbol: str) -> AssetType:
+        return self._manager.asset_type(symbol)
+
     def emit(self, signal: Signal) -> None:
         self._emit(signal)
+
+
+class MarketPublisher:
+    """Where the runners publish (BAR, CHAIN, ...). A closed bar goes to the strategies at once, on
+    this call: a bus hop would queue it behind the rest of the batch's work, the largest part of
+    tick-to-order latency. Everything is published on the bus as well, for every other subscriber.
+
+    The strategies (and so the signal, and the order it makes) come first: the bus's BAR
+    subscribers are views and recorders, which can wait a few µs; the order cannot."""
+
+    def __init__(self, strategies: StrategyComponent, bus: EventBus) -> None:
+        self.strategies = strategies
+        self.bus = bus
+
+    def __call__(self, event: Event[Any]) -> bool:
+        """Publish ``event``; True if the bus took it."""
+        if event.type is not EventType.BAR:
+            return self.bus.publish_nowait(event)
+        try:
+            self.strategies.on_bar(event.payload)
+        finally:
+            published = self.bus.publish_nowait(event)  # even if the strategy component raised
+        return published
 
 
 class WriterComponent(BaseComponent):
@@ -279,7 +311,7 @@ class WriterComponent(BaseComponent):
 
 
 async def history_bars(
-    broker: Any,
+    broker: HistoricalSource,
     resolver: SymbolResolver,
     subscriptions: Sequence[tuple[str, str, str]],
     now_ns: int,
@@ -333,7 +365,7 @@ class CashSync(BaseComponent):
 
     def __init__(
         self,
-        broker: Any,
+        broker: AccountClient,
         risk: RiskEngine,
         *,
         interval_s: float = 30.0,
@@ -397,4 +429,11 @@ class CashSync(BaseComponent):
             await pace(self.clock, self.min_interval_s)
 
 
-__all__ = ["CashSync", "FeedComponent", "StrategyComponent", "WriterComponent", "history_bars"]
+__all__ = [
+    "CashSync",
+    "FeedComponent",
+    "MarketPublisher",
+    "StrategyComponent",
+    "WriterComponent",
+    "history_bars",
+]
