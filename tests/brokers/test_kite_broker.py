@@ -190,7 +190,7 @@ def test_read_429_gives_up_after_the_retries(kite_sim: SimServer) -> None:
 def test_an_outage_logs_its_first_failed_read_at_info_and_the_retries_at_debug(
     broker: KiteBroker, kite_sim: SimServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="alphastock.brokers.kite.broker")
+    caplog.set_level(logging.DEBUG, logger="alphastock.brokers.kite.rest")
     kite_sim.faults.fail_route("/quote/ltp", status=503, count=2)
     asyncio.run(broker.ltp(["NSE:SBIN"]))
     kite_sim.faults.fail_route("/quote/ltp", status=503, count=1)

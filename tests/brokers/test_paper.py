@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from alphastock.brokers.base import Broker
+from alphastock.brokers.base import MarketDataClient, TradingClient
 from alphastock.brokers.charges import compute_charges
-from alphastock.brokers.errors import BrokerDataError, OrderNotFound, OrderRejected
+from alphastock.brokers.errors import OrderNotFound, OrderRejected
 from alphastock.brokers.paper import (
     SQUARE_OFF_TAG,
     MarketSnapshot,
@@ -98,9 +98,11 @@ def _run(coro: Any) -> Any:
     return asyncio.run(coro)
 
 
-def test_is_a_broker() -> None:
+def test_plays_execution_and_account_not_market_data() -> None:
     broker, _, _ = _broker()
-    assert isinstance(broker, Broker)
+    assert isinstance(broker, TradingClient)
+    assert not isinstance(broker, MarketDataClient)  # prices come from the run's market-data client
+    assert not hasattr(broker, "historical")
 
 
 def test_market_buy_at_ask_with_slippage() -> None:
@@ -375,20 +377,9 @@ def test_ioc_cancels_the_rest() -> None:
     assert (last.status, last.filled_quantity, last.cancelled_quantity) == (S.CANCELLED, 3, 7)
 
 
-def test_market_data_answers() -> None:
+def test_account_answers() -> None:
     broker, _, _ = _broker()
-    quotes = _run(broker.quote(["NSE:SBIN", "NSE:UNKNOWN"]))
-    assert list(quotes) == ["NSE:SBIN"]
-    quote = quotes["NSE:SBIN"]
-    assert quote.best_bid is not None
-    assert quote.best_ask is not None
-    assert (quote.last_price, quote.best_bid.price, quote.best_ask.price) == (800.0, 799.9, 800.1)
-    assert _run(broker.ltp(["NFO:NIFTY26JAN25000CE"]))["NFO:NIFTY26JAN25000CE"].last_price == 100.0
-    assert _run(broker.ohlc(["NSE:SBIN"]))["NSE:SBIN"].ohlc.close == 800.0
-    assert [i.tradingsymbol for i in _run(broker.instruments("NFO"))] == ["NIFTY26JAN25000CE"]
     assert _run(broker.holdings()) == []
-    with pytest.raises(BrokerDataError):
-        _run(broker.historical(SBIN, dt.datetime(2026, 1, 1), dt.datetime(2026, 1, 2), "minute"))
     (margin,) = _run(broker.order_margins([_sbin(qty=10)]))
     assert margin.total == pytest.approx(10 * 800.1 * 0.2, abs=1e-9)
     assert margin.charges == compute_charges(

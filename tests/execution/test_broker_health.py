@@ -4,6 +4,7 @@ signal whose order is in flight never expires."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -11,12 +12,19 @@ from typing import Any
 
 import pytest
 
+from alphastock.brokers.base import BrokerCapabilities, Placement
 from alphastock.brokers.errors import AmbiguousOrderOutcome, BrokerNetworkError, OrderRejected
 from alphastock.brokers.paper import PaperBroker, TickStoreMarket
 from alphastock.clock import NS_PER_SECOND, SimulatedClock
 from alphastock.execution import OMS, ExecutionConfig, OrderState
-from alphastock.execution.broker_health import BrokerHealth, MonitoredBroker, is_outage
-from alphastock.models import OrderRequest
+from alphastock.execution.broker_health import (
+    MONITORED_CALLS,
+    BrokerHealth,
+    MonitoredBroker,
+    MonitoredExecution,
+    is_outage,
+)
+from alphastock.models import OrderRequest, Variety
 from alphastock.signals.model import SignalStatus
 from alphastock.ticks import TickStore
 from tests.execution._harness import SBIN_EQ, ManualClock, build, signal
@@ -67,6 +75,10 @@ def test_what_counts_as_an_outage() -> None:
 
 
 class _Broker:
+    """An execution client: orders, placements and a silent update stream."""
+
+    capabilities = BrokerCapabilities(streams_order_updates=True)
+
     def __init__(self) -> None:
         self.error: BaseException | None = None
         self.placed: list[OrderRequest] = []
@@ -85,12 +97,13 @@ class _Broker:
         yield None
 
     label = "inner attribute"
+    """Not part of any role: the monitored wrapper must not forward it."""
 
 
 def test_the_monitored_broker_reports_every_call() -> None:
     inner = _Broker()
     health = BrokerHealth(unreachable_after=2)
-    broker = MonitoredBroker(inner, health)
+    broker = MonitoredExecution(inner, health)  # type: ignore[arg-type]
 
     async def run() -> None:
         inner.error = BrokerNetworkError("down")
@@ -108,24 +121,26 @@ def test_the_monitored_broker_reports_every_call() -> None:
 
     asyncio.run(run())
     assert (health.calls, health.failures, health.consecutive_failures) == (3, 2, 0)
-    assert broker.label == "inner attribute"
-    assert broker.place_order_now(None) is None  # the inner broker cannot start synchronously
+    assert not hasattr(broker, "label")  # nothing is forwarded by magic: only the role's calls
+    assert broker.inner is inner
+    assert broker.capabilities is inner.capabilities
+    assert broker.place_order_now(None) is None  # type: ignore[arg-type]  # none declared
 
 
-def _paper_stack(tmp_path: Path, **config: Any) -> Any:
+def _paper_stack(tmp_path: Path, health: BrokerHealth | None = None, **config: Any) -> Any:
     clock = ManualClock()
     ticks = TickStore(1024)
     paper = PaperBroker(TickStoreMarket(ticks), clock=clock, instruments=[SBIN_EQ])
     stack = build(
-        paper, tmp_path, ticks=ticks, clock=clock, config=ExecutionConfig(capital=100_000.0, **config)
-    )
+        paper, tmp_path, ticks=ticks, clock=clock, config=ExecutionConfig(capital=100_000.0, **config),
+        health=health,
+    )  # fmt: skip
     return stack, paper
 
 
 def test_no_order_reaches_an_unreachable_broker(tmp_path: Path) -> None:
-    stack, paper = _paper_stack(tmp_path)
     health = BrokerHealth(unreachable_after=1)
-    stack.oms.broker_health = health
+    stack, paper = _paper_stack(tmp_path, health)  # the OMS and the executor share it
     health.failed("orders", BrokerNetworkError("down"))
 
     async def run() -> tuple[list[Any], Any, Any]:
@@ -160,8 +175,9 @@ def test_the_oms_does_not_send_while_unreachable(tmp_path: Path) -> None:
     health = BrokerHealth(unreachable_after=1)
     stack, _ = _paper_stack(tmp_path)
     oms = OMS(
-        MonitoredBroker(inner, health), stack.journal, stack.writer, stack.bus, stack.clock, health=health
-    )
+        MonitoredExecution(inner, health),  # type: ignore[arg-type]
+        stack.journal, stack.writer, stack.bus, stack.clock, health=health,
+    )  # fmt: skip
     health.failed("orders", BrokerNetworkError("down"))
 
     async def run() -> tuple[Any, Any]:
@@ -195,13 +211,14 @@ def test_a_signal_whose_order_is_in_flight_does_not_expire(tmp_path: Path) -> No
     ticks = TickStore(1024)
     paper = SlowPaper(TickStoreMarket(ticks), clock=clock, instruments=[SBIN_EQ])
     stack = build(paper, tmp_path, ticks=ticks, clock=clock, config=ExecutionConfig(capital=100_000.0))
+    stack.router.add_executor("options", lambda signal, handed_ns: None)  # takes it, never acts on it
 
     async def run() -> tuple[int, int]:
         await stack.oms.start()
         await asyncio.sleep(0)
         push(stack, paper, 800.0)
         stack.signals.submit(signal(id="acted"))
-        stack.signals.submit(signal(id="ignored", asset_type="options"))  # no executor here takes it
+        stack.signals.submit(signal(id="ignored", asset_type="options"))  # taken, never acted on
         await asyncio.sleep(0.01)
         clock.advance(61.0)
         expired = stack.signals.expire()
@@ -243,7 +260,7 @@ def test_reconciliation_backs_off_on_the_engine_clock_while_unreachable(tmp_path
     clock = EngineClock()
     stack, _ = _paper_stack(tmp_path)
     oms = OMS(
-        MonitoredBroker(inner, health), stack.journal, stack.writer, stack.bus, clock,
+        MonitoredExecution(inner, health), stack.journal, stack.writer, stack.bus, clock,  # type: ignore[arg-type]
         reconcile_interval_s=5.0, health=health, retry_max_s=60.0,
     )  # fmt: skip
 
@@ -264,3 +281,115 @@ def test_reconciliation_backs_off_on_the_engine_clock_while_unreachable(tmp_path
         assert health.outages == 1
     finally:
         stack.close()
+
+
+class _Everything:
+    """Every role's call: records (name, args, kwargs) and answers ``name``, or raises ``error``."""
+
+    capabilities = BrokerCapabilities(immediate_placement=True)
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+        self.error: BaseException | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        async def call(*args: Any, **kwargs: Any) -> str:
+            self.seen.append((name, args, kwargs))
+            if self.error is not None:
+                raise self.error
+            return name
+
+        return call
+
+    def place_order_now(self, request: Any) -> Placement:
+        self.seen.append(("place_order_now", (request,), {}))
+
+        async def pending() -> str:
+            if self.error is not None:
+                raise self.error
+            return "now"
+
+        return Placement(pending(), 42)
+
+
+def _every_call(broker: Any) -> dict[str, Any]:
+    when = dt.datetime(2026, 1, 6, 9, 15)
+    return {
+        "place_order": lambda: broker.place_order("req"),
+        "modify_order": lambda: broker.modify_order("O1", price=801.0, market_protection=-1),
+        "cancel_order": lambda: broker.cancel_order("O1"),
+        "orders": lambda: broker.orders(),
+        "order_history": lambda: broker.order_history("O1"),
+        "trades": lambda: broker.trades(),
+        "order_trades": lambda: broker.order_trades("O1"),
+        "positions": lambda: broker.positions(),
+        "holdings": lambda: broker.holdings(),
+        "margins": lambda: broker.margins("equity"),
+        "order_margins": lambda: broker.order_margins(["req"]),
+        "charges": lambda: broker.charges(["note"]),
+        "quote": lambda: broker.quote(["NSE:SBIN"]),
+        "ohlc": lambda: broker.ohlc(["NSE:SBIN"]),
+        "ltp": lambda: broker.ltp(["NSE:SBIN"]),
+        "instruments": lambda: broker.instruments("NFO"),
+        "historical": lambda: broker.historical(779521, when, when, "minute", oi=True),
+    }
+
+
+def test_every_role_call_is_reported_and_passed_through_unchanged() -> None:
+    inner = _Everything()
+    health = BrokerHealth(unreachable_after=100)
+    broker = MonitoredBroker(inner, health)  # type: ignore[arg-type]
+    calls = _every_call(broker)
+    assert set(calls) == MONITORED_CALLS
+
+    async def run() -> list[Any]:
+        return [await call() for call in calls.values()]
+
+    assert asyncio.run(run()) == list(calls)  # each answer is the inner broker's
+    assert (health.calls, health.failures) == (len(calls), 0)
+    seen = dict((name, (args, kwargs)) for name, args, kwargs in inner.seen)
+    assert seen["modify_order"] == (
+        ("O1",),
+        {
+            "variety": Variety.REGULAR, "quantity": None, "price": 801.0, "trigger_price": None,
+            "order_type": None, "validity": None, "disclosed_quantity": None, "market_protection": -1,
+        },
+    )  # fmt: skip
+    assert seen["historical"][1] == {"continuous": False, "oi": True}
+    assert seen["margins"] == (("equity",), {})
+    inner.error = BrokerNetworkError("down")
+
+    async def fail() -> int:
+        failed = 0
+        for call in calls.values():
+            with pytest.raises(BrokerNetworkError):
+                await call()
+            failed += 1
+        return failed
+
+    assert asyncio.run(fail()) == len(calls)
+    assert (health.failures, health.reachable) == (len(calls), True)  # 17 < unreachable_after
+    assert health.last_error == "historical: down"
+
+
+def test_an_immediate_placement_is_reported_when_awaited() -> None:
+    inner = _Everything()
+    health = BrokerHealth(unreachable_after=1)
+    broker = MonitoredExecution(inner, health)  # type: ignore[arg-type]
+
+    async def run() -> str:
+        placement = broker.place_order_now("req")  # type: ignore[arg-type]
+        assert placement is not None
+        assert placement.released_ns == 42
+        assert health.calls == 0  # started, not yet answered
+        answer = await placement.pending
+        inner.error = BrokerNetworkError("down")
+        failing = broker.place_order_now("req")  # type: ignore[arg-type]
+        assert failing is not None
+        with pytest.raises(BrokerNetworkError):
+            await failing.pending
+        return answer
+
+    assert asyncio.run(run()) == "now"
+    assert (health.calls, health.failures, health.reachable) == (2, 1, False)
+    assert health.last_error == "place_order: down"

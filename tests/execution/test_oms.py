@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from alphastock._core import OrderIntent
+from alphastock.brokers.base import BrokerCapabilities
 from alphastock.brokers.errors import AmbiguousOrderOutcome, BrokerNetworkError, OrderRejected
 from alphastock.events import EventType
 from alphastock.execution import (
@@ -36,6 +37,8 @@ S = OrderState
 
 class FakeBroker:
     """place_order / orders / order_trades / order_updates under test control."""
+
+    capabilities = BrokerCapabilities(streams_order_updates=True)
 
     def __init__(self) -> None:
         self.placed: list[OrderRequest] = []

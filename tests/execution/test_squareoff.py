@@ -73,7 +73,7 @@ def test_an_ambiguous_square_off_is_resolved_then_resent_until_flat(
         driver = asyncio.create_task(_drive(stack, 0.1))
         try:
             result = await square_off(
-                stack.executor, ("MIS",), deadline_s=20.0, round_wait_s=0.5, poll_s=0.05
+                stack.executor, broker, ("MIS",), deadline_s=20.0, round_wait_s=0.5, poll_s=0.05
             )
         finally:
             driver.cancel()
@@ -115,7 +115,9 @@ def test_no_second_square_off_while_the_first_is_unknown(
     async def run() -> tuple[int, SquareOffResult]:
         quantity = await _open_position(stack, ltp)
         server.faults.fail_route(ORDERS, status=503, count=1, method="POST")
-        result = await square_off(stack.executor, ("MIS",), deadline_s=2.5, round_wait_s=0.5, poll_s=0.05)
+        result = await square_off(
+            stack.executor, broker, ("MIS",), deadline_s=2.5, round_wait_s=0.5, poll_s=0.05
+        )
         return quantity, result
 
     try:
@@ -145,7 +147,9 @@ def test_refused_square_offs_are_retried_until_the_deadline_then_reported_open(
     async def run() -> tuple[int, SquareOffResult]:
         quantity = await _open_position(stack, ltp)
         server.faults.reject_orders(count=1000)
-        result = await square_off(stack.executor, ("MIS",), deadline_s=1.5, round_wait_s=0.5, poll_s=0.1)
+        result = await square_off(
+            stack.executor, broker, ("MIS",), deadline_s=1.5, round_wait_s=0.5, poll_s=0.1
+        )
         server.faults.clear()
         return quantity, result
 
@@ -168,7 +172,9 @@ def test_nothing_of_ours_open_is_one_read_and_no_order(
 
     async def run() -> SquareOffResult:
         # Nothing of ours is open: no order at all, and the broker's positions read says flat.
-        return await square_off(stack.executor, ("MIS",), deadline_s=1.0, round_wait_s=0.1, poll_s=0.05)
+        return await square_off(
+            stack.executor, broker, ("MIS",), deadline_s=1.0, round_wait_s=0.1, poll_s=0.05
+        )
 
     try:
         result = asyncio.run(run())
@@ -218,7 +224,9 @@ def test_a_square_off_risk_refuses_is_retried_each_round_not_each_poll(
     async def run() -> tuple[int, SquareOffResult]:
         quantity = await _open_position(stack, ltp)
         stack.clock.advance(3600)  # the feed went quiet: risk refuses orders on stale data
-        result = await square_off(stack.executor, ("MIS",), deadline_s=1.2, round_wait_s=0.5, poll_s=0.02)
+        result = await square_off(
+            stack.executor, broker, ("MIS",), deadline_s=1.2, round_wait_s=0.5, poll_s=0.02
+        )
         return quantity, result
 
     try:

@@ -1,11 +1,25 @@
-"""The broker protocol: one typed, async interface the engine uses for live and paper trading.
+"""The broker protocols, one per role, and the capabilities each broker declares.
 
-Every method is a coroutine: the engine runs one asyncio loop, and a broker doing
-blocking I/O (the kiteconnect SDK) runs it in an executor. Arguments and answers
-are :mod:`alphastock.models` objects, never raw dicts. Errors are
-:class:`~alphastock.brokers.errors.BrokerError` subclasses.
+A broker plays up to three roles, each a typed, async protocol:
 
-For each method, the docstring names what the KiteBroker maps it to in the
+- :class:`ExecutionClient`: orders — place, modify, cancel, the order book and its history, trades,
+  the order-update stream (the OMS, the square-off's order-book read);
+- :class:`AccountClient`: the account orders draw on — funds and margins, positions, holdings,
+  charges (CashSync, the square-off, the end-of-session reconciliation);
+- :class:`MarketDataClient`: quotes, historical candles and the instruments dump (the runners, the
+  strategies' warm-up, the instrument store), itself the sum of :class:`QuoteSource`,
+  :class:`HistoricalSource` and :class:`InstrumentSource` for consumers that need one call only.
+
+:class:`TradingClient` is execution plus account (what the PaperBroker is), :class:`Broker` all three
+(what the KiteBroker is; the simulator is reached through it). Each consumer names the narrowest role
+it uses. What an execution client can do beyond the protocol is declared in its
+:class:`BrokerCapabilities`, read by the OMS, never discovered with ``getattr``.
+
+Every call is a coroutine: the engine runs one asyncio loop, and a broker doing blocking I/O (the
+kiteconnect SDK) runs it in an executor. Arguments and answers are :mod:`alphastock.models` objects,
+never raw dicts. Errors are :class:`~alphastock.brokers.errors.BrokerError` subclasses. Quantities are
+units, prices rupees, timestamps UTC epoch ns; instruments in quote calls are
+``"EXCHANGE:TRADINGSYMBOL"`` strings. Each docstring names what the KiteBroker maps the call to in the
 official ``kiteconnect`` SDK (``KiteConnect`` methods) and Kite's REST route.
 """
 
@@ -13,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Sequence
+from dataclasses import dataclass
 from typing import Literal, NamedTuple, Protocol, runtime_checkable
 
 from alphastock.models import (
@@ -55,10 +70,45 @@ class Placement(NamedTuple):
     released_ns: int
 
 
+@dataclass(frozen=True, slots=True)
+class BrokerCapabilities:
+    """What an execution client does beyond the protocol's calls, declared by its class.
+
+    The defaults are the conservative answer (a client that declares nothing is asked for nothing
+    extra). Segments are Kite's instrument segments (``NSE``, ``NFO-OPT``, ``BFO-FUT``, ...).
+    """
+
+    streams_order_updates: bool = False
+    """:meth:`ExecutionClient.order_updates` yields updates as they happen (Kite: the WebSocket's
+    order messages; the PaperBroker: every state). Without it the OMS learns of changes from its
+    periodic order-book reconciliation only, and does not consume the stream."""
+    immediate_placement: bool = False
+    """:meth:`ExecutionClient.place_order_now` can hand a placement to the broker on the caller's
+    call (the OMS's hot path); without it that call always answers None and is not made."""
+    market_protection: bool = False
+    """MARKET and SL-M orders need ``market_protection`` (-1 or a percent in (0, 100]), as Kite's API
+    since April 2026 (https://kite.trade/forum/discussion/15912)."""
+    slm_refused_segments: frozenset[str] = frozenset()
+    """Segments where SL-M orders are refused (use SL there); empty: SL-M accepted everywhere."""
+    gtt: bool = False
+    """The client places GTT triggers (Kite's GTT calls). No adapter implements them yet."""
+
+    def supports_slm(self, segment: str) -> bool:
+        """True when an SL-M order on an instrument of ``segment`` is accepted."""
+        return segment not in self.slm_refused_segments
+
+
+# ----- execution ----------------------------------------------------------------------------------
+
+
 @runtime_checkable
-class Broker(Protocol):
-    """What every broker implements (KiteBroker, PaperBroker). Quantities are units, prices rupees,
-    timestamps UTC epoch ns; instruments in quote calls are ``"EXCHANGE:TRADINGSYMBOL"`` strings."""
+class ExecutionClient(Protocol):
+    """Orders: what the OMS and the square-off's order-book read use."""
+
+    @property
+    def capabilities(self) -> BrokerCapabilities:
+        """What this client does beyond the protocol (see :class:`BrokerCapabilities`)."""
+        ...
 
     async def place_order(self, request: OrderRequest) -> str:
         """Send a new order; return the broker's order id. A refused order may still get an id and
@@ -67,6 +117,12 @@ class Broker(Protocol):
         Kite: ``place_order(variety, **request.to_kite())`` (``POST /orders/{variety}``).
         Raises :class:`~alphastock.brokers.errors.AmbiguousOrderOutcome` when the outcome is unknown.
         """
+        ...
+
+    def place_order_now(self, request: OrderRequest) -> Placement | None:
+        """Start placing ``request`` on this call (the request handed to the broker before returning),
+        or None when it cannot start now and :meth:`place_order` must be used. Always None unless
+        :attr:`BrokerCapabilities.immediate_placement` is declared."""
         ...
 
     async def modify_order(
@@ -116,6 +172,22 @@ class Broker(Protocol):
         """Executions of one order. Kite: ``order_trades(order_id)`` (``GET /orders/{id}/trades``)."""
         ...
 
+    def order_updates(self) -> AsyncIterator[OrderUpdate]:
+        """A stream of order updates, from the moment of this call (see
+        :attr:`BrokerCapabilities.streams_order_updates`).
+
+        Kite: the WebSocket's ``order`` text messages (``KiteTicker.on_order_update``) or postbacks.
+        """
+        ...
+
+
+# ----- account ------------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class AccountClient(Protocol):
+    """The account orders draw on: what CashSync, the square-off and the reconciliation read."""
+
     async def positions(self) -> PositionsBook:
         """Net and day positions. Kite: ``positions()`` (``GET /portfolio/positions``)."""
         ...
@@ -145,6 +217,14 @@ class Broker(Protocol):
         """
         ...
 
+
+# ----- market data --------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class QuoteSource(Protocol):
+    """Snapshots of the market: what the runners read at start (``ohlc``) and while polling (``quote``)."""
+
     async def quote(self, instruments: Sequence[str]) -> dict[str, Quote]:
         """Full quotes with depth, keyed like the request. Kite: ``quote(instruments)`` (``GET /quote``)."""
         ...
@@ -157,12 +237,10 @@ class Broker(Protocol):
         """Last traded prices. Kite: ``ltp(instruments)`` (``GET /quote/ltp``)."""
         ...
 
-    async def instruments(self, exchange: str | None = None) -> list[Instrument]:
-        """The instruments dump, all or one exchange.
 
-        Kite: ``instruments(exchange)`` (``GET /instruments``).
-        """
-        ...
+@runtime_checkable
+class HistoricalSource(Protocol):
+    """Historical candles: what the strategies' warm-up and ``alphastock data`` read."""
 
     async def historical(
         self,
@@ -178,12 +256,48 @@ class Broker(Protocol):
         interval, continuous, oi)`` (``GET /instruments/historical/{token}/{interval}``)."""
         ...
 
-    def order_updates(self) -> AsyncIterator[OrderUpdate]:
-        """A stream of order updates, from the moment of this call.
 
-        Kite: the WebSocket's ``order`` text messages (``KiteTicker.on_order_update``) or postbacks.
+@runtime_checkable
+class InstrumentSource(Protocol):
+    """The instruments dump: what the instrument store downloads."""
+
+    async def instruments(self, exchange: str | None = None) -> list[Instrument]:
+        """The instruments dump, all or one exchange.
+
+        Kite: ``instruments(exchange)`` (``GET /instruments``).
         """
         ...
 
 
-__all__ = ["Broker", "CandleInterval", "MarginSegment", "Placement"]
+@runtime_checkable
+class MarketDataClient(QuoteSource, HistoricalSource, InstrumentSource, Protocol):
+    """Market data: quotes, historical candles and the instruments dump."""
+
+
+# ----- combinations -------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class TradingClient(ExecutionClient, AccountClient, Protocol):
+    """Orders and the account they draw on: what an execution adapter opens (PaperBroker, KiteBroker)."""
+
+
+@runtime_checkable
+class Broker(TradingClient, MarketDataClient, Protocol):
+    """Every role (KiteBroker)."""
+
+
+__all__ = [
+    "AccountClient",
+    "Broker",
+    "BrokerCapabilities",
+    "CandleInterval",
+    "ExecutionClient",
+    "HistoricalSource",
+    "InstrumentSource",
+    "MarginSegment",
+    "MarketDataClient",
+    "Placement",
+    "QuoteSource",
+    "TradingClient",
+]

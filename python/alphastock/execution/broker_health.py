@@ -1,11 +1,15 @@
 """Is the broker there? One count of consecutive failed broker calls, and the gate it closes.
 
-:class:`MonitoredBroker` wraps the broker every part of the engine talks to and
-reports the outcome of each awaited call (orders and reads) to one
-:class:`BrokerHealth`. A call fails as an *outage* when the broker could not be
-reached or failed upstream (:class:`~alphastock.brokers.errors.BrokerNetworkError`:
-connection refused, HTTP 502/503/504 after the adapter's own retries; an
-:class:`~alphastock.brokers.errors.AmbiguousOrderOutcome`; ``OSError``/timeouts).
+:class:`MonitoredExecution`, :class:`MonitoredAccount` and :class:`MonitoredMarketData`
+wrap a broker's roles (:mod:`alphastock.brokers.base`), and :class:`MonitoredTrading` /
+:class:`MonitoredBroker` their combinations; each has the role's typed calls, and reports the
+outcome of each awaited call (orders and reads) to one :class:`BrokerHealth`. Nothing else is
+forwarded: what a consumer needs of the broker beyond its role, it gets from the broker itself.
+
+A call fails as an *outage* when the broker could not be reached or failed upstream
+(:class:`~alphastock.brokers.errors.BrokerNetworkError`: connection refused, HTTP 502/503/504
+after the adapter's own retries; an :class:`~alphastock.brokers.errors.AmbiguousOrderOutcome`;
+``OSError``/timeouts).
 Any answer from the broker, a refusal included, proves it is there.
 
 After ``unreachable_after`` outages in a row the broker is *unreachable*: one
@@ -20,17 +24,49 @@ does not fill the log.
 from __future__ import annotations
 
 import asyncio
-import functools
+import datetime as dt
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Sequence
+from typing import TypeVar
 
-from alphastock.brokers.base import Placement
+from alphastock.brokers.base import (
+    AccountClient,
+    Broker,
+    BrokerCapabilities,
+    CandleInterval,
+    ExecutionClient,
+    MarginSegment,
+    MarketDataClient,
+    Placement,
+    TradingClient,
+)
 from alphastock.brokers.errors import AmbiguousOrderOutcome, BrokerNetworkError
 from alphastock.clock import Clock, LiveClock, seconds_between
 from alphastock.engine import Health
+from alphastock.models import (
+    Candle,
+    ChargeBreakdown,
+    ChargeOrder,
+    Holding,
+    Instrument,
+    Ltp,
+    Margins,
+    Ohlc,
+    Order,
+    OrderMargin,
+    OrderRequest,
+    OrderType,
+    OrderUpdate,
+    PositionsBook,
+    Quote,
+    SegmentMargin,
+    Trade,
+    Validity,
+    Variety,
+)
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MONITORED_CALLS = frozenset(
     {
@@ -39,7 +75,8 @@ MONITORED_CALLS = frozenset(
         "ohlc", "ltp", "instruments", "historical",
     }
 )  # fmt: skip
-"""Broker coroutine methods whose outcome is counted."""
+"""Broker coroutine methods whose outcome is counted (every awaited call of the three roles; a
+``place_order_now`` placement counts as ``place_order`` when awaited)."""
 
 
 def is_outage(exc: BaseException) -> bool:
@@ -146,60 +183,196 @@ class BrokerHealth:
         return Health("ok", "", metrics, self.failures)
 
 
-class MonitoredBroker:
-    """``inner`` with every awaited call of :data:`MONITORED_CALLS` (and ``place_order_now``) reported to
-    ``health``; everything else is ``inner``'s own attribute."""
+class _Observed:
+    """Reports each awaited call of ``inner`` to ``health`` (the base of the monitored roles)."""
 
-    def __init__(self, inner: Any, health: BrokerHealth) -> None:
+    def __init__(self, inner: object, health: BrokerHealth) -> None:
         self.inner = inner
+        """The monitored broker (for its identity and repr; its calls go through the role's methods)."""
         self.broker_health = health
 
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self.inner, name)
-        if name in MONITORED_CALLS and callable(value):
-            return self._wrap(name, value)
-        return value
-
-    def _wrap(self, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
-        health = self.broker_health
-
-        @functools.wraps(method)
-        async def call(*args: Any, **kwargs: Any) -> Any:
-            try:
-                result = await method(*args, **kwargs)
-            except asyncio.CancelledError:
-                raise
-            except BaseException as exc:
-                health.record(name, exc)
-                raise
-            health.succeeded(name)
-            return result
-
-        return call
-
-    def place_order_now(self, request: Any) -> Placement | None:
-        """The inner broker's synchronous start of a placement, its outcome reported when awaited."""
-        start = getattr(self.inner, "place_order_now", None)
-        if start is None:
-            return None
-        placement: Placement | None = start(request)
-        if placement is None:
-            return None
-        return Placement(self._observed(placement.pending), placement.released_ns)
-
-    async def _observed(self, pending: Any) -> Any:
+    async def _observe(self, name: str, call: Awaitable[T]) -> T:
+        """``call``'s answer, its outcome reported as ``name`` (a cancellation is not an outcome)."""
         try:
-            result = await pending
+            result = await call
         except asyncio.CancelledError:
             raise
         except BaseException as exc:
-            self.broker_health.record("place_order", exc)
+            self.broker_health.record(name, exc)
             raise
-        self.broker_health.succeeded("place_order")
+        self.broker_health.succeeded(name)
         return result
 
     def __repr__(self) -> str:
-        return f"MonitoredBroker({self.inner!r})"
+        return f"{type(self).__name__}({self.inner!r})"
 
 
-__all__ = ["MONITORED_CALLS", "BrokerHealth", "MonitoredBroker", "is_outage"]
+class MonitoredExecution(_Observed):
+    """An :class:`~alphastock.brokers.base.ExecutionClient` whose calls are reported to ``health``."""
+
+    def __init__(self, inner: ExecutionClient, health: BrokerHealth) -> None:
+        super().__init__(inner, health)
+        self.execution = inner
+
+    @property
+    def capabilities(self) -> BrokerCapabilities:
+        """The monitored client's own declaration."""
+        return self.execution.capabilities
+
+    async def place_order(self, request: OrderRequest) -> str:
+        """See :meth:`ExecutionClient.place_order`."""
+        return await self._observe("place_order", self.execution.place_order(request))
+
+    def place_order_now(self, request: OrderRequest) -> Placement | None:
+        """The client's synchronous start of a placement (None unless it declares
+        ``immediate_placement``), its outcome reported as ``place_order`` when awaited."""
+        if not self.execution.capabilities.immediate_placement:
+            return None
+        placement = self.execution.place_order_now(request)
+        if placement is None:
+            return None
+        return Placement(self._observe("place_order", placement.pending), placement.released_ns)
+
+    async def modify_order(
+        self,
+        order_id: str,
+        *,
+        variety: Variety = Variety.REGULAR,
+        quantity: int | None = None,
+        price: float | None = None,
+        trigger_price: float | None = None,
+        order_type: OrderType | None = None,
+        validity: Validity | None = None,
+        disclosed_quantity: int | None = None,
+        market_protection: float | None = None,
+    ) -> str:
+        """See :meth:`ExecutionClient.modify_order`."""
+        call = self.execution.modify_order(
+            order_id, variety=variety, quantity=quantity, price=price, trigger_price=trigger_price,
+            order_type=order_type, validity=validity, disclosed_quantity=disclosed_quantity,
+            market_protection=market_protection,
+        )  # fmt: skip
+        return await self._observe("modify_order", call)
+
+    async def cancel_order(self, order_id: str, variety: Variety = Variety.REGULAR) -> str:
+        """See :meth:`ExecutionClient.cancel_order`."""
+        return await self._observe("cancel_order", self.execution.cancel_order(order_id, variety))
+
+    async def orders(self) -> list[Order]:
+        """See :meth:`ExecutionClient.orders`."""
+        return await self._observe("orders", self.execution.orders())
+
+    async def order_history(self, order_id: str) -> list[Order]:
+        """See :meth:`ExecutionClient.order_history`."""
+        return await self._observe("order_history", self.execution.order_history(order_id))
+
+    async def trades(self) -> list[Trade]:
+        """See :meth:`ExecutionClient.trades`."""
+        return await self._observe("trades", self.execution.trades())
+
+    async def order_trades(self, order_id: str) -> list[Trade]:
+        """See :meth:`ExecutionClient.order_trades`."""
+        return await self._observe("order_trades", self.execution.order_trades(order_id))
+
+    def order_updates(self) -> AsyncIterator[OrderUpdate]:
+        """The client's update stream, as is (a stream is not a call with an outcome)."""
+        return self.execution.order_updates()
+
+
+class MonitoredAccount(_Observed):
+    """An :class:`~alphastock.brokers.base.AccountClient` whose calls are reported to ``health``."""
+
+    def __init__(self, inner: AccountClient, health: BrokerHealth) -> None:
+        super().__init__(inner, health)
+        self.account = inner
+
+    async def positions(self) -> PositionsBook:
+        """See :meth:`AccountClient.positions`."""
+        return await self._observe("positions", self.account.positions())
+
+    async def holdings(self) -> list[Holding]:
+        """See :meth:`AccountClient.holdings`."""
+        return await self._observe("holdings", self.account.holdings())
+
+    async def margins(self, segment: MarginSegment | None = None) -> Margins | SegmentMargin:
+        """See :meth:`AccountClient.margins`."""
+        return await self._observe("margins", self.account.margins(segment))
+
+    async def order_margins(self, requests: Sequence[OrderRequest]) -> list[OrderMargin]:
+        """See :meth:`AccountClient.order_margins`."""
+        return await self._observe("order_margins", self.account.order_margins(requests))
+
+    async def charges(self, orders: Sequence[ChargeOrder]) -> list[ChargeBreakdown]:
+        """See :meth:`AccountClient.charges`."""
+        return await self._observe("charges", self.account.charges(orders))
+
+
+class MonitoredMarketData(_Observed):
+    """A :class:`~alphastock.brokers.base.MarketDataClient` whose calls are reported to ``health``."""
+
+    def __init__(self, inner: MarketDataClient, health: BrokerHealth) -> None:
+        super().__init__(inner, health)
+        self.market_data = inner
+
+    async def quote(self, instruments: Sequence[str]) -> dict[str, Quote]:
+        """See :meth:`MarketDataClient.quote`."""
+        return await self._observe("quote", self.market_data.quote(instruments))
+
+    async def ohlc(self, instruments: Sequence[str]) -> dict[str, Ohlc]:
+        """See :meth:`MarketDataClient.ohlc`."""
+        return await self._observe("ohlc", self.market_data.ohlc(instruments))
+
+    async def ltp(self, instruments: Sequence[str]) -> dict[str, Ltp]:
+        """See :meth:`MarketDataClient.ltp`."""
+        return await self._observe("ltp", self.market_data.ltp(instruments))
+
+    async def instruments(self, exchange: str | None = None) -> list[Instrument]:
+        """See :meth:`MarketDataClient.instruments`."""
+        return await self._observe("instruments", self.market_data.instruments(exchange))
+
+    async def historical(
+        self,
+        instrument_token: int,
+        from_date: dt.datetime,
+        to_date: dt.datetime,
+        interval: CandleInterval,
+        *,
+        continuous: bool = False,
+        oi: bool = False,
+    ) -> list[Candle]:
+        """See :meth:`MarketDataClient.historical`."""
+        call = self.market_data.historical(
+            instrument_token, from_date, to_date, interval, continuous=continuous, oi=oi
+        )
+        return await self._observe("historical", call)
+
+
+class MonitoredTrading(MonitoredExecution, MonitoredAccount):
+    """A :class:`~alphastock.brokers.base.TradingClient` (orders and account) reported to ``health``."""
+
+    def __init__(self, inner: TradingClient, health: BrokerHealth) -> None:
+        _Observed.__init__(self, inner, health)
+        self.execution = inner
+        self.account = inner
+
+
+class MonitoredBroker(MonitoredTrading, MonitoredMarketData):
+    """A :class:`~alphastock.brokers.base.Broker` (every role) reported to ``health``."""
+
+    def __init__(self, inner: Broker, health: BrokerHealth) -> None:
+        _Observed.__init__(self, inner, health)
+        self.execution = inner
+        self.account = inner
+        self.market_data = inner
+
+
+__all__ = [
+    "MONITORED_CALLS",
+    "BrokerHealth",
+    "MonitoredAccount",
+    "MonitoredBroker",
+    "MonitoredExecution",
+    "MonitoredMarketData",
+    "MonitoredTrading",
+    "is_outage",
+]

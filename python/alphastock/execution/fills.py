@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
-from alphastock.brokers.base import Broker
+from alphastock.brokers.base import ExecutionClient
 from alphastock.brokers.errors import BrokerError
 from alphastock.clock import Clock
 from alphastock.events import Event, EventType, FillInfo
@@ -42,7 +42,7 @@ FillListener = Callable[[FillInfo], object]
 class FillCollector:
     """The fill half of :class:`~alphastock.execution.oms.OMS` (a mixin; the OMS sets the attributes)."""
 
-    broker: Broker
+    broker: ExecutionClient
     journal: Journal
     writer: StoreWriter
     bus: Publisher

@@ -12,7 +12,8 @@ Every order (see :mod:`alphastock.execution.transitions` for its states):
 2. ``SUBMITTED`` is journaled, ``submit_ns`` stamped for the latency trace, and
    ``broker.place_order`` awaited: an order id, a refusal (REJECTED) or an
    ambiguous outcome (UNKNOWN: the order may exist; never resent).
-3. Broker order updates (:meth:`run_updates` over ``broker.order_updates()``) and
+3. Broker order updates (:meth:`run_updates` over ``broker.order_updates()``, when the broker
+   declares ``streams_order_updates``) and
    the periodic :meth:`reconcile` (``broker.orders()``, matching UNKNOWN orders by
    tag) are mapped to transitions; an illegal one is refused and logged. Each
    transition is journaled, written to DuckDB and published (ORDER_* events).
@@ -43,7 +44,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from alphastock.brokers.base import Broker
+from alphastock.brokers.base import ExecutionClient
 from alphastock.brokers.errors import AmbiguousOrderOutcome, BrokerError
 from alphastock.clock import Clock, LiveClock, pace, seconds_between
 from alphastock.engine import Health
@@ -121,7 +122,7 @@ class OMS(FillCollector):
 
     def __init__(
         self,
-        broker: Broker,
+        broker: ExecutionClient,
         journal: Journal,
         writer: StoreWriter,
         bus: Publisher,
@@ -290,21 +291,20 @@ class OMS(FillCollector):
         self._transition(order, S.REJECTED, message="not sent: broker unreachable")
 
     def _start(self, order: ManagedOrder) -> tuple[Awaitable[str], int]:
-        """SUBMITTED, and the placement handed to the broker: at once when the broker can start it
-        synchronously (``place_order_now``: the request leaves on this call, not when the loop
-        next gets to a task), else as the ``place_order`` coroutine. Returns it with the wall time
-        (ns) at which the finished request was released to the broker's sender (0: not yet, the
-        task stamps it when it starts)."""
+        """SUBMITTED, and the placement handed to the broker: at once when the broker declares
+        ``immediate_placement`` and can start it now (``place_order_now``: the request leaves on this
+        call, not when the loop next gets to a task), else as the ``place_order`` coroutine. Returns it
+        with the wall time (ns) at which the finished request was released to the broker's sender (0:
+        not yet, the task stamps it when it starts)."""
         if order.state is not S.NEW:
             raise ValueError(f"order {order.key} is {order.state}, only NEW orders are sent")
         check_transition(order.key, order.state, S.SUBMITTED)
         order.state = S.SUBMITTED
         self.counters.submitted += 1
-        start_now = getattr(self.broker, "place_order_now", None)
         placement = None
-        if start_now is not None:
+        if self.broker.capabilities.immediate_placement:
             try:
-                placement = start_now(order.request)
+                placement = self.broker.place_order_now(order.request)
             except Exception:  # the coroutine path raises it again, where errors are handled
                 placement = None
         if placement is None:
@@ -530,6 +530,11 @@ class OMS(FillCollector):
             out[f"state_{o.state.value.lower()}"] = out.get(f"state_{o.state.value.lower()}", 0) + 1
         return out
 
+    @property
+    def in_flight(self) -> int:
+        """Broker calls and fill collections started and not yet finished."""
+        return len(self._tasks)
+
     async def idle(self) -> None:
         """Wait until every broker call and fill collection the OMS started has finished (tests, shutdown)."""
         while self._tasks:
@@ -539,11 +544,12 @@ class OMS(FillCollector):
         """Nothing to prepare."""
 
     async def start(self) -> None:
-        """Start consuming broker updates and the reconciliation loop."""
-        self._loops = [
-            asyncio.create_task(self.run_updates(), name="oms-updates"),
-            asyncio.create_task(self._reconcile_loop(), name="oms-reconcile"),
-        ]
+        """Start the reconciliation loop, and consuming broker updates when the broker declares it
+        streams them (``streams_order_updates``; without it the book reads alone move orders on)."""
+        self._loops = []
+        if self.broker.capabilities.streams_order_updates:
+            self._loops.append(asyncio.create_task(self.run_updates(), name="oms-updates"))
+        self._loops.append(asyncio.create_task(self._reconcile_loop(), name="oms-reconcile"))
 
     async def stop(self) -> None:
         """Finish in-flight calls, stop the loops."""

@@ -1,6 +1,6 @@
 """The shutdown's square-off: flatten at the broker, retrying until flat or a deadline, never twice at once.
 
-:func:`square_off` works from the broker's own positions (``positions().net``),
+:func:`square_off` works from the broker's own positions (the account's ``positions().net``),
 not from our portfolio, and loops until nothing of the configured products is
 open there or ``deadline_s`` wall seconds have passed:
 
@@ -30,10 +30,11 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from alphastock.brokers.base import AccountClient, ExecutionClient
 from alphastock.execution.direct import DirectExecutor
 from alphastock.execution.oms import OMS
 from alphastock.execution.transitions import OrderState
-from alphastock.models import Order, Position
+from alphastock.models import Position
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,7 @@ class SquareOffResult:
 
 async def square_off(
     executor: DirectExecutor,
+    account: AccountClient,
     products: Iterable[str] = ("MIS",),
     *,
     deadline_s: float = 60.0,
@@ -114,7 +116,8 @@ async def square_off(
     reason: str = "shutdown",
     monotonic: Callable[[], float] = time.monotonic,
 ) -> SquareOffResult:
-    """Flatten every open position of ours in ``products`` at the broker (see the module docstring).
+    """Flatten every open position of ours in ``products`` at the broker (see the module docstring):
+    positions read from ``account``, the order book from the executor's OMS's execution client.
 
     ``deadline_s``, ``round_wait_s`` and ``poll_s`` are wall seconds: the shutdown is bounded for the
     operator in real time, whatever the engine clock's speed. UNKNOWN orders are still resolved by the
@@ -139,7 +142,7 @@ async def square_off(
             busy = _in_flight(oms)
             if tagged is None:
                 tagged = await _tagged(broker)
-            book = await broker.positions()
+            book = await account.positions()
         except Exception as exc:
             failed_reads += 1
             log.debug("square-off round %d: broker read failed: %s", rounds, exc)
@@ -194,9 +197,9 @@ def _in_flight(oms: OMS) -> set[Key]:
     return {_key_of(o.request) for o in oms.open_orders()}
 
 
-async def _tagged(broker: object) -> set[Key]:
+async def _tagged(broker: ExecutionClient) -> set[Key]:
     """Instruments with an AlphaStock-tagged order in the broker's book (earlier runs of the day too)."""
-    book: list[Order] = await broker.orders()  # type: ignore[attr-defined]
+    book = await broker.orders()
     return {
         (str(o.exchange), o.tradingsymbol, str(o.product)) for o in book if o.tag and OUR_TAG.match(o.tag)
     }

@@ -17,11 +17,12 @@ import asyncio
 import contextlib
 import logging
 import math
-from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
+from alphastock.brokers.base import QuoteSource
 from alphastock.brokers.errors import BrokerNetworkError
 from alphastock.clock import Clock, LiveClock
 from alphastock.events import Event, EventType, FeedStatus, TickBatch
@@ -31,14 +32,6 @@ from alphastock.ticks import TickStore
 
 log = logging.getLogger(__name__)
 NS_PER_SECOND = 1_000_000_000
-
-
-class QuoteSource(Protocol):
-    """``Broker.quote``."""
-
-    async def quote(self, instruments: Sequence[str]) -> dict[str, Quote]:
-        """Full quotes keyed like the request (``EXCHANGE:TRADINGSYMBOL``)."""
-        ...
 
 
 class QuotePoller:
@@ -197,4 +190,4 @@ class QuotePoller:
         }
 
 
-__all__ = ["QuotePoller", "QuoteSource"]
+__all__ = ["QuotePoller"]

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from alphastock.bars import KITE_INTERVALS
-from alphastock.brokers.base import Broker, CandleInterval
+from alphastock.brokers.base import CandleInterval, HistoricalSource
 from alphastock.models import Candle, datetime_to_ns
 from alphastock.store import BAR_SCHEMA, Store
 
@@ -71,7 +71,7 @@ Progress = Callable[[int, int], None]
 
 
 async def fetch_candles(
-    broker: Broker,
+    broker: HistoricalSource,
     instrument_token: int,
     start: dt.datetime,
     end: dt.datetime,

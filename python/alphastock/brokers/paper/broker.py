@@ -1,35 +1,28 @@
-"""PaperBroker: the :class:`~alphastock.brokers.base.Broker` protocol with simulated fills.
+"""PaperBroker: the execution and account roles (:class:`~alphastock.brokers.base.TradingClient`) with
+simulated fills.
 
 The fill rules, statuses, charges and MIS square-off are described in
 :mod:`alphastock.brokers.paper.matching`; positions, margins and funds live in
 :mod:`alphastock.brokers.paper.state` (the margin model in
-:mod:`alphastock.brokers.paper.settings`). This module adds the protocol's order,
-portfolio and market-data calls.
+:mod:`alphastock.brokers.paper.settings`). This module adds the protocols' order,
+portfolio and funds calls. It serves no market data: prices come from the market view it fills
+against, candles and the instruments dump from the run's market-data client.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import AsyncIterator, Sequence
 
-from alphastock.brokers.base import CandleInterval, MarginSegment
+from alphastock.brokers.base import BrokerCapabilities, MarginSegment, Placement
 from alphastock.brokers.charges import charge_segment, compute_charges, compute_many
-from alphastock.brokers.errors import BrokerDataError, InvalidInput, OrderRejected
-from alphastock.brokers.paper.market import MarketSnapshot
+from alphastock.brokers.errors import InvalidInput, OrderRejected
 from alphastock.brokers.paper.matching import PaperMatching
 from alphastock.brokers.paper.working import GROUPS, SQUARE_OFF_TAG, UpdateStream
 from alphastock.models import (
-    Candle,
     ChargeBreakdown,
     ChargeOrder,
-    Depth,
-    DepthLevel,
     Holding,
-    Instrument,
-    Ltp,
     Margins,
-    Ohlc,
-    OhlcValues,
     Order,
     OrderMargin,
     OrderRequest,
@@ -37,26 +30,41 @@ from alphastock.models import (
     OrderType,
     OrderUpdate,
     PositionsBook,
-    Quote,
     SegmentMargin,
     Trade,
     Validity,
     Variety,
 )
+from alphastock.refdata.multipliers import UnknownMultiplierError
 
 S = OrderStatus
+
+PAPER_CAPABILITIES = BrokerCapabilities(
+    streams_order_updates=True,
+    immediate_placement=False,
+    market_protection=False,  # placed without it (a modification into MARKET/SL-M needs it, as Kite)
+    slm_refused_segments=frozenset(),  # the simulation fills SL-M anywhere
+    gtt=False,
+)
+"""What the PaperBroker declares (every order state is published on :meth:`PaperBroker.order_updates`)."""
 
 
 class PaperBroker(PaperMatching):
     """A simulated broker (see the module doc). ``clock`` returns UTC epoch ns (``time.time_ns`` by
-    default; a backtest passes its simulated clock). ``instruments`` give tick sizes, strikes and the
-    ``EXCHANGE:SYMBOL`` names for quotes; ``multipliers`` map tokens to contract multipliers (MCX)."""
+    default; a backtest passes its simulated clock). ``instruments`` give tick sizes, strikes and
+    instrument kinds; ``multipliers`` map tokens to contract multipliers (MCX)."""
+
+    capabilities = PAPER_CAPABILITIES
 
     # ----- the protocol: orders -------------------------------------------------------------------
 
     async def place_order(self, request: OrderRequest) -> str:
         """Accept or reject ``request``; return its order id (a rejected order keeps its id)."""
         return self._place(request, self._clock(), internal=False)
+
+    def place_order_now(self, request: OrderRequest) -> Placement | None:
+        """None: placements go through :meth:`place_order` (no immediate placement declared)."""
+        return None
 
     async def modify_order(
         self,
@@ -184,10 +192,13 @@ class PaperBroker(PaperMatching):
             snap = self.market.latest(token)
             side = (snap.ask if request.is_buy else snap.bid) if snap else 0.0
             ref = request.price or side or (snap.last_price if snap else 0.0) or request.trigger_price or 0.0
-            total = self._order_margin(request, request.quantity, segment, ref)
+            try:
+                total = self._order_margin(request, request.quantity, segment, ref)
+                multiplier = self._multiplier(request)
+            except UnknownMultiplierError as exc:
+                raise InvalidInput(str(exc)) from exc
             priced = ChargeOrder.for_request(
-                request, request.quantity, ref, multiplier=self._multipliers.get(token, 1.0),
-                instrument_type=self._kind(token),
+                request, request.quantity, ref, multiplier=multiplier, instrument_type=self._kind(token),
             )  # fmt: skip
             charges = compute_charges(priced, self._rates)
             out.append(
@@ -206,79 +217,9 @@ class PaperBroker(PaperMatching):
         """Charges of executed orders at the configured rates."""
         return compute_many(list(orders), self._rates)
 
-    # ----- the protocol: market data --------------------------------------------------------------
-
-    def _snapshots(self, keys: Sequence[str]) -> dict[str, tuple[Instrument, MarketSnapshot]]:
-        found: dict[str, tuple[Instrument, MarketSnapshot]] = {}
-        for key in keys:
-            instrument = self._by_key.get(key)
-            snap = self.market.latest(instrument.instrument_token) if instrument else None
-            if instrument is not None and snap is not None:
-                found[key] = (instrument, snap)
-        return found
-
-    async def quote(self, instruments: Sequence[str]) -> dict[str, Quote]:
-        """Quotes from the market view (top of book as depth level 1; unknown names left out)."""
-        out: dict[str, Quote] = {}
-        for key, (instrument, snap) in self._snapshots(instruments).items():
-            price = snap.last_price
-            out[key] = Quote(
-                instrument_token=instrument.instrument_token,
-                timestamp=snap.ts_ns or None,
-                last_trade_time=snap.ts_ns or None,
-                last_price=price,
-                buy_quantity=snap.bid_qty,
-                sell_quantity=snap.ask_qty,
-                volume=snap.volume,
-                oi=snap.oi,
-                ohlc=OhlcValues(open=price, high=price, low=price, close=price),
-                depth=Depth(
-                    buy=[DepthLevel(price=snap.bid, quantity=snap.bid_qty, orders=1 if snap.bid else 0)],
-                    sell=[DepthLevel(price=snap.ask, quantity=snap.ask_qty, orders=1 if snap.ask else 0)],
-                ),
-            )
-        return out
-
-    async def ohlc(self, instruments: Sequence[str]) -> dict[str, Ohlc]:
-        """Last prices; the market view has no day OHLC, so all four equal the last price."""
-        return {
-            key: Ohlc(
-                instrument_token=instrument.instrument_token,
-                last_price=snap.last_price,
-                ohlc=OhlcValues(
-                    open=snap.last_price, high=snap.last_price, low=snap.last_price, close=snap.last_price
-                ),
-            )
-            for key, (instrument, snap) in self._snapshots(instruments).items()
-        }
-
-    async def ltp(self, instruments: Sequence[str]) -> dict[str, Ltp]:
-        """Last prices from the market view."""
-        return {
-            key: Ltp(instrument_token=instrument.instrument_token, last_price=snap.last_price)
-            for key, (instrument, snap) in self._snapshots(instruments).items()
-        }
-
-    async def instruments(self, exchange: str | None = None) -> list[Instrument]:
-        """The instruments the broker was given, all or one exchange."""
-        return [i for i in self._instruments.values() if exchange is None or i.exchange == exchange]
-
-    async def historical(
-        self,
-        instrument_token: int,
-        from_date: dt.datetime,
-        to_date: dt.datetime,
-        interval: CandleInterval,
-        *,
-        continuous: bool = False,
-        oi: bool = False,
-    ) -> list[Candle]:
-        """Not served by the PaperBroker: read candles from the store (raises :class:`BrokerDataError`)."""
-        raise BrokerDataError("the PaperBroker has no historical data; read candles from the store")
-
     def order_updates(self) -> AsyncIterator[OrderUpdate]:
         """Every order-history entry from now on, as :class:`OrderUpdate` (call ``aclose()`` to stop)."""
         return UpdateStream(self._subscribers)
 
 
-__all__ = ["SQUARE_OFF_TAG", "PaperBroker"]
+__all__ = ["PAPER_CAPABILITIES", "SQUARE_OFF_TAG", "PaperBroker"]
