@@ -51,7 +51,9 @@ def _run(ops: list[tuple[Any, ...]], multipliers: dict[int, float]) -> tuple[Por
         if op[0] == "fill":
             _, token, side, qty, price, charges = op
             portfolio.on_fill(
-                FillInfo(f"t{n}", f"o{n}", None, token, f"S{token}", "MCX", side, qty, price, n, "NRML", charges)
+                FillInfo(
+                    f"t{n}", f"o{n}", None, token, f"S{token}", "MCX", side, qty, price, n, "NRML", charges
+                )
             )
         else:
             _, token, price = op

@@ -73,7 +73,9 @@ def test_instruments_dump(kite: KiteConnect) -> None:
     assert ("NFO", "NIFTY2611325500CE") in by_symbol  # weekly symbol: YY, month code, DD
     ce = by_symbol[("NFO", NIFTY_CE)]
     assert (ce["strike"], ce["tick_size"], ce["instrument_type"]) == (25500.0, 0.05, "CE")
-    assert by_symbol[("MCX", "CRUDEOIL26JANFUT")]["lot_size"] == 100
+    # As Kite's: an MCX lot_size of 1 (the quantity counts lots); the multiplier is not in the dump.
+    assert by_symbol[("MCX", "CRUDEOIL26JANFUT")]["lot_size"] == 1
+    assert "multiplier" not in by_symbol[("MCX", "CRUDEOIL26JANFUT")]
     assert by_symbol[("NSE", "RELIANCE")]["instrument_token"] == 738561
     strikes = sorted({r["strike"] for r in rows if r["name"] == "MIDCPNIFTY" and r["segment"] == "NFO-OPT"})
     assert {b - a for a, b in itertools.pairwise(strikes)} == {25.0}

@@ -4,7 +4,11 @@ Margin model (documented approximation of Zerodha's SPAN + exposure figures):
 equity intraday (MIS) 20% of notional, delivery (CNC) buys 100%; futures 12% of
 notional (reported as 9% span + 3% exposure); option buys the premium; option
 sells 12% of the underlying future's notional. An order that only reduces an
-open position needs no margin. Rupees throughout.
+open position needs no margin. Rupees throughout: notional and values are
+``price x quantity x multiplier``, the instrument's contract multiplier (an MCX
+future's quantity counts lots, as on Kite; 1 elsewhere), and a position reports
+its ``multiplier`` as Kite's positions API does (``tests/data/kite-mocks/positions.json``:
+LEADMINI ``quantity`` 1, ``multiplier`` 1000, ``buy_value`` = 161.05 x 1 x 1000).
 """
 
 from __future__ import annotations
@@ -54,7 +58,8 @@ class Trade:
 
 @dataclass(slots=True)
 class Position:
-    """Day position in one instrument and product (the simulator starts each day flat)."""
+    """Day position in one instrument and product (the simulator starts each day flat). Values are
+    rupees (price x quantity x multiplier); prices are per unit of the quotation."""
 
     instrument: Instrument
     product: str
@@ -65,16 +70,21 @@ class Position:
 
     @property
     def quantity(self) -> int:
-        """Net quantity, units (negative = short)."""
+        """Net quantity as Kite counts it (units; lots on MCX), negative = short."""
         return self.buy_quantity - self.sell_quantity
 
+    @property
+    def multiplier(self) -> float:
+        """Rupees per (price x quantity): the instrument's contract multiplier."""
+        return self.instrument.multiplier
+
     def average_price(self) -> float:
-        """Average price of the open side, rupees (0 when flat)."""
+        """Average price of the open side, rupees per quotation unit (0 when flat)."""
         q = self.quantity
         if q > 0:
-            return self.buy_value / self.buy_quantity
+            return self.buy_value / (self.buy_quantity * self.multiplier)
         if q < 0:
-            return self.sell_value / self.sell_quantity
+            return self.sell_value / (self.sell_quantity * self.multiplier)
         return 0.0
 
     def realised(self) -> float:
@@ -84,13 +94,17 @@ class Position:
             return 0.0
         return closed * (self.sell_value / self.sell_quantity - self.buy_value / self.buy_quantity)
 
+    def pnl(self, last_price: float) -> float:
+        """Realised plus open P&L at ``last_price``, rupees (Kite's ``pnl``)."""
+        return self.sell_value - self.buy_value + self.quantity * last_price * self.multiplier
+
     def to_kite(self, last_price: float, close_price: float) -> dict[str, Any]:
         """The position as ``GET /portfolio/positions`` returns it."""
-        q = self.quantity
-        pnl = self.sell_value - self.buy_value + q * last_price
+        q, m = self.quantity, self.multiplier
+        pnl = self.pnl(last_price)
         realised = self.realised()
-        buy_price = self.buy_value / self.buy_quantity if self.buy_quantity else 0.0
-        sell_price = self.sell_value / self.sell_quantity if self.sell_quantity else 0.0
+        buy_price = self.buy_value / (self.buy_quantity * m) if self.buy_quantity else 0.0
+        sell_price = self.sell_value / (self.sell_quantity * m) if self.sell_quantity else 0.0
         return {
             "tradingsymbol": self.instrument.tradingsymbol,
             "exchange": self.instrument.exchange,
@@ -98,7 +112,7 @@ class Position:
             "product": self.product,
             "quantity": q,
             "overnight_quantity": 0,
-            "multiplier": 1,
+            "multiplier": m,
             "average_price": round(self.average_price(), 4),
             "close_price": close_price,
             "last_price": last_price,
@@ -131,8 +145,9 @@ def segment_of(instrument: Instrument) -> str:
 
 def margin_parts(instrument: Instrument, product: str, side: str, quantity: int, price: float,
                  underlying_price: float) -> dict[str, float]:  # fmt: skip
-    """Margin of a new exposure of ``quantity`` units at ``price``: span, exposure, option premium, var."""
-    notional = quantity * price
+    """Margin of a new exposure of ``quantity`` at ``price``: span, exposure, option premium, var (rupees:
+    price x quantity x the instrument's multiplier)."""
+    notional = quantity * price * instrument.multiplier
     parts = {"span": 0.0, "exposure": 0.0, "option_premium": 0.0, "var": 0.0}
     if instrument.instrument_type == "EQ":
         parts["var"] = notional * (INTRADAY_EQUITY if product == "MIS" else 1.0)
@@ -142,7 +157,7 @@ def margin_parts(instrument: Instrument, product: str, side: str, quantity: int,
     elif side == "BUY":
         parts["option_premium"] = notional
     else:
-        base = quantity * underlying_price * FUTURES
+        base = quantity * underlying_price * instrument.multiplier * FUTURES
         parts["span"] = base * SPAN_SHARE
         parts["exposure"] = base * (1 - SPAN_SHARE)
     return parts
@@ -169,12 +184,13 @@ class Account:
         """Record a fill and update the position."""
         self.trades.append(trade)
         pos = self.position(trade.instrument, trade.product)
+        value = trade.quantity * trade.price * trade.instrument.multiplier
         if trade.transaction_type == "BUY":
             pos.buy_quantity += trade.quantity
-            pos.buy_value += trade.quantity * trade.price
+            pos.buy_value += value
         else:
             pos.sell_quantity += trade.quantity
-            pos.sell_value += trade.quantity * trade.price
+            pos.sell_value += value
 
     def exposure_quantity(self, instrument: Instrument, product: str, side: str, quantity: int) -> int:
         """Units of an order that add exposure (the rest closes an open position)."""

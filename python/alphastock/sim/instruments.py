@@ -8,6 +8,12 @@ last Tuesday of the month; NIFTY also has weekly Tuesday options. Holidays are
 not modelled (an expiry never moves to the previous trading day). MCX futures
 expire on the 19th of the month (the previous weekday when that is a weekend),
 an approximation of the per-commodity MCX calendar.
+
+MCX quantities count lots, as on Kite: the dump's MCX ``lot_size`` is 1 (Kite's is:
+https://kite.trade/forum/discussion/5094) and each contract has a ``multiplier``, rupees
+per (price x quantity) — a commodity's ``UnderlyingSpec.lot_size`` (CRUDEOIL 100 barrels
+per lot, prices per barrel). The dump does not carry it (Kite's does not); positions
+report it (``multiplier``), and so do margins, values and P&L. Elsewhere it is 1.
 """
 
 from __future__ import annotations
@@ -49,6 +55,8 @@ class Instrument:
     exchange: str  # NSE, NFO, MCX
     underlying: str  # UnderlyingSpec.name
     freeze_quantity: int | None
+    multiplier: float = 1.0
+    """Rupees per (price x quantity): an MCX contract's trading unit in quotation units, 1 elsewhere."""
 
     @property
     def key(self) -> str:
@@ -162,8 +170,9 @@ def generate_instruments(config: SimConfig, spots: dict[str, float] | None = Non
         if spec.kind == "commodity":
             for expiry in mcx_expiries(day, 2):
                 b.add(spec, None, tradingsymbol=future_symbol(spec.name, expiry), name=spec.name,
-                      expiry=expiry, tick_size=spec.tick_size, lot_size=spec.lot_size, instrument_type="FUT",
-                      segment="MCX-FUT", exchange="MCX", **common)  # fmt: skip
+                      expiry=expiry, tick_size=spec.tick_size, lot_size=1, instrument_type="FUT",
+                      segment="MCX-FUT", exchange="MCX", multiplier=float(spec.lot_size),
+                      **common)  # fmt: skip
             continue
         monthlies = monthly_expiries(day, 3)
         fo = {"name": spec.name, "tick_size": 0.05, "lot_size": spec.lot_size, "exchange": "NFO"}

@@ -35,11 +35,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from alphastock.sim.account import Account, Trade, margin_parts, segment_of
+from alphastock.sim.account import Account, Trade, segment_of
 from alphastock.sim.config import IST
 from alphastock.sim.errors import KiteError, input_error
 from alphastock.sim.faults import Faults
 from alphastock.sim.instruments import Instrument
+from alphastock.sim.margin import MarginRules
 from alphastock.sim.market import LEVELS, NS, SESSIONS, MarketModel
 
 ORDER_TYPES = ("MARKET", "LIMIT", "SL", "SL-M")
@@ -193,7 +194,7 @@ def _to_tick(price: float, tick: float, up: bool) -> float:
     return round(whole * tick, 8)
 
 
-class MatchingEngine:
+class MatchingEngine(MarginRules):
     """Orders of one account, matched against a :class:`MarketModel`."""
 
     def __init__(self, model: MarketModel, account: Account, faults: Faults, user_id: str,
@@ -406,62 +407,6 @@ class MatchingEngine:
         else:
             width = 0.10 * reference
         return max(reference - width, inst.tick_size), reference + width
-
-    # -- margin ------------------------------------------------------------------------------
-    def order_margin(self, order: SimOrder, quantity: int | None = None) -> float:
-        """Margin an order blocks for its unfilled exposure, rupees."""
-        inst = order.instrument
-        qty = order.pending_quantity if quantity is None else quantity
-        qty = self.account.exposure_quantity(inst, order.product, order.transaction_type, qty)
-        if qty <= 0:
-            return 0.0
-        price = order.price or float(self.model.ltp[inst.index])
-        und = self.model.futures_price(inst)
-        return sum(margin_parts(inst, order.product, order.transaction_type, qty, price, und).values())
-
-    def utilised(self, segment: str) -> dict[str, float]:
-        """Margin used by open positions and blocked by open orders in ``segment``, by Kite's heads."""
-        heads = {"span": 0.0, "exposure": 0.0, "option_premium": 0.0, "delivery": 0.0, "m2m_realised": 0.0,
-                 "m2m_unrealised": 0.0}  # fmt: skip
-        for pos in self.account.positions.values():
-            inst = pos.instrument
-            if segment_of(inst) != segment:
-                continue
-            ltp = float(self.model.ltp[inst.index])
-            heads["m2m_realised"] += pos.realised()
-            heads["m2m_unrealised"] += (pos.sell_value - pos.buy_value + pos.quantity * ltp) - pos.realised()
-            q = pos.quantity
-            if q:
-                side = "BUY" if q > 0 else "SELL"
-                parts = margin_parts(
-                    inst, pos.product, side, abs(q), pos.average_price(), self.model.futures_price(inst)
-                )
-                self._add(heads, parts, pos.product)
-        for order in self._live:
-            if segment_of(order.instrument) == segment:
-                inst = order.instrument
-                qty = self.account.exposure_quantity(
-                    inst, order.product, order.transaction_type, order.pending_quantity
-                )
-                if qty > 0:
-                    price = order.price or float(self.model.ltp[inst.index])
-                    parts = margin_parts(inst, order.product, order.transaction_type, qty, price,
-                                         self.model.futures_price(inst))  # fmt: skip
-                    self._add(heads, parts, order.product)
-        return heads
-
-    @staticmethod
-    def _add(heads: dict[str, float], parts: dict[str, float], product: str) -> None:
-        heads["span"] += parts["span"]
-        heads["exposure"] += parts["exposure"]
-        heads["option_premium"] += parts["option_premium"]
-        heads["delivery" if product == "CNC" else "exposure"] += parts["var"]
-
-    def available_margin(self, segment: str) -> float:
-        """Cash plus booked and open P&L minus used margin (``net`` of ``GET /user/margins``), rupees."""
-        u = self.utilised(segment)
-        debits = u["span"] + u["exposure"] + u["option_premium"] + u["delivery"]
-        return self.account.opening_cash + u["m2m_realised"] + min(u["m2m_unrealised"], 0.0) - debits
 
     # -- matching ----------------------------------------------------------------------------
     def _process(self, order: SimOrder) -> None:

@@ -315,7 +315,10 @@ async def contract_note(request: web.Request) -> web.Response:
         if inst is None or inst.is_index:
             raise input_error("Invalid `tradingsymbol`.")
         try:
-            order = ChargeOrder.from_kite({**item, "instrument_type": inst.instrument_type})
+            # Kite prices turnover in rupees: an MCX contract's multiplier comes from the instrument.
+            order = ChargeOrder.from_kite(
+                {**item, "instrument_type": inst.instrument_type, "multiplier": inst.multiplier}
+            )
         except ValidationError as exc:
             raise input_error(f"Invalid order: {exc.errors(include_url=False)[0]['msg']}.") from None
         charges = compute_charges(order, state.config.charge_rates)
