@@ -36,6 +36,7 @@ from alphastock.brokers.charges import ChargeSegment, charge_segment, compute_ch
 from alphastock.brokers.paper.market import MarketSnapshot
 from alphastock.brokers.paper.state import PaperBrokerState
 from alphastock.brokers.paper.working import GROUPS, SQUARE_OFF_TAG, WorkingOrder, round_to_tick
+from alphastock.refdata.multipliers import UnknownMultiplierError
 from alphastock.models import (
     ChargeOrder,
     OrderRequest,
@@ -59,13 +60,17 @@ class PaperMatching(PaperBrokerState):
     def _place(self, request: OrderRequest, now: int, *, internal: bool) -> str:
         token = request.instrument_token
         segment = charge_segment(request.exchange, request.tradingsymbol, request.product, self._kind(token))
+        try:
+            multiplier, unpriced = self._multiplier(request), None
+        except UnknownMultiplierError as exc:  # an MCX contract nobody can value: refused, never at 1
+            multiplier, unpriced = 1.0, str(exc)
         order = WorkingOrder(
             request=request,
             order_id=self._new_id(),
             placed_ns=now,
             active_ns=now + self.settings.latency_ns,
             segment=segment,
-            multiplier=self._multipliers.get(token, 1.0),
+            multiplier=multiplier,
             tick=self._tick(token),
             order_type=request.order_type,
             quantity=request.quantity,
@@ -75,7 +80,7 @@ class PaperMatching(PaperBrokerState):
         self._orders[order.order_id] = order
         self._set(order, S.PUT_ORDER_REQ_RECEIVED, now)
         self._set(order, S.VALIDATION_PENDING, now)
-        reason = None if internal else self._rejection(order, now)
+        reason = unpriced or (None if internal else self._rejection(order, now))
         if reason is not None:
             self._set(order, S.REJECTED, now, reason)
             return order.order_id
