@@ -35,17 +35,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from alphastock.execution import (
-    OMS,
-    DirectExecutor,
-    ExecutionConfig,
-    Portfolio,
-    StaticInstruments,
-)
+from alphastock.execution import OMS, DirectExecutor, ExecutionConfig, Portfolio
 from alphastock.latency import LatencyRecorder
 from alphastock.models import Instrument, OrderRequest
 from alphastock.persistence.journal import Journal
 from alphastock.persistence.writer import Lazy, StoreWriter
+from alphastock.refdata import StaticInstruments
 from alphastock.risk import Limits, RiskEngine
 from alphastock.signals.manager import SignalManager
 from alphastock.signals.model import Signal

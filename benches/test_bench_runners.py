@@ -22,10 +22,10 @@ import numpy as np
 
 from alphastock.events import Event, TickBatch
 from alphastock.models import Instrument
+from alphastock.refdata.resolver import SymbolResolver
 from alphastock.runners.bars import BarBuilder
 from alphastock.runners.base import FeedHub
 from alphastock.runners.equity import EquityRunner, Level
-from alphastock.runners.resolver import SymbolResolver
 from alphastock.runners.runnerset import RunnerSet
 from alphastock.ticks import TickStore
 

@@ -208,3 +208,21 @@ def test_no_import_cycles_between_the_package_parts() -> None:
     assert new == [], f"import cycles between the package's parts:\n{report}"
     gone = KNOWN_CYCLES - {frozenset(c) for c in cycles}
     assert gone == set(), f"cycles broken since: remove them from KNOWN_CYCLES: {gone}"
+
+
+REFDATA_MAY_IMPORT: frozenset[str] = frozenset(
+    {
+        "alphastock._core", "alphastock._lazy", "alphastock.calendar", "alphastock.clock",
+        "alphastock.config_model", "alphastock.errors", "alphastock.models", "alphastock.store",
+    }
+)  # fmt: skip
+"""Reference data sits just above the base modules: brokers, runners, execution, strategies and live
+ask it about instruments, never the other way round."""
+
+
+def test_reference_data_depends_only_on_the_base_modules() -> None:
+    graph = module_graph()
+    imported = graph["alphastock.refdata"]
+    assert "alphastock.store" in imported  # the edge the check reads is there
+    above = {node: sorted(edges) for node, edges in imported.items() if node not in REFDATA_MAY_IMPORT}
+    assert above == {}, f"alphastock.refdata imports layers above it: {above}"

@@ -121,9 +121,10 @@ async def _fetch(
     api_key: str,
     access_token: str,
 ) -> tuple[int, int, int]:
-    from alphastock.brokers.kite import InstrumentStore, KiteBroker, fetch_candles, store_candles
+    from alphastock.brokers.kite import KiteBroker, fetch_candles, store_candles
     from alphastock.config import load_config
     from alphastock.models import IST
+    from alphastock.refdata.store import InstrumentStore
     from alphastock.store import Store
 
     first = dt.datetime.combine(start, dt.time(0, 0), IST)

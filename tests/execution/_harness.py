@@ -17,13 +17,13 @@ from alphastock.execution import (
     ExecutionConfig,
     ExitMonitor,
     Portfolio,
-    StaticInstruments,
 )
 from alphastock.execution.charging import FillCharges
 from alphastock.latency import LatencyRecorder
 from alphastock.models import IST, Instrument, datetime_to_ns
 from alphastock.persistence.journal import Journal
 from alphastock.persistence.writer import StoreWriter
+from alphastock.refdata import StaticInstruments
 from alphastock.risk import Limits, RiskEngine
 from alphastock.signals.manager import SignalManager
 from alphastock.signals.model import Signal

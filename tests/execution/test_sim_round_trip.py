@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from alphastock.brokers.kite import KiteBroker, RateLimiter
-from alphastock.brokers.kite.instruments import InstrumentStore
 from alphastock.events import EventType
 from alphastock.execution import ManagedOrder, OrderState
 from alphastock.execution.charging import FillCharges
 from alphastock.feeds.kite_ws import FeedEvent, KiteFeed
 from alphastock.models import ChargeOrder
+from alphastock.refdata.store import InstrumentStore
 from alphastock.risk import Limits
 from alphastock.signals.model import SignalStatus
 from alphastock.sim import SimServer

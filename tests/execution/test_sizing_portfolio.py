@@ -8,7 +8,7 @@ import pytest
 
 from alphastock.events import EventType, FillInfo
 from alphastock.execution import ExecutionConfig, Portfolio, size_by_risk
-from alphastock.execution.direct import round_to_tick
+from alphastock.refdata.ticks import TickRounding, round_to_tick
 from alphastock.risk import Limits, RiskEngine
 from tests.execution._harness import SBIN, T0, RecordingBus
 
@@ -34,10 +34,11 @@ def test_size_by_risk(
     assert size_by_risk(*args, **kwargs) == units
 
 
-def test_round_to_tick_and_config_validation() -> None:
-    assert round_to_tick(800.07, 0.05, up=True) == 800.1
-    assert round_to_tick(800.07, 0.05, up=False) == 800.05
-    assert round_to_tick(800.05, 0.05, up=True) == 800.05
+def test_limit_price_rounding_and_config_validation() -> None:
+    # the DirectExecutor's limit price: a buy rounds up to the tick, a sell down
+    assert round_to_tick(800.07, 0.05, TickRounding.UP) == 800.1
+    assert round_to_tick(800.07, 0.05, TickRounding.DOWN) == 800.05
+    assert round_to_tick(800.05, 0.05, TickRounding.UP) == 800.05
     with pytest.raises(ValueError, match="market_protection"):
         ExecutionConfig(market_protection=0)
     assert ExecutionConfig(market_protection=-1).market_protection == -1

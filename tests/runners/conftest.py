@@ -10,9 +10,9 @@ from typing import Any, TypeVar
 import pytest
 
 from alphastock.brokers.kite import KiteBroker
-from alphastock.brokers.kite.instruments import InstrumentStore
+from alphastock.refdata.resolver import SymbolResolver
+from alphastock.refdata.store import InstrumentStore
 from alphastock.runners.config import RunnersConfig
-from alphastock.runners.resolver import SymbolResolver
 from alphastock.sim import SimServer
 from alphastock.store import Store
 from tests.sim.conftest import DAY, make_config

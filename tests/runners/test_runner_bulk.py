@@ -11,10 +11,10 @@ import numpy as np
 
 from alphastock.bars import BarAggregator
 from alphastock.events import Bar, Event, TickBatch
+from alphastock.refdata.resolver import SymbolResolver
 from alphastock.runners.bars import BarBuilder, distinct_tokens
 from alphastock.runners.base import FeedHub, Runner
 from alphastock.runners.equity import EquityRunner, Level
-from alphastock.runners.resolver import SymbolResolver
 from alphastock.runners.runnerset import RunnerSet
 from alphastock.ticks import Tick, TickStore
 from tests.runners.conftest import RecordingFeed

@@ -8,10 +8,10 @@ import math
 import pytest
 
 from alphastock.events import TickBatch
+from alphastock.refdata.resolver import SymbolResolver
 from alphastock.runners.base import FeedHub
 from alphastock.runners.commodity import CommodityRunner
 from alphastock.runners.futures import FuturesRunner, trading_days_left
-from alphastock.runners.resolver import SymbolResolver
 from alphastock.ticks import TickStore
 from tests.runners.conftest import FakeClock, RecordingFeed, run
 

@@ -8,10 +8,10 @@ import pytest
 
 from alphastock.brokers.kite import KiteBroker
 from alphastock.events import TickBatch
+from alphastock.refdata.resolver import SymbolResolver
 from alphastock.runners.base import FeedHub
 from alphastock.runners.equity import EquityRunner
 from alphastock.runners.index import IndexRunner
-from alphastock.runners.resolver import SymbolResolver
 from alphastock.sim import SimServer
 from alphastock.ticks import TickStore
 from tests.runners.conftest import FakeClock, RecordingFeed, run, sim_now_ns

@@ -11,10 +11,10 @@ import pytest
 from alphastock.brokers.kite import KiteBroker
 from alphastock.events import Event, EventType
 from alphastock.options.chain import ChainSnapshot, build_chain, expiry_ns
+from alphastock.refdata.resolver import SymbolResolver
 from alphastock.runners.base import FeedHub
 from alphastock.runners.options import OptionsRunner
 from alphastock.runners.polling import QuotePoller
-from alphastock.runners.resolver import SymbolResolver
 from alphastock.sim import SimServer
 from alphastock.ticks import TickStore
 from tests.runners.conftest import FakeClock, RecordingFeed, run, sim_now_ns

@@ -11,8 +11,8 @@ from alphastock.brokers.kite import KiteBroker
 from alphastock.config import load_config
 from alphastock.events import Bar, Event, EventType, FeedStatus, TickBatch
 from alphastock.feeds.kite_ws import FeedEvent, KiteFeed
+from alphastock.refdata.resolver import SymbolResolver
 from alphastock.runners.config import RunnersConfig
-from alphastock.runners.resolver import SymbolResolver
 from alphastock.runners.runnerset import RunnerSet
 from alphastock.sim import SimServer
 from alphastock.ticks import TickStore
@@ -97,7 +97,7 @@ def test_a_bad_symbol_degrades_one_runner_only(sim: SimServer, resolver: SymbolR
     run(scenario())
     health = runners.health()
     assert health.state == "degraded"
-    assert health.detail.startswith("equity: unknown symbol 'SBINN'")
+    assert health.detail.startswith("equity: unknown instrument 'SBINN' on NSE; did you mean SBIN?")
     assert runners.runner("index").health().state == "ok"
     assert runners.runner("futures").health().state == "ok"
     assert runners.poller is None  # no broker to poll

@@ -9,6 +9,7 @@ import pytest
 from alphastock.errors import ConfigError
 from alphastock.events import Bar, FillInfo
 from alphastock.models import Instrument
+from alphastock.refdata.errors import UnknownInstrumentError
 from alphastock.signals.model import Signal, SignalAction
 from alphastock.strategies import (
     StrategiesConfig,
@@ -306,7 +307,7 @@ class Instruments:
     def instrument(self, exchange: str, tradingsymbol: str) -> Instrument:
         self.lookups.append((exchange, tradingsymbol))
         if tradingsymbol != "INFY":
-            raise KeyError(tradingsymbol)
+            raise UnknownInstrumentError(f"{exchange}:{tradingsymbol}")
         return Instrument(
             instrument_token=1, exchange_token=1, tradingsymbol="INFY", tick_size=0.1, lot_size=1,
             instrument_type="EQ", segment="NSE", exchange="NSE",

@@ -10,8 +10,9 @@ from pydantic import ValidationError
 
 from alphastock.events import Bar
 from alphastock.models import Instrument
+from alphastock.refdata.lookup import StaticInstruments
+from alphastock.refdata.resolver import SymbolResolver
 from alphastock.runners.config import RunnersConfig
-from alphastock.runners.resolver import SymbolResolver
 from alphastock.signals.model import Signal
 from alphastock.strategies import (
     StrategiesConfig,
@@ -36,21 +37,17 @@ def _inst(token: int, symbol: str, exchange: str, kind: str, name: str = "", seg
     )  # fmt: skip
 
 
-class Master:
+def master() -> StaticInstruments:
     """An instrument master of a few instruments (what InstrumentStore.instrument answers)."""
-
-    def __init__(self) -> None:
-        rows = [
+    return StaticInstruments(
+        [
             _inst(INFY, "INFY", "NSE", "EQ", "INFOSYS"),
             _inst(SBIN, "SBIN", "NSE", "EQ", "STATE BANK OF INDIA"),
             _inst(NIFTY_IDX, "NIFTY 50", "NSE", "EQ", "NIFTY 50", "INDICES"),
             _inst(BANK_IDX, "NIFTY BANK", "NSE", "EQ", "NIFTY BANK", "INDICES"),
             _inst(NIFTY_FUT, "NIFTY26JANFUT", "NFO", "FUT", "NIFTY", "NFO-FUT"),
         ]
-        self.rows = {(i.exchange, i.tradingsymbol): i for i in rows}
-
-    def instrument(self, exchange: str, tradingsymbol: str) -> Instrument:
-        return self.rows[(exchange, tradingsymbol)]
+    )
 
 
 class TickParams(StrategyParams):
@@ -130,7 +127,7 @@ REGISTRY: dict[str, type[Strategy[Any]]] = {
 
 def _manager(*specs: dict[str, Any], **kw: Any) -> tuple[StrategyManager, Clock]:
     config = StrategiesConfig(instances=[StrategyInstanceConfig(**s) for s in specs], **kw)
-    m = StrategyManager.from_config(config, registry=REGISTRY, instruments=Master())
+    m = StrategyManager.from_config(config, registry=REGISTRY, instruments=master())
     clock = Clock()
     m.start(lambda _name: clock)
     return m, clock
@@ -339,7 +336,7 @@ def test_chains_reach_instances_whose_symbols_name_the_underlying() -> None:
         ]
     )
     m = StrategyManager.from_config(
-        config, registry=REGISTRY, instruments=Master(), underlying_name=resolver.underlying_name
+        config, registry=REGISTRY, instruments=master(), underlying_name=resolver.underlying_name
     )
     m.start()
     assert m.on_chain("nifty-chain", "NIFTY") == []

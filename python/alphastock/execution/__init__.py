@@ -15,7 +15,7 @@ from alphastock._lazy import lazy_exports
 from alphastock.execution.config import ExecutionConfig
 
 if TYPE_CHECKING:
-    from alphastock.execution.direct import DirectExecutor, StaticInstruments
+    from alphastock.execution.direct import DirectExecutor
     from alphastock.execution.exits import ExitMonitor
     from alphastock.execution.oms import OMS, Stamps
     from alphastock.execution.orders import Approval, ManagedOrder, NotApprovedError, new_order_key
@@ -27,7 +27,7 @@ _LAZY = {
     "OMS": "oms", "ORDER_TRANSITIONS": "transitions", "Approval": "orders", "DirectExecutor": "direct",
     "ExitMonitor": "exits", "Holding": "portfolio", "IllegalTransitionError": "transitions",
     "ManagedOrder": "orders", "NotApprovedError": "orders", "OrderState": "transitions",
-    "Portfolio": "portfolio", "Stamps": "oms", "StaticInstruments": "direct",
+    "Portfolio": "portfolio", "Stamps": "oms",
     "new_order_key": "orders",
     "size_by_risk": "sizing",
 }  # fmt: skip
@@ -49,7 +49,6 @@ __all__ = [
     "OrderState",
     "Portfolio",
     "Stamps",
-    "StaticInstruments",
     "new_order_key",
     "size_by_risk",
 ]

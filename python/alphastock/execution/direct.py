@@ -27,9 +27,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Iterable
 from functools import partial
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from alphastock._core import OrderIntent
 from alphastock.events import Event, EventType, RiskNotice
@@ -41,7 +40,9 @@ from alphastock.execution.sizing import size_by_risk
 from alphastock.execution.transitions import OrderState
 from alphastock.latency import now_ns as wall_ns
 from alphastock.models import Instrument, OrderRequest
+from alphastock.refdata.lookup import InstrumentLookup
 from alphastock.refdata.multipliers import UnknownMultiplierError, contract_multiplier
+from alphastock.refdata.ticks import TickRounding, round_to_tick
 from alphastock.risk import RiskAction, RiskEngine
 from alphastock.signals.manager import SignalManager
 from alphastock.signals.model import Signal, SignalAction, SignalStatus
@@ -56,23 +57,6 @@ _INF = math.inf
 _SENDABLE = (RiskAction.APPROVE, RiskAction.REDUCE_SIZE)
 
 
-class InstrumentLookup(Protocol):
-    """``instrument(exchange, tradingsymbol) -> Instrument`` (``InstrumentStore`` has it)."""
-
-    def instrument(self, exchange: str, tradingsymbol: str) -> Instrument: ...
-
-
-class StaticInstruments:
-    """An :class:`InstrumentLookup` over a list of instruments (paper trading, tests)."""
-
-    def __init__(self, instruments: Iterable[Instrument]) -> None:
-        self._by_key = {(i.exchange, i.tradingsymbol): i for i in instruments}
-
-    def instrument(self, exchange: str, tradingsymbol: str) -> Instrument:
-        """The instrument, or KeyError."""
-        return self._by_key[(exchange, tradingsymbol)]
-
-
 def log_when_idle(level: int, message: str, *args: object) -> None:
     """Log once the engine loop is done with what it is doing (at once when no loop runs).
 
@@ -84,13 +68,6 @@ def log_when_idle(level: int, message: str, *args: object) -> None:
         log.log(level, message, *args)
         return
     loop.call_soon(partial(log.log, level, message, *args))
-
-
-def round_to_tick(price: float, tick: float, *, up: bool) -> float:
-    """``price`` rounded up (or down) to a multiple of ``tick`` rupees, to 2 decimals."""
-    steps = price / tick
-    steps = math.ceil(steps - 1e-9) if up else math.floor(steps + 1e-9)
-    return round(steps * tick, 2)
 
 
 class DirectExecutor:
@@ -335,9 +312,9 @@ class DirectExecutor:
         if not market and self.config.order_type == "LIMIT":
             offset = self.config.limit_offset_ticks * tick
             limit = (
-                round_to_tick(ask + offset, tick, up=True)
+                round_to_tick(ask + offset, tick, TickRounding.UP)
                 if side == "BUY"
-                else round_to_tick(bid - offset, tick, up=False)
+                else round_to_tick(bid - offset, tick, TickRounding.DOWN)
             )
         intent = OrderIntent(
             token=inst.instrument_token,
@@ -470,8 +447,5 @@ def opposite(action: SignalAction) -> str:
 __all__ = [
     "ASSET_TYPES",
     "DirectExecutor",
-    "InstrumentLookup",
-    "StaticInstruments",
     "opposite",
-    "round_to_tick",
 ]

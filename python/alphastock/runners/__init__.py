@@ -6,7 +6,9 @@
 * :class:`OptionsRunner` — chain snapshots (IV + greeks) for ATM +- N strikes of the nearest expiries.
 * :class:`CommodityRunner` — MCX futures with MCX session hours.
 * :class:`BarBuilder` (TICK_BATCH -> BAR), :class:`QuotePoller` (REST fallback),
-  :class:`SymbolResolver` (symbols and aliases -> instruments), :class:`RunnerSet` (all of it from config).
+  :class:`RunnerSet` (all of it from config).
+
+Symbols and aliases become instruments through :class:`alphastock.refdata.SymbolResolver`.
 
 Only :class:`RunnersConfig` is imported eagerly: ``alphastock.config`` needs it, and loading the
 configuration must not pull in DuckDB, Arrow and the Kite SDK. The rest loads on first use.
@@ -28,7 +30,6 @@ if TYPE_CHECKING:
     from alphastock.runners.index import IndexRunner
     from alphastock.runners.options import OptionsRunner
     from alphastock.runners.polling import QuotePoller
-    from alphastock.runners.resolver import SymbolResolver, UnknownSymbolError
     from alphastock.runners.runnerset import RunnerSet
 
 _LAZY = {
@@ -45,8 +46,6 @@ _LAZY = {
     "Rollover": "futures",
     "Runner": "base",
     "RunnerSet": "runnerset",
-    "SymbolResolver": "resolver",
-    "UnknownSymbolError": "resolver",
     "trading_days_left": "futures",
 }
 
@@ -68,7 +67,5 @@ __all__ = [
     "Runner",
     "RunnerSet",
     "RunnersConfig",
-    "SymbolResolver",
-    "UnknownSymbolError",
     "trading_days_left",
 ]

@@ -19,8 +19,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from alphastock.models import Instrument, Ohlc
+from alphastock.refdata.errors import UnknownInstrumentError
+from alphastock.refdata.resolver import SymbolResolver
 from alphastock.runners.base import Clock, FeedHub, Runner
-from alphastock.runners.resolver import SymbolResolver, UnknownSymbolError
 from alphastock.ticks import LatestTicks, Tick, TickStore
 
 log = logging.getLogger(__name__)
@@ -139,7 +140,7 @@ class LevelRunner(Runner):
         for symbol in self.symbols:
             try:
                 inst = self.resolver.resolve(symbol, self.default_exchange)
-            except UnknownSymbolError as exc:
+            except UnknownInstrumentError as exc:
                 self.error(str(exc))
                 continue
             why = self.accept(inst)

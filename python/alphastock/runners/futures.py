@@ -26,8 +26,9 @@ from typing import Any, Protocol
 
 from alphastock.models import Instrument
 from alphastock.options.chain import YEAR_NS, expiry_ns
+from alphastock.refdata.errors import UnknownInstrumentError
+from alphastock.refdata.resolver import SymbolResolver
 from alphastock.runners.base import Clock, FeedHub, Runner
-from alphastock.runners.resolver import SymbolResolver, UnknownSymbolError
 from alphastock.ticks import TickStore
 
 log = logging.getLogger(__name__)
@@ -154,7 +155,7 @@ class FuturesRunner(Runner):
             try:
                 contracts = self.resolver.require_futures(underlying, self.exchange)
                 spot = self.resolver.spot(underlying) if self.with_spot else None
-            except UnknownSymbolError as exc:
+            except UnknownInstrumentError as exc:
                 self.error(str(exc))
                 continue
             if all(c.expiry is None or c.expiry < today for c in contracts):

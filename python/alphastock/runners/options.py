@@ -25,9 +25,10 @@ import numpy as np
 from alphastock.events import Event, EventType
 from alphastock.models import Instrument
 from alphastock.options.chain import ChainSnapshot, build_chain
+from alphastock.refdata.errors import UnknownInstrumentError
+from alphastock.refdata.resolver import SymbolResolver
 from alphastock.runners.base import Clock, FeedHub, Publish, Runner
 from alphastock.runners.futures import ist_date
-from alphastock.runners.resolver import SymbolResolver, UnknownSymbolError
 from alphastock.ticks import TickStore
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,7 @@ class OptionsRunner(Runner):
             try:
                 spot = self.resolver.spot(name)
                 expiries = self.resolver.option_expiries(name, today, self.expiry_count)
-            except UnknownSymbolError as exc:
+            except UnknownInstrumentError as exc:
                 self.error(str(exc))
                 continue
             if not expiries:

@@ -23,6 +23,7 @@ from alphastock._tasks import cancel_and_wait
 from alphastock.clock import Clock, LiveClock, sleep
 from alphastock.events import Event, EventType, FeedStatus, TickBatch
 from alphastock.models import Ohlc, Quote
+from alphastock.refdata.resolver import SymbolResolver
 from alphastock.runners.bars import BarBuilder, BarSink, distinct_tokens
 from alphastock.runners.base import Feed, FeedHub, Health, Publish, Runner, lifecycle_state
 from alphastock.runners.commodity import CommodityRunner
@@ -32,7 +33,6 @@ from alphastock.runners.futures import FuturesRunner, TradingCalendar
 from alphastock.runners.index import IndexRunner
 from alphastock.runners.options import OptionsRunner
 from alphastock.runners.polling import QuotePoller
-from alphastock.runners.resolver import SymbolResolver
 from alphastock.ticks import LatestTicks, TickStore
 
 log = logging.getLogger(__name__)

@@ -29,11 +29,13 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from alphastock.errors import ConfigError
 from alphastock.events import Bar, FillInfo
 from alphastock.models import Instrument
+from alphastock.refdata.errors import UnknownInstrumentError
+from alphastock.refdata.lookup import InstrumentLookup
 from alphastock.signals.model import Signal
 from alphastock.strategies.aggregation import aggregate
 from alphastock.strategies.base import SignalOutput, Strategy, StrategyContext, TickView, as_signals
@@ -45,14 +47,6 @@ log = logging.getLogger(__name__)
 
 _SIGNAL_MEMORY = 100_000
 """How many signal ids -> instance are remembered for fill routing."""
-
-
-class InstrumentLookup(Protocol):
-    """What the manager needs of an instrument master (an InstrumentStore fits)."""
-
-    def instrument(self, exchange: str, tradingsymbol: str) -> Instrument:
-        """The instrument, or raises when unknown."""
-        ...
 
 
 def split_symbol(symbol: str, default_exchange: str = "NSE") -> tuple[str, str]:
@@ -149,7 +143,7 @@ class StrategyManager:
         ``tick_intervals_ns``: instance name -> least engine-clock ns between two ``on_tick`` calls
         for one token (absent: 0). ``underlying_name``: a symbol -> the derivative underlying name it
         stands for (``NIFTY 50`` -> ``NIFTY``; the runners' alias rules,
-        :meth:`~alphastock.runners.resolver.SymbolResolver.underlying_name`); without it a symbol
+        :meth:`~alphastock.refdata.resolver.SymbolResolver.underlying_name`); without it a symbol
         names only itself (upper-cased)."""
         self.config = config or StrategiesConfig(instances=[])
         self._instruments = instruments
@@ -256,7 +250,7 @@ class StrategyManager:
         if self._instruments is not None:
             try:
                 found = self._instruments.instrument(*split_symbol(symbol))
-            except Exception:  # unknown instrument: the strategy falls back to defaults
+            except UnknownInstrumentError:  # the strategy falls back to defaults
                 found = None
         self._instrument_cache[symbol] = found
         return found
@@ -638,4 +632,4 @@ class StrategyManager:
         return result
 
 
-__all__ = ["InstanceStats", "InstrumentLookup", "StrategyManager", "split_symbol"]
+__all__ = ["InstanceStats", "StrategyManager", "split_symbol"]

@@ -1,6 +1,6 @@
 """The live broker over Kite Connect: :class:`KiteBroker` (REST via the official ``kiteconnect`` SDK),
-its shared :class:`RateLimiter`, the instruments dump in DuckDB (:class:`InstrumentStore`) and chunked
-historical candles (:func:`fetch_candles`, :func:`store_candles`)."""
+its shared :class:`RateLimiter` and chunked historical candles (:func:`fetch_candles`,
+:func:`store_candles`). The instruments dump it serves is kept and queried by :mod:`alphastock.refdata`."""
 
 from alphastock.brokers.kite.broker import FreezeLookup, KiteBroker, map_kite_error
 from alphastock.brokers.kite.historical import (
@@ -11,7 +11,6 @@ from alphastock.brokers.kite.historical import (
     fetch_candles,
     store_candles,
 )
-from alphastock.brokers.kite.instruments import InstrumentStore, instruments_table
 from alphastock.brokers.kite.orders import SLICED_PREFIX, ChildOrder, SlicedOrder, child_tag, slice_quantities
 from alphastock.brokers.kite.ratelimit import KITE_LIMITS, RateLimiter, Window
 
@@ -23,7 +22,6 @@ __all__ = [
     "ChildOrder",
     "FetchResult",
     "FreezeLookup",
-    "InstrumentStore",
     "KiteBroker",
     "RateLimiter",
     "SlicedOrder",
@@ -31,7 +29,6 @@ __all__ = [
     "child_tag",
     "chunk_range",
     "fetch_candles",
-    "instruments_table",
     "map_kite_error",
     "slice_quantities",
     "store_candles",

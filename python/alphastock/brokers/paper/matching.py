@@ -35,8 +35,7 @@ from collections.abc import Sequence
 from alphastock.brokers.charges import ChargeSegment, charge_segment, compute_charges
 from alphastock.brokers.paper.market import MarketSnapshot
 from alphastock.brokers.paper.state import PaperBrokerState
-from alphastock.brokers.paper.working import GROUPS, SQUARE_OFF_TAG, WorkingOrder, round_to_tick
-from alphastock.refdata.multipliers import UnknownMultiplierError
+from alphastock.brokers.paper.working import GROUPS, SQUARE_OFF_TAG, WorkingOrder
 from alphastock.models import (
     ChargeOrder,
     OrderRequest,
@@ -48,6 +47,8 @@ from alphastock.models import (
     Validity,
 )
 from alphastock.models._time import ns_to_datetime
+from alphastock.refdata.multipliers import UnknownMultiplierError
+from alphastock.refdata.ticks import TickRounding, round_to_tick
 
 S = OrderStatus
 
@@ -175,7 +176,8 @@ class PaperMatching(PaperBrokerState):
             return
         if order.order_type in (OrderType.MARKET, OrderType.SLM):
             slip = base * self.settings.slippage_bps / 10_000.0 + self.settings.slippage_ticks * order.tick
-            price = round_to_tick(base + slip if buy else base - slip, order.tick, up=buy)
+            away = TickRounding.UP if buy else TickRounding.DOWN  # worse for the trader
+            price = round_to_tick(base + slip if buy else base - slip, order.tick, away)
         else:
             limit = order.price or 0.0
             if (buy and base > limit + 1e-9) or (not buy and base < limit - 1e-9):

@@ -1,9 +1,8 @@
-"""Working-order state of the PaperBroker, its update stream, and tick rounding."""
+"""Working-order state of the PaperBroker and its update stream."""
 
 from __future__ import annotations
 
 import asyncio
-import math
 from dataclasses import dataclass, field
 
 from alphastock.brokers.charges import ChargeSegment
@@ -132,11 +131,4 @@ class UpdateStream:
             self._subscribers.remove(self)
 
 
-def round_to_tick(price: float, tick: float, up: bool) -> float:
-    """``price`` on the ``tick`` grid, rounded up or down (with a small tolerance for float noise)."""
-    steps = price / tick
-    steps = math.ceil(steps - 1e-9) if up else math.floor(steps + 1e-9)
-    return round(steps * tick, 10)
-
-
-__all__ = ["GROUPS", "SQUARE_OFF_TAG", "UpdateStream", "WorkingOrder", "round_to_tick"]
+__all__ = ["GROUPS", "SQUARE_OFF_TAG", "UpdateStream", "WorkingOrder"]

@@ -1,18 +1,18 @@
-"""The instruments dump in DuckDB (once per day), its queries and expiry helpers, on the sim's dump;
-slicing above the freeze quantity through the KiteBroker."""
+"""Slicing above the freeze quantity through the KiteBroker (freeze quantities from the instruments
+dump in DuckDB, :class:`~alphastock.refdata.store.InstrumentStore`)."""
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from collections.abc import Iterator
 
 import pytest
 
 from alphastock.brokers.errors import InvalidInput
-from alphastock.brokers.kite import SLICED_PREFIX, InstrumentStore, KiteBroker, child_tag, slice_quantities
+from alphastock.brokers.kite import SLICED_PREFIX, KiteBroker, child_tag, slice_quantities
 from alphastock.config import AlphaStockConfig
 from alphastock.models import Exchange, OrderRequest, OrderStatus, OrderType, Product, TransactionType
+from alphastock.refdata.store import InstrumentStore
 from alphastock.sim import SimServer
 from alphastock.store import Store
 from tests.sim.conftest import DAY
@@ -36,66 +36,6 @@ def instruments(broker: KiteBroker) -> Iterator[InstrumentStore]:
         yield repo
     finally:
         store.close()
-
-
-def test_dump_downloaded_once_per_day(broker: KiteBroker, instruments: InstrumentStore) -> None:
-    rows = instruments.store.count("instruments")
-    assert rows == len(asyncio.run(broker.instruments()))
-    assert instruments.downloads == 1
-    assert asyncio.run(instruments.refresh(broker, today=DAY)) == 0
-    assert instruments.downloads == 1
-    assert instruments.store.count("instruments") == rows
-    assert asyncio.run(instruments.refresh(broker, today=DAY + dt.timedelta(days=1))) == rows
-    assert instruments.downloads == 2
-    assert instruments.store.count("instruments") == 2 * rows
-
-
-def test_instrument_queries(instruments: InstrumentStore) -> None:
-    sbin = instruments.instrument("NSE", "SBIN")
-    assert (sbin.instrument_token, sbin.lot_size, sbin.tick_size, sbin.freeze_quantity) == (
-        779521,
-        1,
-        0.05,
-        None,
-    )
-    assert instruments.by_token(256265).tradingsymbol == "NIFTY 50"
-    option = instruments.instrument("NFO", "NIFTY2611325500CE")
-    assert (option.expiry, option.strike, option.segment) == (dt.date(2026, 1, 13), 25500.0, "NFO-OPT")
-    assert instruments.lot_size("NFO", "NIFTY2611325500CE") == 65
-    assert instruments.tick_size("NFO", "NIFTY2611325500CE") == 0.05
-    assert instruments.freeze_quantity("NFO", "NIFTY2611325500CE") == 1800
-    assert instruments.freeze_quantity("NSE", "SBIN") is None
-    assert instruments.freeze_lookup("NFO", "NIFTY2611325500CE") == (1800, 65)
-    assert instruments.freeze_lookup("NSE", "NOSUCH") is None
-    with pytest.raises(InvalidInput, match="unknown instrument"):
-        instruments.instrument("NSE", "NOSUCH")
-
-
-def test_expiries_from_the_data(instruments: InstrumentStore) -> None:
-    nifty_options = [dt.date(2026, 1, 13), dt.date(2026, 1, 20), dt.date(2026, 1, 27), dt.date(2026, 2, 3),
-                     dt.date(2026, 2, 24)]  # fmt: skip
-    assert instruments.expiries("NIFTY", "NFO-OPT")[: len(nifty_options)] == nifty_options
-    assert instruments.expiries("BANKNIFTY", "NFO-FUT") == [
-        dt.date(2026, 1, 27), dt.date(2026, 2, 24), dt.date(2026, 3, 31)
-    ]  # fmt: skip
-    assert instruments.nearest_weekly_expiry("NIFTY", DAY) == dt.date(2026, 1, 13)
-    assert instruments.nearest_weekly_expiry("NIFTY", dt.date(2026, 1, 14)) == dt.date(2026, 1, 20)
-    assert instruments.nearest_monthly_expiry("NIFTY", DAY) == dt.date(2026, 1, 27)
-    assert instruments.nearest_monthly_expiry("NIFTY", dt.date(2026, 1, 28)) == dt.date(2026, 2, 24)
-    # BANKNIFTY lists only monthlies: its nearest expiry is the monthly.
-    assert instruments.nearest_weekly_expiry("BANKNIFTY", DAY) == dt.date(2026, 1, 27)
-    assert instruments.nearest_weekly_expiry("NIFTY", dt.date(2030, 1, 1)) is None
-
-
-def test_option_chain_tokens(instruments: InstrumentStore) -> None:
-    chain = instruments.option_chain("NIFTY", dt.date(2026, 1, 13))
-    assert len(chain) == 2 * 31  # 15 strikes each side of the ATM strike, CE and PE
-    assert [i.instrument_type for i in chain[:2]] == ["CE", "PE"]
-    assert chain[0].strike == 24750.0
-    assert chain[-1].strike == 26250.0
-    assert instruments.option_chain_tokens("NIFTY", dt.date(2026, 1, 13)) == [
-        i.instrument_token for i in chain
-    ]
 
 
 def test_child_tags_and_slices() -> None:

@@ -6,7 +6,9 @@ import datetime as dt
 
 import pytest
 
-from alphastock.runners.resolver import SymbolResolver, UnknownSymbolError
+from alphastock.errors import AlphaStockError
+from alphastock.refdata.errors import UnknownInstrumentError
+from alphastock.refdata.resolver import SymbolResolver
 from tests.sim.conftest import DAY
 
 
@@ -64,15 +66,16 @@ def test_an_alias_applies_on_the_exchange_asked_for_only(resolver: SymbolResolve
 
 
 def test_unknown_symbol_lists_close_matches(resolver: SymbolResolver) -> None:
-    with pytest.raises(UnknownSymbolError) as info:
+    with pytest.raises(UnknownInstrumentError) as info:
         resolver.resolve("RELIANC")
     assert info.value.symbol == "RELIANC"
     assert info.value.suggestions[0] == "RELIANCE"
     assert "did you mean RELIANCE" in str(info.value)
     assert isinstance(info.value, LookupError)
-    with pytest.raises(UnknownSymbolError, match="no futures"):
+    assert isinstance(info.value, AlphaStockError)
+    with pytest.raises(UnknownInstrumentError, match="no futures"):
         resolver.require_futures("SBINN", "NFO")
-    with pytest.raises(UnknownSymbolError) as nothing:
+    with pytest.raises(UnknownInstrumentError) as nothing:
         resolver.resolve("ZZZQQQ")
     assert nothing.value.suggestions == []
 

@@ -4,10 +4,12 @@ Order of lookup for ``resolve(symbol)``: the exact tradingsymbol (on the given
 exchange, else NSE, then the index segment, then any exchange), then the alias
 table (``NIFTYBANK`` -> ``NIFTY BANK``), then an underlying name resolved to its
 nearest-month future by expiry from the data (``CRUDEOIL`` -> ``CRUDEOIL26JANFUT``).
-An unknown symbol raises :class:`UnknownSymbolError` naming close matches.
+An unknown symbol raises :class:`~alphastock.refdata.errors.UnknownInstrumentError`
+naming close matches.
 
-Lookups read DuckDB, so they belong to start-up and timers, never to the tick path;
-:meth:`describe` (token -> symbol, exchange) is a dict read for the hot path.
+Lookups read DuckDB (through the :class:`~alphastock.refdata.store.InstrumentStore`), so
+they belong to start-up and timers, never to the tick path; :meth:`SymbolResolver.describe`
+(token -> instrument) is a dict read for the hot path.
 """
 
 from __future__ import annotations
@@ -15,23 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Mapping
-from typing import Any
 
-from alphastock.brokers.kite.instruments import InstrumentStore, today_ist
-from alphastock.errors import AlphaStockError
 from alphastock.models import Instrument
+from alphastock.refdata.errors import UnknownInstrumentError
+from alphastock.refdata.expiries import today_ist
+from alphastock.refdata.store import InstrumentStore
 
 _EXCHANGE_ORDER = ("NSE", "NFO", "MCX", "BSE", "BFO", "CDS")
-
-
-class UnknownSymbolError(AlphaStockError, LookupError):
-    """A configured symbol matches no instrument; ``suggestions`` are the closest tradingsymbols."""
-
-    def __init__(self, symbol: str, suggestions: list[str], where: str = "") -> None:
-        self.symbol = symbol
-        self.suggestions = suggestions
-        hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
-        super().__init__(f"unknown symbol {symbol!r}{where}{hint}")
 
 
 class SymbolResolver:
@@ -52,18 +44,6 @@ class SymbolResolver:
         self.underlying_names = {k.upper(): v for k, v in (underlying_names or {}).items()}
         self._by_token: dict[int, Instrument] = {}
 
-    # -- low level -----------------------------------------------------------------------------
-    def _query(self, where: str, params: list[Any], order: str = "") -> list[Instrument]:
-        store = self.instruments.store
-        day = store.cursor().execute("SELECT max(dump_date) FROM instruments").fetchall()[0][0]
-        if day is None:
-            raise UnknownSymbolError("*", [], " (no instruments dump stored: refresh it first)")
-        table = store.query(
-            f"SELECT * EXCLUDE (dump_date) FROM instruments WHERE dump_date = ? AND {where} {order}",
-            [day, *params],
-        )
-        return [self.remember(Instrument.from_kite(row)) for row in table.to_pylist()]
-
     def remember(self, inst: Instrument) -> Instrument:
         """Make ``inst`` known to :meth:`describe` (resolution does this for every instrument it returns)."""
         self._by_token[inst.instrument_token] = inst
@@ -75,41 +55,18 @@ class SymbolResolver:
 
     def suggestions(self, symbol: str, exchange: str | None = None, n: int = 5) -> list[str]:
         """Up to ``n`` tradingsymbols (or aliases / underlying names) closest to ``symbol``."""
-        store = self.instruments.store
-        sql = (
-            "SELECT DISTINCT tradingsymbol FROM instruments WHERE dump_date = "
-            "(SELECT max(dump_date) FROM instruments) AND instrument_type NOT IN ('CE', 'PE')"
-        )
-        params: list[Any] = []
-        if exchange is not None:
-            sql += " AND exchange = ?"
-            params.append(exchange)
-        names = [row[0] for row in store.cursor().execute(sql, params).fetchall()]
-        names += list(self.aliases) + self.derivative_names()
+        names = self.instruments.tradingsymbols(exchange)
+        names += list(self.aliases) + self.instruments.derivative_names()
         return difflib.get_close_matches(symbol.upper(), list(dict.fromkeys(names)), n=n, cutoff=0.6)
-
-    def derivative_names(self) -> list[str]:
-        """Underlying names with futures or options listed (NIFTY, CRUDEOIL ...)."""
-        rows = (
-            self.instruments.store.cursor()
-            .execute(
-                "SELECT DISTINCT name FROM instruments WHERE dump_date = (SELECT max(dump_date) FROM "
-                "instruments) AND instrument_type IN ('FUT', 'CE', 'PE')"
-            )
-            .fetchall()
-        )
-        return [row[0] for row in rows]
 
     # -- resolution ----------------------------------------------------------------------------
     def exact(self, tradingsymbol: str, exchange: str | None = None) -> Instrument | None:
         """The instrument with exactly this tradingsymbol (preferring ``exchange``, then NSE, NFO, MCX)."""
-        where, params = "tradingsymbol = ?", [tradingsymbol]
-        if exchange is not None:
-            where += " AND exchange = ?"
-            params.append(exchange)
-        found = self._query(where, params)
+        found = self.instruments.listings(tradingsymbol, exchange)
         if not found:
             return None
+        for inst in found:
+            self.remember(inst)
         rank = {e: i for i, e in enumerate((exchange, *_EXCHANGE_ORDER) if exchange else _EXCHANGE_ORDER)}
         # Among NSE rows the index segment loses to the stock only when both exist (never in practice).
         return min(found, key=lambda i: (rank.get(i.exchange, 99), i.segment == "INDICES"))
@@ -119,7 +76,7 @@ class SymbolResolver:
     ) -> Instrument:
         """``symbol`` -> instrument: exact tradingsymbol, alias, then an underlying's nearest-month future.
 
-        Raises :class:`UnknownSymbolError` with close matches when nothing fits.
+        Raises :class:`UnknownInstrumentError` with close matches when nothing fits.
         """
         text = symbol.strip()
         inst = self.exact(text, exchange) or self.exact(text.upper(), exchange)
@@ -138,7 +95,7 @@ class SymbolResolver:
             live = [f for f in futures if f.expiry is not None and f.expiry >= day]
             return (live or futures)[0]
         where = f" on {exchange}" if exchange else ""
-        raise UnknownSymbolError(symbol, self.suggestions(text, exchange), where)
+        raise UnknownInstrumentError(symbol, self.suggestions(text, exchange), where)
 
     def underlying_name(self, symbol: str) -> str:
         """The derivative name for ``symbol``: ``NIFTY BANK``/``NIFTYBANK`` -> ``BANKNIFTY``; else itself."""
@@ -166,38 +123,28 @@ class SymbolResolver:
                     return inst
         inst = self.exact(name, "NSE")
         if inst is None:
-            raise UnknownSymbolError(underlying, self.suggestions(underlying, "NSE"), " (no spot instrument)")
+            close = self.suggestions(underlying, "NSE")
+            raise UnknownInstrumentError(underlying, close, " (no spot instrument)")
         return inst
 
     def futures(self, underlying: str, exchange: str | None = None) -> list[Instrument]:
         """Listed futures of an underlying name (``NIFTY``, ``CRUDEOIL``), nearest expiry first."""
-        where, params = "name = ? AND instrument_type = 'FUT'", [self.underlying_name(underlying)]
-        if exchange is not None:
-            where += " AND exchange = ?"
-            params.append(exchange)
-        return self._query(where, params, "ORDER BY expiry")
+        found = self.instruments.futures(self.underlying_name(underlying), exchange)
+        return [self.remember(i) for i in found]
 
     def require_futures(self, underlying: str, exchange: str | None = None) -> list[Instrument]:
-        """:meth:`futures`, raising :class:`UnknownSymbolError` (with close matches) when none is listed."""
+        """:meth:`futures`, raising :class:`UnknownInstrumentError` (with close matches) when none is
+        listed."""
         found = self.futures(underlying, exchange)
         if not found:
             where = f" (no futures on {exchange})" if exchange else " (no futures)"
-            raise UnknownSymbolError(underlying, self.suggestions(underlying, exchange), where)
+            raise UnknownInstrumentError(underlying, self.suggestions(underlying, exchange), where)
         return found
 
     def option_expiries(self, underlying: str, today: dt.date, count: int) -> list[dt.date]:
         """The nearest ``count`` option expiries of an underlying on or after ``today``."""
-        rows = (
-            self.instruments.store.cursor()
-            .execute(
-                "SELECT DISTINCT expiry FROM instruments WHERE dump_date = (SELECT max(dump_date) FROM "
-                "instruments) AND name = ? AND instrument_type IN ('CE', 'PE') AND expiry >= ? "
-                "ORDER BY expiry",
-                [self.underlying_name(underlying), today],
-            )
-            .fetchall()
-        )
-        return [row[0] for row in rows[:count]]
+        listed = self.instruments.option_expiries(self.underlying_name(underlying))
+        return [e for e in listed if e >= today][:count]
 
     def option_chain(self, underlying: str, expiry: dt.date) -> list[Instrument]:
         """Every CE and PE of an underlying for ``expiry``, by strike then type (remembered for describe)."""
@@ -205,4 +152,4 @@ class SymbolResolver:
         return [self.remember(i) for i in self.instruments.option_chain(name, expiry)]
 
 
-__all__ = ["SymbolResolver", "UnknownSymbolError"]
+__all__ = ["SymbolResolver"]

@@ -1,15 +1,16 @@
-"""The daily instruments dump in DuckDB, and the questions the engine asks of it.
+"""The daily instruments dump in DuckDB, and the questions the engine asks of it (:class:`InstrumentStore`).
 
-:meth:`InstrumentStore.refresh` downloads Kite's dump (``GET /instruments``) at most
-once per trading day: when the store already holds the dump of that date (IST) it
-does nothing. Freeze quantities are not in the dump; they come from configuration
-(``instruments.freeze_quantities``, units per order by underlying name) and are
-stored on the F&O rows (FUT/CE/PE) of those underlyings.
+:meth:`InstrumentStore.refresh` downloads the dump (Kite's ``GET /instruments``, through any
+:class:`InstrumentSource`) at most once per trading day: when the store already holds the dump of that
+date (IST) it does nothing. Freeze quantities are not in the dump; they come from configuration
+(``instruments.freeze_quantities``, units per order by underlying name) and are stored on the F&O rows
+(FUT/CE/PE) of those underlyings.
 
-Every query reads the latest stored dump (or the one of ``dump_date``). Expiries are
-read from the data, never from weekday rules: the *weekly* expiry of an underlying is
-its nearest listed option expiry on or after a date, and *monthly* expiries are the
-last listed expiry of each calendar month.
+Every query reads the latest stored dump (or the one of ``dump_date``) and costs about a millisecond
+(DuckDB): start-up and timers use it, the trading path uses the
+:class:`~alphastock.refdata.cache.InstrumentCache`. A miss raises
+:class:`~alphastock.refdata.errors.UnknownInstrumentError`. Expiries follow
+:mod:`alphastock.refdata.expiries`.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
-from alphastock.brokers.errors import InvalidInput
-from alphastock.models import IST, Instrument
+from alphastock.models import Instrument
+from alphastock.refdata.errors import UnknownInstrumentError
+from alphastock.refdata.expiries import monthly, nearest_on_or_after, today_ist
 from alphastock.store import Store
 
 DERIVATIVE_TYPES = ("FUT", "CE", "PE")
@@ -29,18 +31,15 @@ DERIVATIVE_TYPES = ("FUT", "CE", "PE")
 
 OPTION_TYPES = ("CE", "PE")
 
+_NO_DUMP = " (no instruments dump stored: refresh it first)"
+
 
 class InstrumentSource(Protocol):
-    """Anything with the protocol's ``instruments`` call (a KiteBroker, a PaperBroker)."""
+    """Anything with the broker protocol's ``instruments`` call (a KiteBroker, a PaperBroker)."""
 
     async def instruments(self, exchange: str | None = None) -> list[Instrument]:
         """The instruments dump."""
         ...
-
-
-def today_ist() -> dt.date:
-    """Today's date in India (the dump's date)."""
-    return dt.datetime.now(IST).date()
 
 
 def instruments_table(
@@ -118,7 +117,7 @@ class InstrumentStore:
             return dump_date
         rows = self.store.cursor().execute("SELECT max(dump_date) FROM instruments").fetchall()
         if not rows or rows[0][0] is None:
-            raise InvalidInput("no instruments dump stored: run a refresh first")
+            raise UnknownInstrumentError("*", where=_NO_DUMP)
         value: dt.date = rows[0][0]
         return value
 
@@ -132,6 +131,11 @@ class InstrumentStore:
         )
         return [Instrument.from_kite(row) for row in table.to_pylist()]
 
+    def _column(self, sql: str, params: Sequence[Any], dump_date: dt.date | None) -> list[Any]:
+        """The first column of ``sql``, whose first ``?`` is the dump date."""
+        rows = self.store.cursor().execute(sql, [self._date(dump_date), *params]).fetchall()
+        return [row[0] for row in rows]
+
     def all_instruments(
         self, exchange: str | None = None, *, dump_date: dt.date | None = None
     ) -> list[Instrument]:
@@ -143,18 +147,45 @@ class InstrumentStore:
     def instrument(
         self, exchange: str, tradingsymbol: str, *, dump_date: dt.date | None = None
     ) -> Instrument:
-        """The instrument ``EXCHANGE:TRADINGSYMBOL`` (raises InvalidInput when unknown)."""
+        """The instrument ``EXCHANGE:TRADINGSYMBOL`` (raises UnknownInstrumentError when unknown)."""
         found = self._rows("exchange = ? AND tradingsymbol = ?", [exchange, tradingsymbol], dump_date)
         if not found:
-            raise InvalidInput(f"unknown instrument {exchange}:{tradingsymbol}")
+            raise UnknownInstrumentError(f"{exchange}:{tradingsymbol}")
         return found[0]
 
+    def listings(
+        self, tradingsymbol: str, exchange: str | None = None, *, dump_date: dt.date | None = None
+    ) -> list[Instrument]:
+        """Every instrument with exactly this tradingsymbol (on ``exchange`` when given), any order."""
+        if exchange is None:
+            return self._rows("tradingsymbol = ?", [tradingsymbol], dump_date)
+        return self._rows("tradingsymbol = ? AND exchange = ?", [tradingsymbol, exchange], dump_date)
+
     def by_token(self, instrument_token: int, *, dump_date: dt.date | None = None) -> Instrument:
-        """The instrument with ``instrument_token`` (raises InvalidInput when unknown)."""
+        """The instrument with ``instrument_token`` (raises UnknownInstrumentError when unknown)."""
         found = self._rows("instrument_token = ?", [int(instrument_token)], dump_date)
         if not found:
-            raise InvalidInput(f"unknown instrument token {instrument_token}")
+            raise UnknownInstrumentError(f"token {instrument_token}")
         return found[0]
+
+    def tradingsymbols(self, exchange: str | None = None, *, dump_date: dt.date | None = None) -> list[str]:
+        """Distinct tradingsymbols other than options (on ``exchange`` when given), for close matches."""
+        sql = (
+            "SELECT DISTINCT tradingsymbol FROM instruments WHERE dump_date = ? "
+            "AND instrument_type NOT IN ('CE', 'PE')"
+        )
+        if exchange is None:
+            return self._column(sql, [], dump_date)
+        return self._column(sql + " AND exchange = ?", [exchange], dump_date)
+
+    def derivative_names(self, *, dump_date: dt.date | None = None) -> list[str]:
+        """Underlying names with futures or options listed (NIFTY, CRUDEOIL ...)."""
+        return self._column(
+            "SELECT DISTINCT name FROM instruments WHERE dump_date = ? "
+            "AND instrument_type IN ('FUT', 'CE', 'PE')",
+            [],
+            dump_date,
+        )
 
     def lot_size(self, exchange: str, tradingsymbol: str) -> int:
         """Lot size, units."""
@@ -169,62 +200,65 @@ class InstrumentStore:
         return self.instrument(exchange, tradingsymbol).freeze_quantity
 
     def freeze_lookup(self, exchange: str, tradingsymbol: str) -> tuple[int, int] | None:
-        """``(freeze quantity, lot size)`` in units, or None: the ``freeze_lookup`` of
-        :class:`~alphastock.brokers.kite.broker.KiteBroker`."""
+        """``(freeze quantity, lot size)`` in units, or None (unknown instrument, or no freeze quantity):
+        the ``freeze_lookup`` of :class:`~alphastock.brokers.kite.broker.KiteBroker`."""
         try:
             inst = self.instrument(exchange, tradingsymbol)
-        except InvalidInput:
+        except UnknownInstrumentError:
             return None
         return None if inst.freeze_quantity is None else (inst.freeze_quantity, max(inst.lot_size, 1))
+
+    # ----- derivatives -----------------------------------------------------------------------------
+
+    def futures(
+        self, underlying: str, exchange: str | None = None, *, dump_date: dt.date | None = None
+    ) -> list[Instrument]:
+        """Listed futures of the derivative name ``underlying`` (NIFTY, CRUDEOIL), nearest expiry first."""
+        where, params = "name = ? AND instrument_type = 'FUT'", [underlying]
+        if exchange is not None:
+            where += " AND exchange = ?"
+            params.append(exchange)
+        return self._rows(where, params, dump_date, "ORDER BY expiry")
 
     def expiries(
         self, underlying: str, segment: str | None = None, *, dump_date: dt.date | None = None
     ) -> list[dt.date]:
         """Listed expiries of ``underlying`` (name, e.g. NIFTY), ascending; ``segment`` (e.g. NFO-OPT,
         NFO-FUT) narrows them."""
-        day = self._date(dump_date)
         sql = (
             "SELECT DISTINCT expiry FROM instruments WHERE dump_date = ? AND name = ? AND expiry IS NOT NULL"
         )
-        params: list[Any] = [day, underlying]
+        params: list[Any] = [underlying]
         if segment is not None:
             sql += " AND segment = ?"
             params.append(segment)
-        rows = self.store.cursor().execute(sql + " ORDER BY expiry", params).fetchall()
-        return [row[0] for row in rows]
+        return self._column(sql + " ORDER BY expiry", params, dump_date)
 
-    def _option_expiries(self, underlying: str, dump_date: dt.date | None) -> list[dt.date]:
-        day = self._date(dump_date)
-        rows = (
-            self.store.cursor()
-            .execute(
-                "SELECT DISTINCT expiry FROM instruments WHERE dump_date = ? AND name = ? "
-                "AND expiry IS NOT NULL AND instrument_type IN ('CE', 'PE') ORDER BY expiry",
-                [day, underlying],
-            )
-            .fetchall()
+    def option_expiries(self, underlying: str, *, dump_date: dt.date | None = None) -> list[dt.date]:
+        """Listed option (CE/PE) expiries of ``underlying``, ascending."""
+        return self._column(
+            "SELECT DISTINCT expiry FROM instruments WHERE dump_date = ? AND name = ? "
+            "AND expiry IS NOT NULL AND instrument_type IN ('CE', 'PE') ORDER BY expiry",
+            [underlying],
+            dump_date,
         )
-        return [row[0] for row in rows]
 
     def nearest_weekly_expiry(
         self, underlying: str, today: dt.date, *, dump_date: dt.date | None = None
     ) -> dt.date | None:
         """The nearest option expiry of ``underlying`` on or after ``today`` (None when none is listed).
         Where no weeklies are listed this is the nearest monthly, as the data says."""
-        return next((e for e in self._option_expiries(underlying, dump_date) if e >= today), None)
+        return nearest_on_or_after(self.option_expiries(underlying, dump_date=dump_date), today)
 
     def monthly_expiries(self, underlying: str, *, dump_date: dt.date | None = None) -> list[dt.date]:
         """The last listed option expiry of each calendar month, ascending."""
-        last: dict[tuple[int, int], dt.date] = {}
-        for expiry in self._option_expiries(underlying, dump_date):
-            last[(expiry.year, expiry.month)] = expiry
-        return sorted(last.values())
+        return monthly(self.option_expiries(underlying, dump_date=dump_date))
 
     def nearest_monthly_expiry(
         self, underlying: str, today: dt.date, *, dump_date: dt.date | None = None
     ) -> dt.date | None:
         """The nearest monthly option expiry of ``underlying`` on or after ``today`` (None when none)."""
-        return next((e for e in self.monthly_expiries(underlying, dump_date=dump_date) if e >= today), None)
+        return nearest_on_or_after(self.monthly_expiries(underlying, dump_date=dump_date), today)
 
     def option_chain(
         self, underlying: str, expiry: dt.date, *, dump_date: dt.date | None = None
@@ -244,42 +278,4 @@ class InstrumentStore:
         return [inst.instrument_token for inst in self.option_chain(underlying, expiry, dump_date=dump_date)]
 
 
-class InstrumentCache:
-    """Memoised :meth:`InstrumentStore.instrument` for the trading path: a DuckDB query costs about a
-    millisecond, a dict read well under a microsecond. The dump changes once a day; call
-    :meth:`clear` after a refresh."""
-
-    def __init__(self, source: InstrumentStore) -> None:
-        self.source = source
-        self._cache: dict[tuple[str, str], Instrument] = {}
-        self._freeze: dict[tuple[str, str], tuple[int, int] | None] = {}
-
-    def instrument(self, exchange: str, tradingsymbol: str) -> Instrument:
-        """The instrument (raises as the store does when unknown; failures are not cached)."""
-        key = (exchange, tradingsymbol)
-        found = self._cache.get(key)
-        if found is None:
-            found = self._cache[key] = self.source.instrument(exchange, tradingsymbol)
-        return found
-
-    def freeze_lookup(self, exchange: str, tradingsymbol: str) -> tuple[int, int] | None:
-        """Memoised :meth:`InstrumentStore.freeze_lookup` (KiteBroker asks it on every placement)."""
-        key = (exchange, tradingsymbol)
-        if key not in self._freeze:
-            self._freeze[key] = self.source.freeze_lookup(exchange, tradingsymbol)
-        return self._freeze[key]
-
-    def clear(self) -> None:
-        """Forget everything (after a new dump)."""
-        self._cache.clear()
-        self._freeze.clear()
-
-
-__all__ = [
-    "DERIVATIVE_TYPES",
-    "InstrumentCache",
-    "InstrumentSource",
-    "InstrumentStore",
-    "instruments_table",
-    "today_ist",
-]
+__all__ = ["DERIVATIVE_TYPES", "OPTION_TYPES", "InstrumentSource", "InstrumentStore", "instruments_table"]
