@@ -21,6 +21,7 @@ fn intent(quantity: i64, price: f64) -> OrderIntent {
         lower_circuit: None,
         upper_circuit: None,
         margin: None,
+        multiplier: 1.0,
     }
 }
 

@@ -11,7 +11,9 @@ from alphastock.risk.limits import Limits
 class RiskEngine(_core.RiskEngine):
     """Checks every order before it may reach a broker; keeps positions, P&L, rates and the kill switch.
 
-    Units: rupees, units (not lots), UTC epoch nanoseconds. The engine is
+    Units: rupees, quantities as Kite counts them (units, not lots — except on MCX, where Kite's
+    quantity is lots and a contract ``multiplier`` turns price x quantity into rupees: an
+    ``OrderIntent``'s and each fill's), UTC epoch nanoseconds. The engine is
     deterministic and does no I/O: it never reads a clock (``now_ns``/``ts_ns``
     are arguments; where ``now_ns`` may be omitted the binding substitutes the
     wall clock, ``time.time_ns()``, for live convenience — backtests and tests
@@ -26,10 +28,13 @@ class RiskEngine(_core.RiskEngine):
       (the engine assumes what it approves is sent). ``human_approved=True``
       waives the soft rules (REQUIRE_APPROVAL) only; it is how an approved order
       is sent.
-    - ``on_fill(token, side, quantity, price, ts_ns, *, underlying=None, charges=0.0)``:
-      one execution (one trade for ``max_trades_per_day``); average price is
-      weighted on increases, reductions realise P&L, a flip opens the rest at
-      the fill price; ``charges`` (rupees) come off realised P&L.
+    - ``on_fill(token, side, quantity, price, ts_ns, *, underlying=None, charges=0.0, multiplier=1.0)``:
+      one execution (one trade for ``max_trades_per_day``), worth
+      price x quantity x ``multiplier`` rupees; average price is weighted on
+      increases, reductions realise P&L, a flip opens the rest at the fill
+      price (the rule of :mod:`alphastock.risk.position`, kept in Rust for the
+      pre-trade hot path and parity-tested against it); ``charges`` (rupees)
+      come off realised P&L.
     - ``on_mark(token, price, ts_ns) -> bool``: a market price; revalues the
       position and refreshes the instrument's data time (False and ignored
       when the price is not finite and positive). ``on_tick(token, ts_ns)``
