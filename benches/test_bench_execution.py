@@ -1,4 +1,5 @@
-"""Benchmark: signal → broker submit latency through SignalManager + DirectExecutor + RiskEngine + OMS.
+"""Benchmark: signal → broker submit latency through SignalManager + SignalRouter + DirectExecutor +
+RiskEngine + OMS.
 
 Run with ``.venv/bin/python -m pytest benches/test_bench_execution.py -q -s`` (or ``make bench``).
 
@@ -35,12 +36,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from alphastock.execution import OMS, DirectExecutor, ExecutionConfig, Portfolio
+from alphastock.clock import LiveClock
+from alphastock.execution import (
+    OMS,
+    DirectExecutor,
+    ExecutionConfig,
+    Portfolio,
+    StaticInstruments,
+)
+from alphastock.execution.router import DIRECT, SignalRouter
 from alphastock.latency import LatencyRecorder
 from alphastock.models import Instrument, OrderRequest
 from alphastock.persistence.journal import Journal
 from alphastock.persistence.writer import Lazy, StoreWriter
-from alphastock.refdata import StaticInstruments
 from alphastock.risk import Limits, RiskEngine
 from alphastock.signals.manager import SignalManager
 from alphastock.signals.model import Signal
@@ -134,9 +142,15 @@ def _run(tmp: Path, *, mode: str, n: int, gap_s: float = 0.002) -> dict[str, flo
     signals = SignalManager(journal, writer, bus)
     oms = OMS(broker, journal, writer, bus, recorder=recorder)  # type: ignore[arg-type]
     portfolio = Portfolio(bus, risk=risk)
-    DirectExecutor(
-        signals, oms, risk, portfolio, StaticInstruments([INSTRUMENT]), ExecutionConfig(capital=1e7)
-    )
+    executor = DirectExecutor(
+        signals, oms, risk, portfolio, StaticInstruments([INSTRUMENT]), ExecutionConfig(capital=1e7),
+        clock=LiveClock(), bus=bus, writer=writer,
+    )  # fmt: skip
+    # As the kernel wires it: the router is the SignalManager's consumer (its lookup is on the path).
+    oms.add_order_listener(executor.on_order)
+    router = SignalRouter(signals)
+    router.add_executor(DIRECT, executor.on_signal)
+    signals.add_consumer(router.on_signal)
 
     async def go() -> None:
         for i in range(n):

@@ -16,14 +16,18 @@ from alphastock.execution import (
     DirectExecutor,
     ExecutionConfig,
     ExitMonitor,
+    ExitPlans,
     Portfolio,
+    SignalRouter,
+    StaticInstruments,
 )
+from alphastock.execution.broker_health import BrokerHealth
 from alphastock.execution.charging import FillCharges
+from alphastock.execution.router import DIRECT
 from alphastock.latency import LatencyRecorder
 from alphastock.models import IST, Instrument, datetime_to_ns
 from alphastock.persistence.journal import Journal
 from alphastock.persistence.writer import StoreWriter
-from alphastock.refdata import StaticInstruments
 from alphastock.risk import Limits, RiskEngine
 from alphastock.signals.manager import SignalManager
 from alphastock.signals.model import Signal
@@ -129,6 +133,8 @@ class Stack:
     exits: ExitMonitor
     recorder: LatencyRecorder
     ticks: TickStore
+    router: SignalRouter
+    plans: ExitPlans
 
     def close(self) -> None:
         self.writer.close()
@@ -147,6 +153,7 @@ def build(
     clock: ManualClock | None = None,
     store: Store | None = None,
     charges: FillCharges | None = None,
+    health: BrokerHealth | None = None,
 ) -> Stack:
     store = store or Store.open(":memory:")
     journal = Journal(tmp_path / "journal.jsonl")
@@ -159,12 +166,26 @@ def build(
     config = config or ExecutionConfig(capital=100_000.0)
     recorder = LatencyRecorder(1000)
     signals = SignalManager(journal, writer, bus, clock, signal_ttl_s=config.signal_ttl_s)
-    oms = OMS(broker, journal, writer, bus, clock, recorder=recorder, charges=charges)
+    oms = OMS(broker, journal, writer, bus, clock, recorder=recorder, charges=charges, health=health)
     portfolio = Portfolio(bus, writer=writer, risk=risk, ticks=ticks, clock=clock)
-    oms.add_fill_listener(portfolio.on_fill)
     lookup = StaticInstruments(instruments) if not hasattr(instruments, "instrument") else instruments
-    executor = DirectExecutor(signals, oms, risk, portfolio, lookup, config, ticks=ticks)
-    exits = ExitMonitor(executor, ticks, enabled=config.exits_enabled, shutdown=config.shutdown)
+    plans = ExitPlans()
+    executor = DirectExecutor(
+        signals, oms, risk, portfolio, lookup, config,
+        clock=clock, bus=bus, writer=writer, ticks=ticks, plans=plans, health=health,
+    )  # fmt: skip
+    exits = ExitMonitor(
+        plans, closer=executor, positions=portfolio, signals=signals, orders=oms, ticks=ticks,
+        enabled=config.exits_enabled,
+    )  # fmt: skip
+    # The registrations kernel.execution.build_execution makes, in its order.
+    oms.add_fill_listener(portfolio.on_fill)
+    oms.add_fill_listener(exits.on_fill)
+    oms.add_order_listener(executor.on_order)
+    router = SignalRouter(signals)
+    router.add_executor(DIRECT, executor.on_signal)
+    signals.add_consumer(router.on_signal)
     return Stack(
-        store, journal, writer, bus, clock, risk, signals, oms, portfolio, executor, exits, recorder, ticks
-    )
+        store, journal, writer, bus, clock, risk, signals, oms, portfolio, executor, exits, recorder, ticks,
+        router, plans,
+    )  # fmt: skip

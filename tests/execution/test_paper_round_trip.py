@@ -122,7 +122,8 @@ def test_stop_loss_exit_and_square_off_all(tmp_path: Path) -> None:
         stack.signals.submit(signal(ts_ns=stack.clock.now, entry=789.0, stop_loss=780.0, target=800.0))
         await settle(stack)
         assert stack.exits.square_off_all("nothing", products=("NRML",)) == []
-        await stack.exits.stop()  # shutdown="square_off_mis" (the default)
+        assert len(stack.exits.square_off_all("shutdown")) == 1  # MIS (the default products)
+        await stack.oms.idle()
         keys = [o.key for o in stack.oms.orders() if o.purpose == "square_off"]
         await settle(stack)
         await stack.oms.stop()

@@ -15,19 +15,21 @@ from alphastock._lazy import lazy_exports
 from alphastock.execution.config import ExecutionConfig
 
 if TYPE_CHECKING:
-    from alphastock.execution.direct import DirectExecutor
-    from alphastock.execution.exits import ExitMonitor
+    from alphastock.execution.direct import DirectExecutor, StaticInstruments
+    from alphastock.execution.exits import ExitMonitor, ExitPlan, ExitPlans
     from alphastock.execution.oms import OMS, Stamps
     from alphastock.execution.orders import Approval, ManagedOrder, NotApprovedError, new_order_key
     from alphastock.execution.portfolio import Holding, Portfolio
+    from alphastock.execution.router import SignalRouter
     from alphastock.execution.sizing import size_by_risk
     from alphastock.execution.transitions import ORDER_TRANSITIONS, IllegalTransitionError, OrderState
 
 _LAZY = {
     "OMS": "oms", "ORDER_TRANSITIONS": "transitions", "Approval": "orders", "DirectExecutor": "direct",
-    "ExitMonitor": "exits", "Holding": "portfolio", "IllegalTransitionError": "transitions",
+    "ExitMonitor": "exits", "ExitPlan": "exits", "ExitPlans": "exits", "Holding": "portfolio",
+    "IllegalTransitionError": "transitions",
     "ManagedOrder": "orders", "NotApprovedError": "orders", "OrderState": "transitions",
-    "Portfolio": "portfolio", "Stamps": "oms",
+    "Portfolio": "portfolio", "SignalRouter": "router", "Stamps": "oms", "StaticInstruments": "direct",
     "new_order_key": "orders",
     "size_by_risk": "sizing",
 }  # fmt: skip
@@ -42,13 +44,17 @@ __all__ = [
     "DirectExecutor",
     "ExecutionConfig",
     "ExitMonitor",
+    "ExitPlan",
+    "ExitPlans",
     "Holding",
     "IllegalTransitionError",
     "ManagedOrder",
     "NotApprovedError",
     "OrderState",
     "Portfolio",
+    "SignalRouter",
     "Stamps",
+    "StaticInstruments",
     "new_order_key",
     "size_by_risk",
 ]

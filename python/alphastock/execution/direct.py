@@ -1,10 +1,10 @@
 """The :class:`DirectExecutor`: a signal on an equity or a future becomes a sized, checked order.
 
-It is a :class:`~alphastock.signals.manager.SignalManager` consumer, called
-synchronously right after the signal is journaled: instrument lookup (lot, tick,
-freeze quantity, and the contract multiplier of :mod:`alphastock.refdata.multipliers`: on MCX Kite's
-quantity counts lots, so sizing, the risk notional and P&L scale by it; a contract whose multiplier
-is unknown is rejected), product from config
+The :class:`~alphastock.execution.router.SignalRouter` hands it the signals of the asset types it
+trades (equity, futures, commodity), synchronously right after the signal is journaled: instrument
+lookup (lot, tick,
+freeze quantity; signals on MCX/NCO/CDS/BCD, whose orders count lots of a contract
+multiplier, are rejected: see :data:`LOT_QUANTITY_EXCHANGES`), product from config
 (MIS/CNC for NSE/BSE equity, MIS/NRML for NFO), sizing by risk
 (:func:`~alphastock.execution.sizing.size_by_risk`), an :class:`OrderIntent` through
 :meth:`RiskEngine.check` (REDUCE_SIZE sends the approved quantity; REJECT and
@@ -17,7 +17,12 @@ closes it (one exit order) instead of stacking. Latency stamps of each order go
 to the :class:`~alphastock.latency.LatencyRecorder` (through the OMS). While the
 broker is unreachable (the OMS's :class:`~alphastock.execution.broker_health.BrokerHealth`)
 no order is made: a signal is rejected with that reason, an exit is tried again on
-the next tick.
+the next tick. When an entry fills, the position's :class:`~alphastock.execution.exits.ExitPlan`
+(the signal's stop and target: the traded instrument is the signal's) goes to the
+:class:`~alphastock.execution.exits.ExitPlans` book the ExitMonitor follows.
+
+Nothing here registers itself: the builder routes signals to :meth:`DirectExecutor.on_signal`
+(through the router) and adds :meth:`DirectExecutor.on_order` as an OMS order listener.
 
 Units: prices rupees, quantities units, times UTC epoch ns.
 """
@@ -27,12 +32,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from collections.abc import Iterable
 from functools import partial
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from alphastock._core import OrderIntent
+from alphastock.clock import Clock
 from alphastock.events import Event, EventType, RiskNotice
+from alphastock.execution.broker_health import BrokerHealth
 from alphastock.execution.config import ExecutionConfig
+from alphastock.execution.exits import ExitPlan, ExitPlans
 from alphastock.execution.oms import OMS, Stamps
 from alphastock.execution.orders import Approval, ManagedOrder
 from alphastock.execution.portfolio import Holding, LatestPrices, Portfolio
@@ -40,21 +49,45 @@ from alphastock.execution.sizing import size_by_risk
 from alphastock.execution.transitions import OrderState
 from alphastock.latency import now_ns as wall_ns
 from alphastock.models import Instrument, OrderRequest
-from alphastock.refdata.lookup import InstrumentLookup
-from alphastock.refdata.multipliers import UnknownMultiplierError, contract_multiplier
-from alphastock.refdata.ticks import TickRounding, round_to_tick
 from alphastock.risk import RiskAction, RiskEngine
-from alphastock.signals.manager import SignalManager
+from alphastock.persistence.writer import StoreWriter
+from alphastock.signals.assets import AssetType
+from alphastock.signals.manager import Publisher, SignalManager
 from alphastock.signals.model import Signal, SignalAction, SignalStatus
 
 log = logging.getLogger(__name__)
 
-ASSET_TYPES: Final = frozenset({"equity", "futures", "commodity"})
-"""Signal asset types this executor handles (options have their own executor)."""
+ASSET_TYPES: Final = frozenset({AssetType.EQUITY, AssetType.FUTURES, AssetType.COMMODITY})
+"""Signal asset types this executor trades (the router's table, :data:`~alphastock.execution.router.ROUTES`,
+sends it these; options have their own executor)."""
+
+LOT_QUANTITY_EXCHANGES: Final = frozenset({"MCX", "NCO", "CDS", "BCD"})
+"""Exchanges where a Kite order's quantity counts lots, each worth a contract multiplier of units
+(CRUDEOIL 100 barrels, GOLDM 10 x 10 g, USDINR 1,000 dollars) that the instruments dump does not carry
+(its ``lot_size`` there is 1). Sizing, the risk engine's notional and P&L here count units, so an
+order would be off by that multiplier (100x too large for CRUDEOIL): signals on these exchanges are
+rejected until contract multipliers are modelled end to end."""
 
 _KIND = {"EQ": "EQ", "FUT": "FUT", "CE": "CE", "PE": "PE"}
 _INF = math.inf
 _SENDABLE = (RiskAction.APPROVE, RiskAction.REDUCE_SIZE)
+
+
+class InstrumentLookup(Protocol):
+    """``instrument(exchange, tradingsymbol) -> Instrument`` (``InstrumentStore`` has it)."""
+
+    def instrument(self, exchange: str, tradingsymbol: str) -> Instrument: ...
+
+
+class StaticInstruments:
+    """An :class:`InstrumentLookup` over a list of instruments (paper trading, tests)."""
+
+    def __init__(self, instruments: Iterable[Instrument]) -> None:
+        self._by_key = {(i.exchange, i.tradingsymbol): i for i in instruments}
+
+    def instrument(self, exchange: str, tradingsymbol: str) -> Instrument:
+        """The instrument, or KeyError."""
+        return self._by_key[(exchange, tradingsymbol)]
 
 
 def log_when_idle(level: int, message: str, *args: object) -> None:
@@ -68,6 +101,13 @@ def log_when_idle(level: int, message: str, *args: object) -> None:
         log.log(level, message, *args)
         return
     loop.call_soon(partial(log.log, level, message, *args))
+
+
+def round_to_tick(price: float, tick: float, *, up: bool) -> float:
+    """``price`` rounded up (or down) to a multiple of ``tick`` rupees, to 2 decimals."""
+    steps = price / tick
+    steps = math.ceil(steps - 1e-9) if up else math.floor(steps + 1e-9)
+    return round(steps * tick, 2)
 
 
 class DirectExecutor:
@@ -84,28 +124,37 @@ class DirectExecutor:
         instruments: InstrumentLookup,
         config: ExecutionConfig | None = None,
         *,
+        clock: Clock,
+        bus: Publisher,
+        writer: StoreWriter,
         ticks: LatestPrices | None = None,
+        plans: ExitPlans | None = None,
+        health: BrokerHealth | None = None,
     ) -> None:
+        """``clock`` stamps risk checks (engine time); ``bus`` and ``writer`` carry risk notices (the
+        RISK_REJECTED event and the stored risk event); ``ticks`` gives the touch; ``plans`` receives
+        the exit plan of each filled entry (None: no exits); ``health`` is the broker's reachability
+        (None: always reachable) — the OMS's, so both halt together."""
         self.signals = signals
         self.oms = oms
         self.risk = risk
         self.portfolio = portfolio
         self.instruments = instruments
         self.config = config or ExecutionConfig()
+        self.clock = clock
+        self.bus = bus
+        self.writer = writer
         self.ticks = ticks
-        self.exits: Any = None
-        """The :class:`~alphastock.execution.exits.ExitMonitor`, when exits are enabled (set by it)."""
+        self.plans = plans
+        self.broker_health = health
         self.rejected = 0
         self._orders_by_signal: dict[str, list[str]] = {}
-        signals.add_consumer(self.on_signal)
-        oms.add_order_listener(self._on_order)
 
     # ----- the fast path --------------------------------------------------------------------------
 
     def on_signal(self, signal: Signal, handed_ns: int) -> ManagedOrder | None:
-        """Turn ``signal`` into an order (or reject it); returns the order, NEW, its send scheduled."""
-        if signal.asset_type not in ASSET_TYPES:
-            return None
+        """Turn ``signal`` (one of :data:`ASSET_TYPES`: the router decides) into an order, or reject it;
+        returns the order, NEW, its send scheduled."""
         if not self.broker_reachable:
             self._reject(signal, "broker unreachable: new orders halted")
             return None
@@ -114,10 +163,12 @@ class DirectExecutor:
         except Exception as exc:  # unknown instrument: nothing to trade
             self._reject(signal, f"unknown instrument {signal.exchange}:{signal.symbol} ({exc})")
             return None
-        try:
-            multiplier = _multiplier(inst)
-        except UnknownMultiplierError as exc:  # an MCX contract nobody can size: never at 1
-            self._reject(signal, str(exc))
+        if inst.exchange in LOT_QUANTITY_EXCHANGES:
+            self._reject(
+                signal,
+                f"{inst.exchange} orders count lots of a contract multiplier the instruments dump does "
+                "not carry; direct execution does not size them",
+            )
             return None
         product = self._product(inst.exchange)
         side = signal.action.value
@@ -130,11 +181,13 @@ class DirectExecutor:
                 handed_ns=handed_ns,
                 recv_ns=signal.recv_ns,
             )
-            if order is not None and self.exits is not None:
-                self.exits.track(signal, inst.instrument_token, product, watch=False)
+            if order is not None and self.plans is not None:
+                # No levels: the plan only waits for flat, to mark this signal CLOSED.
+                side = "BUY" if holding.quantity > 0 else "SELL"
+                self.plans.add(ExitPlan(signal.id, inst.instrument_token, product, side))
             return order
         lot = max(inst.lot_size, 1)
-        quantity = signal.quantity or self._size(signal, lot, multiplier)
+        quantity = signal.quantity or self._size(signal, lot)
         if quantity < 1:
             self._reject(signal, "position size is 0 (capital, risk per trade or stop distance)")
             return None
@@ -240,8 +293,8 @@ class DirectExecutor:
 
     @property
     def broker_reachable(self) -> bool:
-        """False while the OMS's broker health says the broker is unreachable (no order is made)."""
-        health = self.oms.broker_health
+        """False while the broker health says the broker is unreachable (no order is made)."""
+        health = self.broker_health
         return health is None or health.reachable
 
     # ----- internals ------------------------------------------------------------------------------
@@ -254,7 +307,7 @@ class DirectExecutor:
             return self.config.capital
         return self.risk.cash
 
-    def _size(self, signal: Signal, lot: int, multiplier: float = 1.0) -> int:
+    def _size(self, signal: Signal, lot: int) -> int:
         capital = self._capital()
         if capital is None:
             return 0
@@ -265,7 +318,6 @@ class DirectExecutor:
             signal.stop_loss,
             lot,
             max_position_value=capital * self.config.max_position_pct / 100.0,
-            multiplier=multiplier,
         )
 
     def _touch(self, token: int, fallback: float) -> tuple[float, float, float]:
@@ -299,22 +351,14 @@ class DirectExecutor:
             if signal is not None:
                 self._reject(signal, "no price for the instrument")
             return None
-        try:
-            multiplier = _multiplier(inst)
-        except UnknownMultiplierError as exc:
-            if signal is not None:
-                self._reject(signal, str(exc))
-            else:
-                log.error("not sending %s %s: %s", side, inst.tradingsymbol, exc)
-            return None
         tick = inst.tick_size or 0.05
         limit: float | None = None
         if not market and self.config.order_type == "LIMIT":
             offset = self.config.limit_offset_ticks * tick
             limit = (
-                round_to_tick(ask + offset, tick, TickRounding.UP)
+                round_to_tick(ask + offset, tick, up=True)
                 if side == "BUY"
-                else round_to_tick(bid - offset, tick, TickRounding.DOWN)
+                else round_to_tick(bid - offset, tick, up=False)
             )
         intent = OrderIntent(
             token=inst.instrument_token,
@@ -330,9 +374,8 @@ class DirectExecutor:
             freeze_quantity=inst.freeze_quantity,
             underlying=inst.name or inst.tradingsymbol,
             kind=_KIND.get(inst.instrument_type, "EQ"),
-            multiplier=multiplier,
         )
-        now = self.oms.clock.now_ns()
+        now = self.clock.now_ns()
         decision = self.risk.check(intent, now)
         risk_ns = wall_ns()
         if decision.action not in _SENDABLE:
@@ -383,8 +426,8 @@ class DirectExecutor:
             symbol=intent.symbol,
             detail=detail,
         )
-        self.oms.bus.publish_nowait(Event(EventType.RISK_REJECTED, notice, ts_event=now))
-        self.oms.writer.submit(
+        self.bus.publish_nowait(Event(EventType.RISK_REJECTED, notice, ts_event=now))
+        self.writer.submit(
             "record_risk_event",
             now,
             "order_rejected" if decision.action != RiskAction.REDUCE_SIZE else "order_reduced",
@@ -398,7 +441,9 @@ class DirectExecutor:
         log.info("signal %s rejected: %s", signal.id, reason)
         self.signals.update_status(signal.id, SignalStatus.REJECTED, reason)
 
-    def _on_order(self, order: ManagedOrder) -> None:
+    def on_order(self, order: ManagedOrder) -> None:
+        """OMS order listener: a signal whose order the broker took becomes ACTIVE (and a filled entry's
+        exit plan is recorded); one whose every order was refused or cancelled unfilled, REJECTED."""
         sid = order.signal_id
         if sid is None:
             return
@@ -414,10 +459,9 @@ class DirectExecutor:
         ):
             if signal.status is SignalStatus.NEW:
                 self.signals.update_status(sid, SignalStatus.ACTIVE, order_key=order.key)
-            if state is OrderState.FILLED and order.purpose == "entry" and self.exits is not None:
-                self.exits.track(
-                    self.signals.get(sid) or signal, order.token, order.request.product.value, watch=True
-                )
+            if state is OrderState.FILLED and order.purpose == "entry" and self.plans is not None:
+                # The traded instrument is the signal's: the plan's levels are the signal's.
+                self.plans.add(ExitPlan.of_signal(signal, order.token, order.request.product.value))
         elif state in (OrderState.REJECTED, OrderState.CANCELLED) and signal.status in (
             SignalStatus.NEW,
             SignalStatus.ACTIVE,
@@ -433,12 +477,6 @@ class DirectExecutor:
                 self.signals.update_status(sid, SignalStatus.REJECTED, order.message or f"order {state}")
 
 
-def _multiplier(inst: Instrument) -> float:
-    """Rupees per (price x quantity) of ``inst``: 1, or its MCX contract multiplier (raises
-    :class:`~alphastock.refdata.multipliers.UnknownMultiplierError` when the table lacks it)."""
-    return contract_multiplier(inst.exchange, inst.tradingsymbol, inst.name or None)
-
-
 def opposite(action: SignalAction) -> str:
     """The side that closes a position opened by ``action``."""
     return "SELL" if action is SignalAction.BUY else "BUY"
@@ -446,6 +484,10 @@ def opposite(action: SignalAction) -> str:
 
 __all__ = [
     "ASSET_TYPES",
+    "LOT_QUANTITY_EXCHANGES",
     "DirectExecutor",
+    "InstrumentLookup",
+    "StaticInstruments",
     "opposite",
+    "round_to_tick",
 ]

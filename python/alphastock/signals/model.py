@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Final
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from alphastock.errors import AlphaStockError
+from alphastock.signals.assets import AssetType
 
 if TYPE_CHECKING:  # the store package opens DuckDB; the model must stay importable without it
     from alphastock.store.records import SignalRecord
@@ -90,7 +91,10 @@ class Signal(BaseModel):
     confidence: float = Field(0.5, ge=0, le=1)
     expected_move_pct: float | None = Field(None, description="expected move, percent of entry")
     quantity: int | None = Field(None, ge=1, description="units, once sized; None before sizing")
-    asset_type: str = Field("equity", description="equity, futures, options, index or commodity")
+    asset_type: AssetType = Field(
+        AssetType.EQUITY,
+        description="what the signal is traded through (asset_type_of, set when it is made); routes it",
+    )
     timeframe: str | None = Field(None, description="bar interval the signal was made on (1m, 5m, ...)")
     status: SignalStatus = SignalStatus.NEW
     recv_ns: int = Field(0, ge=0, description="wall time the triggering tick arrived (latency tracing)")
@@ -127,7 +131,7 @@ class Signal(BaseModel):
         confidence: float = 0.5,
         expected_move_pct: float | None = None,
         quantity: int | None = None,
-        asset_type: str = "equity",
+        asset_type: AssetType = AssetType.EQUITY,
         timeframe: str | None = None,
         recv_ns: int = 0,
         metadata: dict[str, Any] | None = None,
@@ -174,7 +178,7 @@ class Signal(BaseModel):
             and type(recv_ns) is int
             and recv_ns >= 0
             and type(exchange) is str
-            and type(asset_type) is str
+            and type(asset_type) is AssetType
             and (timeframe is None or type(timeframe) is str)
             and (expected_move_pct is None or type(expected_move_pct) is float)
             and (quantity is None or (type(quantity) is int and quantity >= 1))
@@ -262,6 +266,7 @@ _FIELDS_SET: Final = set(Signal.model_fields)
 
 __all__ = [
     "SIGNAL_TRANSITIONS",
+    "AssetType",
     "Signal",
     "SignalAction",
     "SignalStatus",

@@ -25,7 +25,7 @@ from alphastock.config_model import ConfigModel
 from alphastock.errors import ConfigError
 from alphastock.events import Bar, FillInfo
 from alphastock.models import Instrument
-from alphastock.refdata.ticks import TickRounding, round_to_tick
+from alphastock.signals.assets import AssetType, asset_type_of
 from alphastock.signals.model import Signal, SignalAction
 from alphastock.ticks import Tick
 
@@ -90,6 +90,11 @@ class StrategyContext(Protocol):
         """The instrument (lot size, tick size...) of ``symbol`` (``EXCHANGE:SYMBOL`` or plain), or None."""
         ...
 
+    def asset_type(self, symbol: str) -> AssetType:
+        """What a signal on ``symbol`` (``EXCHANGE:SYMBOL`` or plain) is traded through: its instrument and
+        the configured options underlyings (:func:`~alphastock.signals.assets.asset_type_of`)."""
+        ...
+
     def emit(self, signal: Signal) -> None:
         """Hand a signal made outside a hook's return value to the engine."""
         ...
@@ -112,6 +117,11 @@ class NullContext:
         """Always None: no instrument master."""
         return None
 
+    def asset_type(self, symbol: str) -> AssetType:
+        """From the exchange alone (no instrument master, no options underlyings): NSE/BSE equity."""
+        exchange, _, _ = symbol.rpartition(":")
+        return asset_type_of(exchange or "NSE")
+
     def emit(self, signal: Signal) -> None:
         """Keep ``signal`` in :attr:`emitted`."""
         self.emitted.append(signal)
@@ -128,6 +138,25 @@ def interval_ns(interval: str) -> int:
     """Length of a bar interval (``"1m"``, ``"5m"``, ``"1d"``...) in ns; day bars count 24 h."""
     ns = parse_interval(interval)
     return NS_PER_DAY if ns is None else ns
+
+
+_DECIMALS: dict[float, int] = {}
+"""Decimals to round a multiple of a tick size to, by tick size (a few distinct ones per market)."""
+
+
+def round_to_tick(price: float, tick: float) -> float:
+    """``price`` (rupees) rounded to the nearest multiple of ``tick`` (rupees; <= 0 means no rounding)."""
+    if tick <= 0 or not math.isfinite(price):
+        return price
+    # Round the count of ticks, then the product, so 0.05 steps do not print as 101.35000000000001.
+    decimals = _DECIMALS.get(tick)
+    if decimals is None:
+        # Remembered: the logarithm was a third of the cost, three times per signal. Bounded in case a
+        # caller (research) sweeps tick sizes.
+        decimals = max(0, -math.floor(math.log10(tick)) + 2)
+        if len(_DECIMALS) < 256:
+            _DECIMALS[tick] = decimals
+    return round(round(price / tick) * tick, decimals)
 
 
 class Strategy(Generic[P]):
@@ -152,6 +181,7 @@ class Strategy(Generic[P]):
         self._states: dict[str, Any] = {}
         self._ctx: StrategyContext | None = None
         self._tick_sizes: dict[tuple[str, str], float] = {}
+        self._asset_types: dict[tuple[str, str], AssetType] = {}
 
     @classmethod
     def validate_params(cls, params: StrategyParams | Mapping[str, Any] | None) -> P:
@@ -181,6 +211,7 @@ class Strategy(Generic[P]):
         """Attach ``ctx`` (the manager calls this before :meth:`on_start`)."""
         self._ctx = ctx
         self._tick_sizes = {}  # tick sizes came from the previous context
+        self._asset_types = {}  # and so did asset types
 
     def emit(self, signal: Signal) -> None:
         """Send ``signal`` through the context (for signals made outside a hook's return value)."""
@@ -227,24 +258,28 @@ class Strategy(Generic[P]):
         :data:`TICK_TIMEFRAME`.
 
         Levels (rupees) are rounded to the instrument tick size; ``confidence`` is clipped to
-        [0, 1]; ``expected_move_pct`` defaults to ``|target - entry| / entry * 100``.
+        [0, 1]; ``expected_move_pct`` defaults to ``|target - entry| / entry * 100``. The asset type
+        (which routes the signal to its executor) is the context's
+        :meth:`StrategyContext.asset_type` of the instrument, remembered per instrument until the next
+        :meth:`bind` like the tick size.
 
         Built by :meth:`Signal.fast`: the same acceptance and errors as ``Signal(...)`` without
         pydantic's validator, which was the largest cost of a signal on the bar → order path.
         """
         tick = self.tick_size(bar)
-        if tick > 0 and math.isfinite(entry + stop_loss + target):
-            entry_r = round_to_tick(entry, tick, TickRounding.NEAREST)
-            stop_r = round_to_tick(stop_loss, tick, TickRounding.NEAREST)
-            target_r = round_to_tick(target, tick, TickRounding.NEAREST)
-        else:  # no tick known, or a level the signal itself will refuse: left as given
-            entry_r, stop_r, target_r = entry, stop_loss, target
+        entry_r = round_to_tick(entry, tick)
+        stop_r = round_to_tick(stop_loss, tick)
+        target_r = round_to_tick(target, tick)
         if expected_move_pct is None:
             expected_move_pct = abs(target_r - entry_r) / entry_r * 100.0
         if isinstance(bar, TickView):
             ts_ns, timeframe = bar.ts_ns, TICK_TIMEFRAME
         else:
             ts_ns, timeframe = bar.start_ns + interval_ns(bar.interval), bar.interval
+        asset_type = self._asset_types.get((bar.exchange, bar.symbol))
+        if asset_type is None:
+            key = f"{bar.exchange}:{bar.symbol}" if bar.exchange else bar.symbol
+            asset_type = self._asset_types[bar.exchange, bar.symbol] = self.ctx.asset_type(key)
         return Signal.fast(
             ts_ns=ts_ns,
             symbol=bar.symbol,
@@ -257,6 +292,7 @@ class Strategy(Generic[P]):
             target=target_r,
             confidence=min(1.0, max(0.0, confidence)) if math.isfinite(confidence) else 0.0,
             expected_move_pct=expected_move_pct,
+            asset_type=asset_type,
             timeframe=timeframe,
             recv_ns=bar.recv_ns,
             metadata=metadata,
@@ -325,4 +361,5 @@ __all__ = [
     "TickView",
     "as_signals",
     "interval_ns",
+    "round_to_tick",
 ]

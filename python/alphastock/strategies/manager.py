@@ -29,13 +29,12 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from alphastock.errors import ConfigError
 from alphastock.events import Bar, FillInfo
 from alphastock.models import Instrument
-from alphastock.refdata.errors import UnknownInstrumentError
-from alphastock.refdata.lookup import InstrumentLookup
+from alphastock.signals.assets import AssetType, asset_type_of
 from alphastock.signals.model import Signal
 from alphastock.strategies.aggregation import aggregate
 from alphastock.strategies.base import SignalOutput, Strategy, StrategyContext, TickView, as_signals
@@ -47,6 +46,14 @@ log = logging.getLogger(__name__)
 
 _SIGNAL_MEMORY = 100_000
 """How many signal ids -> instance are remembered for fill routing."""
+
+
+class InstrumentLookup(Protocol):
+    """What the manager needs of an instrument master (an InstrumentStore fits)."""
+
+    def instrument(self, exchange: str, tradingsymbol: str) -> Instrument:
+        """The instrument, or raises when unknown."""
+        ...
 
 
 def split_symbol(symbol: str, default_exchange: str = "NSE") -> tuple[str, str]:
@@ -122,6 +129,11 @@ class _InstanceContext:
                 return found
         return self._manager.instrument(symbol)
 
+    def asset_type(self, symbol: str) -> AssetType:
+        """What a signal on ``symbol`` is traded through (:meth:`StrategyManager.asset_type` of the
+        instrument this context finds)."""
+        return self._manager.asset_type(symbol, self.instrument(symbol))
+
     def emit(self, signal: Signal) -> None:
         """Hand ``signal`` to the manager (joins the current hook's output)."""
         self._manager._emitted(self._name, signal)
@@ -138,14 +150,17 @@ class StrategyManager:
         instruments: InstrumentLookup | None = None,
         tick_intervals_ns: Mapping[str, int] | None = None,
         underlying_name: Callable[[str], str] | None = None,
+        options_underlyings: Iterable[str] = (),
     ) -> None:
         """``instances``: (strategy, [(exchange, tradingsymbol)], timeframe) in config order.
         ``tick_intervals_ns``: instance name -> least engine-clock ns between two ``on_tick`` calls
         for one token (absent: 0). ``underlying_name``: a symbol -> the derivative underlying name it
         stands for (``NIFTY 50`` -> ``NIFTY``; the runners' alias rules,
-        :meth:`~alphastock.refdata.resolver.SymbolResolver.underlying_name`); without it a symbol
-        names only itself (upper-cased)."""
+        :meth:`~alphastock.runners.resolver.SymbolResolver.underlying_name`); without it a symbol
+        names only itself (upper-cased). ``options_underlyings``: the underlying names whose signals
+        on a share are traded through options (:meth:`asset_type`)."""
         self.config = config or StrategiesConfig(instances=[])
+        self._options_underlyings = frozenset(u.strip().upper() for u in options_underlyings)
         self._instruments = instruments
         self._underlying_name = underlying_name
         intervals = tick_intervals_ns or {}
@@ -193,9 +208,10 @@ class StrategyManager:
         registry: Mapping[str, type[Strategy[Any]]] | None = None,
         instruments: InstrumentLookup | None = None,
         underlying_name: Callable[[str], str] | None = None,
+        options_underlyings: Iterable[str] = (),
     ) -> StrategyManager:
         """Build the enabled instances of ``config``; unknown names and bad params raise ConfigError.
-        ``underlying_name`` as in the constructor."""
+        ``underlying_name`` and ``options_underlyings`` as in the constructor."""
         registry = load_strategies() if registry is None else registry
         built: list[tuple[Strategy[Any], list[tuple[str, str]], str]] = []
         intervals: dict[str, int] = {}
@@ -220,6 +236,7 @@ class StrategyManager:
             instruments=instruments,
             tick_intervals_ns=intervals,
             underlying_name=underlying_name,
+            options_underlyings=options_underlyings,
         )
 
     # ------------------------------------------------------------------ introspection
@@ -250,7 +267,7 @@ class StrategyManager:
         if self._instruments is not None:
             try:
                 found = self._instruments.instrument(*split_symbol(symbol))
-            except UnknownInstrumentError:  # the strategy falls back to defaults
+            except Exception:  # unknown instrument: the strategy falls back to defaults
                 found = None
         self._instrument_cache[symbol] = found
         return found
@@ -514,6 +531,19 @@ class StrategyManager:
         self._chain_keys = keys
         return keys
 
+    def asset_type(self, symbol: str, instrument: Instrument | None = None) -> AssetType:
+        """What a signal on ``symbol`` (``EXCHANGE:SYMBOL`` or plain NSE) is traded through:
+        :func:`~alphastock.signals.assets.asset_type_of` of ``instrument`` (default: the instrument
+        master's), with its underlying name and the configured options underlyings."""
+        exchange, name = split_symbol(symbol)
+        inst = instrument if instrument is not None else self.instrument(symbol)
+        return asset_type_of(
+            exchange,
+            inst,
+            underlying=self._underlying_of(inst.tradingsymbol if inst is not None else name),
+            options_underlyings=self._options_underlyings,
+        )
+
     def _underlying_of(self, symbol: str) -> str:
         if self._underlying_name is None:
             return symbol.strip().upper()
@@ -632,4 +662,4 @@ class StrategyManager:
         return result
 
 
-__all__ = ["InstanceStats", "StrategyManager", "split_symbol"]
+__all__ = ["InstanceStats", "InstrumentLookup", "StrategyManager", "split_symbol"]
