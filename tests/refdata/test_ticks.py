@@ -9,6 +9,8 @@ import pytest
 
 from alphastock.errors import AlphaStockError
 from alphastock.refdata.ticks import TickRounding, TickRoundingError, round_to_tick
+from tests.risk._intents import CRUDE_FUT, T0, future
+from tests.risk._intents import engine as risk_engine
 
 NEAREST, UP, DOWN = TickRounding.NEAREST, TickRounding.UP, TickRounding.DOWN
 
@@ -90,3 +92,16 @@ def test_a_price_that_is_not_finite_is_refused(price: float) -> None:
         round_to_tick(price, 0.05, UP)
     assert isinstance(info.value, AlphaStockError)
     assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize(("start", "tick"), [(24_499.0, 0.05), (83.1, 0.0025), (6_100.0, 1.0), (0.3, 0.1)])
+def test_the_rust_risk_check_accepts_every_rounded_price(start: float, tick: float) -> None:
+    # The Rust core rounds nothing; its TICK_SIZE_INVALID check must agree with this rounding.
+    engine = risk_engine()
+    for step in range(40):
+        raw = start + step * tick * 0.37
+        for direction in TickRounding:
+            price = round_to_tick(raw, tick, direction)
+            intent = future(token=CRUDE_FUT, price=price, reference_price=price, tick_size=tick)
+            decision = engine.check(intent, T0)
+            assert "TICK_SIZE_INVALID" not in [v.code for v in decision.violations], (raw, direction, price)

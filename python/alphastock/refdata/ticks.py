@@ -1,15 +1,18 @@
 """Prices on an instrument's tick grid: :func:`round_to_tick`, the one rounding rule of the project.
 
-Units: ``price`` and ``tick`` in rupees (the instruments dump's ``tick_size``: 0.05 for NSE equity,
-F&O and options, 1.0 for some MCX contracts, 0.0025 for CDS currency derivatives), the result in rupees.
+Units: ``price`` and ``tick`` in rupees (the instruments dump's ``tick_size``), the result in rupees.
+Ticks seen: 0.05 for NSE equity, NFO futures and options and 1 for MCX SILVER (the sample rows of Kite's
+instruments dump, https://kite.trade/docs/connect/v3/market-quotes); 0.0025 (0.25 paise) for NSE
+currency futures (https://nseindia.com/products/content/derivatives/curr_der/cd_contract_specifications.htm).
 
 Exactness: the tick is turned into a whole number of units of its last decimal digit (0.05 -> 5
 hundredths, 0.0025 -> 25 ten-thousandths) and the price into a count of ticks, which is rounded as an
 integer; the result is that integer times the tick, divided by a power of ten once, so it is the float
 nearest the decimal price (24500.05 stays 24500.05, never 24500.050000000003). A count of ticks within
 a relative 1e-12 (at least 1e-9 of a tick) of a whole number is that whole number when rounding up or
-down: ``0.1 + 0.2`` on a 0.1 grid is 0.3 whichever way it is rounded. The Rust risk engine's ``on_tick`` check (rust/src/risk/
-intent.rs) accepts every price this returns for a tick on its ₹0.0001 grid.
+down: ``0.1 + 0.2`` on a 0.1 grid is 0.3 whichever way it is rounded. The Rust core rounds no price; its
+risk check ``on_tick`` (rust/src/risk/intent.rs) accepts every price this returns for a tick on its
+₹0.0001 grid.
 """
 
 from __future__ import annotations
