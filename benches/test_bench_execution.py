@@ -36,19 +36,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from alphastock.brokers.base import BrokerCapabilities
 from alphastock.clock import LiveClock
-from alphastock.execution import (
-    OMS,
-    DirectExecutor,
-    ExecutionConfig,
-    Portfolio,
-    StaticInstruments,
-)
+from alphastock.execution import OMS, DirectExecutor, ExecutionConfig, Portfolio
 from alphastock.execution.router import DIRECT, SignalRouter
 from alphastock.latency import LatencyRecorder
 from alphastock.models import Instrument, OrderRequest
 from alphastock.persistence.journal import Journal
 from alphastock.persistence.writer import Lazy, StoreWriter
+from alphastock.refdata import StaticInstruments
 from alphastock.risk import Limits, RiskEngine
 from alphastock.signals.manager import SignalManager
 from alphastock.signals.model import Signal
@@ -92,6 +88,8 @@ LIMITS = Limits(
 
 class StubBroker:
     """``place_order`` returns at once; every other call is unused."""
+
+    capabilities = BrokerCapabilities()
 
     def __init__(self) -> None:
         self.placed = 0

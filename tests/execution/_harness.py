@@ -19,7 +19,6 @@ from alphastock.execution import (
     ExitPlans,
     Portfolio,
     SignalRouter,
-    StaticInstruments,
 )
 from alphastock.execution.broker_health import BrokerHealth
 from alphastock.execution.charging import FillCharges
@@ -28,6 +27,7 @@ from alphastock.latency import LatencyRecorder
 from alphastock.models import IST, Instrument, datetime_to_ns
 from alphastock.persistence.journal import Journal
 from alphastock.persistence.writer import StoreWriter
+from alphastock.refdata import StaticInstruments
 from alphastock.risk import Limits, RiskEngine
 from alphastock.signals.manager import SignalManager
 from alphastock.signals.model import Signal

@@ -11,6 +11,7 @@ from alphastock.brokers.paper import PaperBroker, PaperSettings, TickStoreMarket
 from alphastock.events import Event, EventType, TickBatch
 from alphastock.execution import ExecutionConfig, OrderState
 from alphastock.models import Instrument
+from alphastock.risk import Limits
 from alphastock.signals.model import SignalStatus
 from alphastock.ticks import TickStore
 from tests.execution._harness import SBIN, SBIN_EQ, ManualClock, Stack, build, signal
@@ -106,22 +107,62 @@ def test_unknown_instrument_zero_size_and_other_asset_types(tmp_path: Path) -> N
         stack.close()
 
 
-def test_mcx_signals_are_refused_not_sized_in_units(tmp_path: Path) -> None:
-    # Kite's MCX quantity counts lots (CRUDEOIL: 100 barrels each) and its dump says lot_size 1:
-    # sizing in units would send 100x the intended risk. Until multipliers are modelled, refuse.
-    crude = Instrument(
-        instrument_token=99, exchange_token=1, tradingsymbol="CRUDEOIL26DECFUT", name="CRUDEOIL",
+def _mcx_future(token: int, symbol: str, name: str) -> Instrument:
+    # Kite's MCX dump says lot_size 1: the order quantity counts lots (contracts).
+    return Instrument(
+        instrument_token=token, exchange_token=1, tradingsymbol=symbol, name=name,
         tick_size=1.0, lot_size=1, instrument_type="FUT", segment="MCX-FUT", exchange="MCX",
     )  # fmt: skip
-    stack = build(PaperBroker(TickStoreMarket(TickStore(64))), tmp_path, instruments=(SBIN_EQ, crude))
-    try:
+
+
+def test_mcx_signal_is_sized_in_lots_of_its_multiplier(tmp_path: Path) -> None:
+    # CRUDEOIL: 100 barrels per lot (refdata.multipliers), prices per barrel. Risk 0.1 % of 10 crore
+    # rupees = 10,000; a 20-rupee stop risks 20 x 100 = 2,000 per lot: 5 lots; the 20 % position cap
+    # (2,000,000 rupees) allows 3 lots of 5,600 x 100 = 560,000. Sized in units it would be 500 "lots".
+    crude = _mcx_future(99, "CRUDEOIL26DECFUT", "CRUDEOIL")
+    config = ExecutionConfig(capital=10_000_000.0, risk_per_trade_pct=0.1, max_position_pct=20.0)
+    limits = Limits(max_order_notional=2_000_000.0)  # 3 lots = 1,680,000 rupees (500,000 would refuse 1)
+    stack = build(
+        PaperBroker(TickStoreMarket(TickStore(64))),
+        tmp_path,
+        instruments=(crude,),
+        config=config,
+        limits=limits,
+    )
+    stack.risk.set_cash(10_000_000.0)
+    stack.risk.on_mark(99, 5600.0, stack.clock.now_ns())
+
+    async def run() -> None:
+        await stack.oms.start()
+        await asyncio.sleep(0)
         stack.signals.submit(
             signal(symbol="CRUDEOIL26DECFUT", exchange="MCX", token=99, asset_type="commodity",
                    entry=5600.0, stop_loss=5580.0, target=5640.0)
         )  # fmt: skip
+        await settle(stack)
+        await stack.oms.stop()
+
+    try:
+        asyncio.run(run())
+        (order,) = stack.oms.orders()
+        assert (order.request.exchange, order.request.quantity) == ("MCX", 3)
+        assert stack.bus.of(EventType.RISK_REJECTED) == []  # approved as asked, not reduced
+    finally:
+        stack.close()
+
+
+def test_an_mcx_contract_without_a_multiplier_is_refused(tmp_path: Path) -> None:
+    # COPPER is not in the shipped table: its size cannot be known, so it is refused, never taken at 1.
+    copper = _mcx_future(98, "COPPER26DECFUT", "COPPER")
+    stack = build(PaperBroker(TickStoreMarket(TickStore(64))), tmp_path, instruments=(copper,))
+    try:
+        stack.signals.submit(
+            signal(symbol="COPPER26DECFUT", exchange="MCX", token=98, asset_type="commodity",
+                   entry=900.0, stop_loss=890.0, target=920.0)
+        )  # fmt: skip
         (refused,) = stack.signals.recent(1)
         assert refused.status is SignalStatus.REJECTED
-        assert "MCX orders count lots" in refused.metadata["rejected_reason"]
+        assert "no contract multiplier for MCX:COPPER26DECFUT" in refused.metadata["rejected_reason"]
         assert stack.oms.orders() == []
     finally:
         stack.close()

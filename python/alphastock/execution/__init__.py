@@ -15,7 +15,7 @@ from alphastock._lazy import lazy_exports
 from alphastock.execution.config import ExecutionConfig
 
 if TYPE_CHECKING:
-    from alphastock.execution.direct import DirectExecutor, StaticInstruments
+    from alphastock.execution.direct import DirectExecutor
     from alphastock.execution.exits import ExitMonitor, ExitPlan, ExitPlans
     from alphastock.execution.oms import OMS, Stamps
     from alphastock.execution.orders import Approval, ManagedOrder, NotApprovedError, new_order_key
@@ -29,7 +29,7 @@ _LAZY = {
     "ExitMonitor": "exits", "ExitPlan": "exits", "ExitPlans": "exits", "Holding": "portfolio",
     "IllegalTransitionError": "transitions",
     "ManagedOrder": "orders", "NotApprovedError": "orders", "OrderState": "transitions",
-    "Portfolio": "portfolio", "SignalRouter": "router", "Stamps": "oms", "StaticInstruments": "direct",
+    "Portfolio": "portfolio", "SignalRouter": "router", "Stamps": "oms",
     "new_order_key": "orders",
     "size_by_risk": "sizing",
 }  # fmt: skip
@@ -54,7 +54,6 @@ __all__ = [
     "Portfolio",
     "SignalRouter",
     "Stamps",
-    "StaticInstruments",
     "new_order_key",
     "size_by_risk",
 ]

@@ -3,8 +3,9 @@
 The :class:`~alphastock.execution.router.SignalRouter` hands it the signals of the asset types it
 trades (equity, futures, commodity), synchronously right after the signal is journaled: instrument
 lookup (lot, tick,
-freeze quantity; signals on MCX/NCO/CDS/BCD, whose orders count lots of a contract
-multiplier, are rejected: see :data:`LOT_QUANTITY_EXCHANGES`), product from config
+freeze quantity, and the contract multiplier of :mod:`alphastock.refdata.multipliers`: on MCX Kite's
+quantity counts lots, so sizing, the risk notional and P&L scale by it; a contract whose multiplier
+is unknown is rejected), product from config
 (MIS/CNC for NSE/BSE equity, MIS/NRML for NFO), sizing by risk
 (:func:`~alphastock.execution.sizing.size_by_risk`), an :class:`OrderIntent` through
 :meth:`RiskEngine.check` (REDUCE_SIZE sends the approved quantity; REJECT and
@@ -32,9 +33,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Iterable
 from functools import partial
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from alphastock._core import OrderIntent
 from alphastock.clock import Clock
@@ -49,8 +49,11 @@ from alphastock.execution.sizing import size_by_risk
 from alphastock.execution.transitions import OrderState
 from alphastock.latency import now_ns as wall_ns
 from alphastock.models import Instrument, OrderRequest
-from alphastock.risk import RiskAction, RiskEngine
 from alphastock.persistence.writer import StoreWriter
+from alphastock.refdata.lookup import InstrumentLookup
+from alphastock.refdata.multipliers import UnknownMultiplierError, contract_multiplier
+from alphastock.refdata.ticks import TickRounding, round_to_tick
+from alphastock.risk import RiskAction, RiskEngine
 from alphastock.signals.assets import AssetType
 from alphastock.signals.manager import Publisher, SignalManager
 from alphastock.signals.model import Signal, SignalAction, SignalStatus
@@ -61,33 +64,9 @@ ASSET_TYPES: Final = frozenset({AssetType.EQUITY, AssetType.FUTURES, AssetType.C
 """Signal asset types this executor trades (the router's table, :data:`~alphastock.execution.router.ROUTES`,
 sends it these; options have their own executor)."""
 
-LOT_QUANTITY_EXCHANGES: Final = frozenset({"MCX", "NCO", "CDS", "BCD"})
-"""Exchanges where a Kite order's quantity counts lots, each worth a contract multiplier of units
-(CRUDEOIL 100 barrels, GOLDM 10 x 10 g, USDINR 1,000 dollars) that the instruments dump does not carry
-(its ``lot_size`` there is 1). Sizing, the risk engine's notional and P&L here count units, so an
-order would be off by that multiplier (100x too large for CRUDEOIL): signals on these exchanges are
-rejected until contract multipliers are modelled end to end."""
-
 _KIND = {"EQ": "EQ", "FUT": "FUT", "CE": "CE", "PE": "PE"}
 _INF = math.inf
 _SENDABLE = (RiskAction.APPROVE, RiskAction.REDUCE_SIZE)
-
-
-class InstrumentLookup(Protocol):
-    """``instrument(exchange, tradingsymbol) -> Instrument`` (``InstrumentStore`` has it)."""
-
-    def instrument(self, exchange: str, tradingsymbol: str) -> Instrument: ...
-
-
-class StaticInstruments:
-    """An :class:`InstrumentLookup` over a list of instruments (paper trading, tests)."""
-
-    def __init__(self, instruments: Iterable[Instrument]) -> None:
-        self._by_key = {(i.exchange, i.tradingsymbol): i for i in instruments}
-
-    def instrument(self, exchange: str, tradingsymbol: str) -> Instrument:
-        """The instrument, or KeyError."""
-        return self._by_key[(exchange, tradingsymbol)]
 
 
 def log_when_idle(level: int, message: str, *args: object) -> None:
@@ -101,13 +80,6 @@ def log_when_idle(level: int, message: str, *args: object) -> None:
         log.log(level, message, *args)
         return
     loop.call_soon(partial(log.log, level, message, *args))
-
-
-def round_to_tick(price: float, tick: float, *, up: bool) -> float:
-    """``price`` rounded up (or down) to a multiple of ``tick`` rupees, to 2 decimals."""
-    steps = price / tick
-    steps = math.ceil(steps - 1e-9) if up else math.floor(steps + 1e-9)
-    return round(steps * tick, 2)
 
 
 class DirectExecutor:
@@ -163,12 +135,10 @@ class DirectExecutor:
         except Exception as exc:  # unknown instrument: nothing to trade
             self._reject(signal, f"unknown instrument {signal.exchange}:{signal.symbol} ({exc})")
             return None
-        if inst.exchange in LOT_QUANTITY_EXCHANGES:
-            self._reject(
-                signal,
-                f"{inst.exchange} orders count lots of a contract multiplier the instruments dump does "
-                "not carry; direct execution does not size them",
-            )
+        try:
+            multiplier = _multiplier(inst)
+        except UnknownMultiplierError as exc:  # an MCX contract nobody can size: never at 1
+            self._reject(signal, str(exc))
             return None
         product = self._product(inst.exchange)
         side = signal.action.value
@@ -187,7 +157,7 @@ class DirectExecutor:
                 self.plans.add(ExitPlan(signal.id, inst.instrument_token, product, side))
             return order
         lot = max(inst.lot_size, 1)
-        quantity = signal.quantity or self._size(signal, lot)
+        quantity = signal.quantity or self._size(signal, lot, multiplier)
         if quantity < 1:
             self._reject(signal, "position size is 0 (capital, risk per trade or stop distance)")
             return None
@@ -307,7 +277,7 @@ class DirectExecutor:
             return self.config.capital
         return self.risk.cash
 
-    def _size(self, signal: Signal, lot: int) -> int:
+    def _size(self, signal: Signal, lot: int, multiplier: float = 1.0) -> int:
         capital = self._capital()
         if capital is None:
             return 0
@@ -318,6 +288,7 @@ class DirectExecutor:
             signal.stop_loss,
             lot,
             max_position_value=capital * self.config.max_position_pct / 100.0,
+            multiplier=multiplier,
         )
 
     def _touch(self, token: int, fallback: float) -> tuple[float, float, float]:
@@ -351,14 +322,22 @@ class DirectExecutor:
             if signal is not None:
                 self._reject(signal, "no price for the instrument")
             return None
+        try:
+            multiplier = _multiplier(inst)
+        except UnknownMultiplierError as exc:
+            if signal is not None:
+                self._reject(signal, str(exc))
+            else:
+                log.error("not sending %s %s: %s", side, inst.tradingsymbol, exc)
+            return None
         tick = inst.tick_size or 0.05
         limit: float | None = None
         if not market and self.config.order_type == "LIMIT":
             offset = self.config.limit_offset_ticks * tick
             limit = (
-                round_to_tick(ask + offset, tick, up=True)
+                round_to_tick(ask + offset, tick, TickRounding.UP)
                 if side == "BUY"
-                else round_to_tick(bid - offset, tick, up=False)
+                else round_to_tick(bid - offset, tick, TickRounding.DOWN)
             )
         intent = OrderIntent(
             token=inst.instrument_token,
@@ -374,6 +353,7 @@ class DirectExecutor:
             freeze_quantity=inst.freeze_quantity,
             underlying=inst.name or inst.tradingsymbol,
             kind=_KIND.get(inst.instrument_type, "EQ"),
+            multiplier=multiplier,
         )
         now = self.clock.now_ns()
         decision = self.risk.check(intent, now)
@@ -477,6 +457,12 @@ class DirectExecutor:
                 self.signals.update_status(sid, SignalStatus.REJECTED, order.message or f"order {state}")
 
 
+def _multiplier(inst: Instrument) -> float:
+    """Rupees per (price x quantity) of ``inst``: 1, or its MCX contract multiplier (raises
+    :class:`~alphastock.refdata.multipliers.UnknownMultiplierError` when the table lacks it)."""
+    return contract_multiplier(inst.exchange, inst.tradingsymbol, inst.name or None)
+
+
 def opposite(action: SignalAction) -> str:
     """The side that closes a position opened by ``action``."""
     return "SELL" if action is SignalAction.BUY else "BUY"
@@ -484,10 +470,6 @@ def opposite(action: SignalAction) -> str:
 
 __all__ = [
     "ASSET_TYPES",
-    "LOT_QUANTITY_EXCHANGES",
     "DirectExecutor",
-    "InstrumentLookup",
-    "StaticInstruments",
     "opposite",
-    "round_to_tick",
 ]

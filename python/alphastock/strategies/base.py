@@ -25,6 +25,7 @@ from alphastock.config_model import ConfigModel
 from alphastock.errors import ConfigError
 from alphastock.events import Bar, FillInfo
 from alphastock.models import Instrument
+from alphastock.refdata.ticks import TickRounding, round_to_tick
 from alphastock.signals.assets import AssetType, asset_type_of
 from alphastock.signals.model import Signal, SignalAction
 from alphastock.ticks import Tick
@@ -140,25 +141,6 @@ def interval_ns(interval: str) -> int:
     return NS_PER_DAY if ns is None else ns
 
 
-_DECIMALS: dict[float, int] = {}
-"""Decimals to round a multiple of a tick size to, by tick size (a few distinct ones per market)."""
-
-
-def round_to_tick(price: float, tick: float) -> float:
-    """``price`` (rupees) rounded to the nearest multiple of ``tick`` (rupees; <= 0 means no rounding)."""
-    if tick <= 0 or not math.isfinite(price):
-        return price
-    # Round the count of ticks, then the product, so 0.05 steps do not print as 101.35000000000001.
-    decimals = _DECIMALS.get(tick)
-    if decimals is None:
-        # Remembered: the logarithm was a third of the cost, three times per signal. Bounded in case a
-        # caller (research) sweeps tick sizes.
-        decimals = max(0, -math.floor(math.log10(tick)) + 2)
-        if len(_DECIMALS) < 256:
-            _DECIMALS[tick] = decimals
-    return round(round(price / tick) * tick, decimals)
-
-
 class Strategy(Generic[P]):
     """Base class of strategies, generic in their :class:`StrategyParams` subclass.
 
@@ -267,9 +249,12 @@ class Strategy(Generic[P]):
         pydantic's validator, which was the largest cost of a signal on the bar → order path.
         """
         tick = self.tick_size(bar)
-        entry_r = round_to_tick(entry, tick)
-        stop_r = round_to_tick(stop_loss, tick)
-        target_r = round_to_tick(target, tick)
+        if tick > 0 and math.isfinite(entry + stop_loss + target):
+            entry_r = round_to_tick(entry, tick, TickRounding.NEAREST)
+            stop_r = round_to_tick(stop_loss, tick, TickRounding.NEAREST)
+            target_r = round_to_tick(target, tick, TickRounding.NEAREST)
+        else:  # no tick known, or a level the signal itself will refuse: left as given
+            entry_r, stop_r, target_r = entry, stop_loss, target
         if expected_move_pct is None:
             expected_move_pct = abs(target_r - entry_r) / entry_r * 100.0
         if isinstance(bar, TickView):
@@ -361,5 +346,4 @@ __all__ = [
     "TickView",
     "as_signals",
     "interval_ns",
-    "round_to_tick",
 ]

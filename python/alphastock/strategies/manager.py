@@ -29,11 +29,13 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from alphastock.errors import ConfigError
 from alphastock.events import Bar, FillInfo
 from alphastock.models import Instrument
+from alphastock.refdata.errors import UnknownInstrumentError
+from alphastock.refdata.lookup import InstrumentLookup
 from alphastock.signals.assets import AssetType, asset_type_of
 from alphastock.signals.model import Signal
 from alphastock.strategies.aggregation import aggregate
@@ -46,14 +48,6 @@ log = logging.getLogger(__name__)
 
 _SIGNAL_MEMORY = 100_000
 """How many signal ids -> instance are remembered for fill routing."""
-
-
-class InstrumentLookup(Protocol):
-    """What the manager needs of an instrument master (an InstrumentStore fits)."""
-
-    def instrument(self, exchange: str, tradingsymbol: str) -> Instrument:
-        """The instrument, or raises when unknown."""
-        ...
 
 
 def split_symbol(symbol: str, default_exchange: str = "NSE") -> tuple[str, str]:
@@ -156,7 +150,7 @@ class StrategyManager:
         ``tick_intervals_ns``: instance name -> least engine-clock ns between two ``on_tick`` calls
         for one token (absent: 0). ``underlying_name``: a symbol -> the derivative underlying name it
         stands for (``NIFTY 50`` -> ``NIFTY``; the runners' alias rules,
-        :meth:`~alphastock.runners.resolver.SymbolResolver.underlying_name`); without it a symbol
+        :meth:`~alphastock.refdata.resolver.SymbolResolver.underlying_name`); without it a symbol
         names only itself (upper-cased). ``options_underlyings``: the underlying names whose signals
         on a share are traded through options (:meth:`asset_type`)."""
         self.config = config or StrategiesConfig(instances=[])
@@ -267,7 +261,7 @@ class StrategyManager:
         if self._instruments is not None:
             try:
                 found = self._instruments.instrument(*split_symbol(symbol))
-            except Exception:  # unknown instrument: the strategy falls back to defaults
+            except UnknownInstrumentError:  # the strategy falls back to defaults
                 found = None
         self._instrument_cache[symbol] = found
         return found
@@ -662,4 +656,4 @@ class StrategyManager:
         return result
 
 
-__all__ = ["InstanceStats", "InstrumentLookup", "StrategyManager", "split_symbol"]
+__all__ = ["InstanceStats", "StrategyManager", "split_symbol"]
