@@ -13,26 +13,19 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from alphastock.models import Instrument, Ohlc
+from alphastock.brokers.base import QuoteSource
+from alphastock.models import Instrument
 from alphastock.refdata.errors import UnknownInstrumentError
 from alphastock.refdata.resolver import SymbolResolver
 from alphastock.runners.base import Clock, FeedHub, Runner
 from alphastock.ticks import LatestTicks, Tick, TickStore
 
 log = logging.getLogger(__name__)
-
-
-class OhlcSource(Protocol):
-    """The broker call the runners use at start (``Broker.ohlc``)."""
-
-    async def ohlc(self, instruments: Sequence[str]) -> dict[str, Ohlc]:
-        """Last price and day OHLC by ``EXCHANGE:TRADINGSYMBOL``."""
-        ...
 
 
 @dataclass(slots=True)
@@ -85,7 +78,7 @@ class Level:
         }  # fmt: skip
 
 
-async def seed_levels(levels: dict[int, Level], broker: OhlcSource | None, runner: Runner) -> None:
+async def seed_levels(levels: dict[int, Level], broker: QuoteSource | None, runner: Runner) -> None:
     """Previous close (and day OHLC so far) of every level from one ``broker.ohlc`` call."""
     if broker is None or not levels:
         return
@@ -119,7 +112,7 @@ class LevelRunner(Runner):
         symbols: Sequence[str],
         *,
         mode: str,
-        broker: OhlcSource | None = None,
+        broker: QuoteSource | None = None,
         clock: Clock | None = None,
     ) -> None:
         super().__init__(hub, ticks, clock=clock)
@@ -237,4 +230,4 @@ class EquityRunner(LevelRunner):
         return {**super().snapshot(), "movers": self.top_movers(5)}
 
 
-__all__ = ["EquityRunner", "Level", "LevelRunner", "OhlcSource", "seed_levels"]
+__all__ = ["EquityRunner", "Level", "LevelRunner", "seed_levels"]

@@ -13,16 +13,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from alphastock._tasks import cancel_and_wait
+from alphastock.brokers.base import QuoteSource
 from alphastock.clock import Clock, LiveClock, sleep
 from alphastock.events import Event, EventType, FeedStatus, TickBatch
-from alphastock.models import Ohlc, Quote
 from alphastock.refdata.resolver import SymbolResolver
 from alphastock.runners.bars import BarBuilder, BarSink, distinct_tokens
 from alphastock.runners.base import Feed, FeedHub, Health, Publish, Runner, lifecycle_state
@@ -37,18 +36,6 @@ from alphastock.ticks import LatestTicks, TickStore
 
 log = logging.getLogger(__name__)
 NS_PER_SECOND = 1_000_000_000
-
-
-class RunnerBroker(Protocol):
-    """The broker calls runners make: ``ohlc`` at start, ``quote`` while polling."""
-
-    async def ohlc(self, instruments: Sequence[str]) -> dict[str, Ohlc]:
-        """Day OHLC by ``EXCHANGE:TRADINGSYMBOL``."""
-        ...
-
-    async def quote(self, instruments: Sequence[str]) -> dict[str, Quote]:
-        """Full quotes by ``EXCHANGE:TRADINGSYMBOL``."""
-        ...
 
 
 class RunnerSet:
@@ -92,7 +79,7 @@ class RunnerSet:
         resolver: SymbolResolver,
         feed: Feed,
         ticks: TickStore,
-        broker: RunnerBroker | None = None,
+        broker: QuoteSource | None = None,
         publish: Publish | None = None,
         clock: Clock | None = None,
         calendar: TradingCalendar | None = None,
@@ -365,4 +352,4 @@ class RunnerSet:
         return out
 
 
-__all__ = ["RunnerBroker", "RunnerSet"]
+__all__ = ["RunnerSet"]
