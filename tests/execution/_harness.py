@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from alphastock.brokers.base import Broker
+from alphastock.brokers.base import TradingClient
 from alphastock.clock import SimulatedClock
 from alphastock.events import Event, EventType
 from alphastock.execution import (
@@ -22,7 +22,7 @@ from alphastock.execution import (
 )
 from alphastock.execution.broker_health import BrokerHealth
 from alphastock.execution.charging import FillCharges
-from alphastock.execution.router import DIRECT
+from alphastock.kernel import build_execution
 from alphastock.latency import LatencyRecorder
 from alphastock.models import IST, Instrument, datetime_to_ns
 from alphastock.persistence.journal import Journal
@@ -118,7 +118,7 @@ def signal(**fields: Any) -> Signal:
 
 @dataclass
 class Stack:
-    """The execution components wired as the live engine wires them."""
+    """The execution components, wired by the kernel's :func:`~alphastock.kernel.build_execution`."""
 
     store: Store
     journal: Journal
@@ -143,7 +143,7 @@ class Stack:
 
 
 def build(
-    broker: Broker,
+    broker: TradingClient,
     tmp_path: Path,
     *,
     instruments: Iterable[Instrument] | Any = (SBIN_EQ,),
@@ -165,26 +165,20 @@ def build(
     ticks = ticks if ticks is not None else TickStore(1024)
     config = config or ExecutionConfig(capital=100_000.0)
     recorder = LatencyRecorder(1000)
-    signals = SignalManager(journal, writer, bus, clock, signal_ttl_s=config.signal_ttl_s)
-    oms = OMS(broker, journal, writer, bus, clock, recorder=recorder, charges=charges, health=health)
-    portfolio = Portfolio(bus, writer=writer, risk=risk, ticks=ticks, clock=clock)
     lookup = StaticInstruments(instruments) if not hasattr(instruments, "instrument") else instruments
-    plans = ExitPlans()
-    executor = DirectExecutor(
-        signals, oms, risk, portfolio, lookup, config,
-        clock=clock, bus=bus, writer=writer, ticks=ticks, plans=plans, health=health,
+    # The kernel's own execution wiring (alphastock.kernel.execution), on a synchronous bus.
+    stack = build_execution(
+        broker=broker, journal=journal, writer=writer, bus=bus, clock=clock, risk=risk, ticks=ticks,
+        instruments=lookup, config=config, charges=charges, latency=recorder, health=health,
     )  # fmt: skip
-    exits = ExitMonitor(
-        plans, closer=executor, positions=portfolio, signals=signals, orders=oms, ticks=ticks,
-        enabled=config.exits_enabled,
-    )  # fmt: skip
-    # The registrations kernel.execution.build_execution makes, in its order.
-    oms.add_fill_listener(portfolio.on_fill)
-    oms.add_fill_listener(exits.on_fill)
-    oms.add_order_listener(executor.on_order)
-    router = SignalRouter(signals)
-    router.add_executor(DIRECT, executor.on_signal)
-    signals.add_consumer(router.on_signal)
+    signals, oms, portfolio, executor, exits = (
+        stack.signals,
+        stack.oms,
+        stack.portfolio,
+        stack.executor,
+        stack.exits,
+    )
+    router, plans = stack.router, stack.plans
     return Stack(
         store, journal, writer, bus, clock, risk, signals, oms, portfolio, executor, exits, recorder, ticks,
         router, plans,
