@@ -171,15 +171,7 @@ def build(
         broker=broker, journal=journal, writer=writer, bus=bus, clock=clock, risk=risk, ticks=ticks,
         instruments=lookup, config=config, charges=charges, latency=recorder, health=health,
     )  # fmt: skip
-    signals, oms, portfolio, executor, exits = (
-        stack.signals,
-        stack.oms,
-        stack.portfolio,
-        stack.executor,
-        stack.exits,
-    )
-    router, plans = stack.router, stack.plans
     return Stack(
-        store, journal, writer, bus, clock, risk, signals, oms, portfolio, executor, exits, recorder, ticks,
-        router, plans,
+        store, journal, writer, bus, clock, risk, stack.signals, stack.oms, stack.portfolio, stack.executor,
+        stack.exits, recorder, ticks, stack.router, stack.plans,
     )  # fmt: skip
