@@ -4,6 +4,7 @@ it declares, with the protocols' signatures, and declares its capabilities."""
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -128,3 +129,48 @@ def test_the_brokers_declare_their_capabilities() -> None:
     )  # fmt: skip
     with pytest.raises(AttributeError):
         KITE_CAPABILITIES.gtt = True  # type: ignore[misc]  # frozen
+
+
+STATIC_CHECK = """
+from alphastock.brokers.base import Broker, TradingClient
+from alphastock.brokers.kite import KiteBroker
+from alphastock.brokers.paper import PaperBroker
+from alphastock.execution.broker_health import BrokerHealth, MonitoredBroker, MonitoredTrading
+
+
+def kite(broker: KiteBroker) -> Broker:
+    return broker
+
+
+def paper(broker: PaperBroker) -> TradingClient:
+    return broker
+
+
+def monitored(broker: KiteBroker, health: BrokerHealth) -> Broker:
+    return MonitoredBroker(broker, health)
+
+
+def monitored_trading(broker: PaperBroker, health: BrokerHealth) -> TradingClient:
+    return MonitoredTrading(broker, health)
+
+
+def paper_is_no_market_data(broker: PaperBroker) -> Broker:
+    return broker  # the one error expected
+"""
+
+
+def test_mypy_sees_each_broker_satisfy_its_roles_statically(tmp_path: Path) -> None:
+    from mypy import api
+
+    module = tmp_path / "roles_check.py"
+    module.write_text(STATIC_CHECK)
+    config = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    out, err, status = api.run(
+        ["--strict", "--follow-imports=silent", "--cache-dir", str(tmp_path / "cache"),
+         "--config-file", str(config), "--no-error-summary", str(module)]
+    )  # fmt: skip
+    errors = [line.split(": error: ", 1)[1] for line in out.splitlines() if ": error: " in line]
+    assert errors == [
+        'Incompatible return value type (got "PaperBroker", expected "Broker")  [return-value]'
+    ], out + err
+    assert status == 1
