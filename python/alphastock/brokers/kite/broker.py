@@ -36,22 +36,9 @@ fed by the KiteFeed's order messages)."""
 
 
 class KiteBroker(KiteOrderCalls, KiteAccountCalls, KiteMarketDataCalls):
-    """The live broker (see the module doc): execution, account and market data.
-
-    Args:
-        api_key: the Kite Connect app's key.
-        access_token: today's session token (``alphastock login``); never shown.
-        root: REST root; None for Kite (``https://api.kite.trade``), the simulator's ``rest_url`` in tests.
-        limiter: the shared rate limiter (a new one with Kite's limits by default).
-        freeze_lookup: freeze quantity and lot size per instrument, for slicing (no slicing without it).
-        timeout_s: HTTP timeout of one request, seconds.
-        read_retries: retries of a read answered 429/502/503/504.
-        backoff_s: first backoff of a read retry, seconds (doubled per retry, plus up to 50% jitter).
-        lookup_attempts / lookup_interval_s: order-book searches (and the wait between them, seconds)
-            when a placement's outcome is ambiguous.
-        client: a ready ``KiteConnect``-like client (tests); built from the arguments above otherwise.
-        max_workers: threads of the broker's executor.
-    """
+    """The live broker (see the module doc): execution, account and market data. Its arguments
+    (key, token, ``root``, limiter, freeze lookup, timeouts, retries) are
+    :class:`~alphastock.brokers.kite.rest.KiteRest`'s."""
 
     capabilities = KITE_CAPABILITIES
 
