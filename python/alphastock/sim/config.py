@@ -33,7 +33,13 @@ class UnderlyingSpec(BaseModel):
     index_token: int | None = Field(None, description="Kite instrument_token of the index")
     equity_token: int | None = Field(None, description="Kite instrument_token of the NSE stock")
     tick_size: float = Field(0.05, gt=0, description="tick of the cash/futures instrument, rupees")
-    lot_size: int = Field(1, ge=1, description="F&O (or MCX) lot, units")
+    lot_size: int = Field(
+        1,
+        ge=1,
+        description="F&O lot, units; for a commodity the contract multiplier (its trading unit in "
+        "price quotation units, CRUDEOIL 100 barrels): the MCX dump says lot_size 1, as Kite's, and "
+        "orders count lots",
+    )
     strike_step: float = Field(0.0, ge=0, description="option strike interval; 0 = no options")
     weekly: bool = Field(False, description="weekly (Tuesday) option expiries besides the monthly")
     futures: bool = Field(True, description="list monthly futures")
