@@ -21,7 +21,9 @@ _ALL_EXCHANGES = frozenset(Exchange)
 
 
 class Limits(ConfigModel):
-    """Every limit :class:`~alphastock.risk.RiskEngine` enforces. Field descriptions give units."""
+    """Every limit :class:`~alphastock.risk.RiskEngine` enforces. Field descriptions give units; a
+    quantity is as Kite counts it ("units": shares, or lots x lot size on NFO; on MCX, lots of the
+    contract, whose rupee value the multiplier gives)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
