@@ -11,7 +11,7 @@ from alphastock.brokers.errors import AmbiguousOrderOutcome, BrokerNetworkError
 from alphastock.clock import NS_PER_SECOND, SimulatedClock, sleep, wait_event
 from alphastock.execution import OMS, OrderState
 from alphastock.execution.broker_health import BrokerHealth
-from alphastock.live.components import CashSync
+from alphastock.kernel.components import CashSync
 from alphastock.persistence.journal import Journal
 from alphastock.persistence.writer import StoreWriter
 from alphastock.risk import Limits, RiskEngine

@@ -166,14 +166,16 @@ async def _session(data_dir: Path) -> dict[str, Any]:
             seen[(bar.token, bar.interval)] += 1
             closes[(bar.token, bar.interval, bar.start_ns)] = bar.close
 
-        app.kernel.bus.subscribe(EventType.BAR, on_bar, priority=Priority.LOW, name="test-bars", queue_size=65_536)
+        bus = app.kernel.bus
+        bus.subscribe(EventType.BAR, on_bar, priority=Priority.LOW, name="test-bars", queue_size=65_536)
         await app.start()
         await asyncio.sleep(4.0)  # four simulated minutes
         out["summary"] = await app.shutdown("test over")
         out["seen"], out["closes"] = seen, closes
         out["recorder"] = app.kernel.recorder
         # The feed and runners stopped before the recorder: the TickStore holds what was recorded.
-        out["stored"] = {int(t): app.kernel.ticks.window(int(t), app.kernel.ticks.capacity) for t in app.kernel.ticks.tokens()}
+        ticks = app.kernel.ticks
+        out["stored"] = {int(t): ticks.window(int(t), ticks.capacity) for t in ticks.tokens()}
         out["ticks"] = store.query("SELECT * FROM ticks ORDER BY token, ts_ns")
         out["bars"] = store.query("SELECT * FROM bars").to_pylist()
     return out

@@ -25,13 +25,16 @@ from tests._market_data import TOKENS, nse_minute
 
 DAY = dt.date(2021, 4, 1)
 SYMBOLS = ("SBIN", "RELIANCE")
-INSTRUMENTS = [
-    Instrument(
+
+
+def _equity(name: str) -> Instrument:
+    return Instrument(
         instrument_token=TOKENS[name], exchange_token=TOKENS[name] // 256, tradingsymbol=name, name=name,
         tick_size=0.05, lot_size=1, instrument_type="EQ", segment="NSE", exchange="NSE",
     )  # fmt: skip
-    for name in SYMBOLS
-]
+
+
+INSTRUMENTS = [_equity(name) for name in SYMBOLS]
 EVERYTHING = tuple(EventType)
 
 
@@ -67,7 +70,9 @@ def _ticks() -> list[Any]:
         bars = nse_minute(name)
         rows = [
             (int(ts), float(o), float(h), float(lo), float(c), float(v))
-            for ts, o, h, lo, c, v in zip(bars.ts_ns, bars.open, bars.high, bars.low, bars.close, bars.volume)
+            for ts, o, h, lo, c, v in zip(
+                bars.ts_ns, bars.open, bars.high, bars.low, bars.close, bars.volume, strict=True
+            )
             if start <= ts < end
         ]
         out.extend(ticks_from_bars(TOKENS[name], rows))
@@ -118,7 +123,8 @@ async def _run(tmp_path: Path) -> tuple[list[Event[Any]], dict[str, Any]]:
     )  # fmt: skip
     try:
         await run_simulated(kernel, clock, until_ns=max(t.ts_ns for t in ticks) + 120 * 1_000_000_000)
-        assert market.feed is not None and market.feed.done.is_set()
+        assert market.feed is not None
+        assert market.feed.done.is_set()
         facts = {
             "delivered": market.feed.delivered,
             "bars": kernel.strategies.bars,
@@ -141,8 +147,11 @@ def test_a_simulated_run_trades_through_the_whole_engine_and_repeats_exactly(tmp
     ticks = len(_ticks())
     assert facts["delivered"] == ticks
     assert facts["bars"] == 2 * 375  # two symbols, every 1-minute bar of the session
-    assert facts["signals"] > 0 and facts["orders"] > 0 and facts["fills"] > 0
-    assert facts["stored_bars"] >= facts["bars"] and facts["stored_ticks"] == ticks
+    assert facts["signals"] > 0
+    assert facts["orders"] > 0
+    assert facts["fills"] > 0
+    assert facts["stored_bars"] >= facts["bars"]
+    assert facts["stored_ticks"] == ticks
     assert {"SIGNAL_GENERATED", "ORDER_FILLED", "FILL", "POSITION_OPENED"} <= {e.type.name for e in first}
     assert facts == facts_again
     assert len(first) == len(second)

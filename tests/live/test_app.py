@@ -8,13 +8,12 @@ import datetime as dt
 import re
 from collections import Counter
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from alphastock.config import load_config
-from alphastock.events import Bar, Event, EventType, TickBatch
+from alphastock.events import Bar
 from alphastock.live.app import TradingApp
 from alphastock.live.connect import connect
 from alphastock.live.safety import RunMode
@@ -63,7 +62,9 @@ async def _scenario(data_dir: Path) -> dict[str, Any]:
         out["realised"] = sum(p.realised for p in app.kernel.portfolio.positions())
         out["charges"] = sum(p.charges for p in app.kernel.portfolio.positions())
         out["summary"] = await app.shutdown("test over")
-        out["open_after"] = [p.symbol for p in app.kernel.portfolio.positions(open_only=True) if p.product == "MIS"]
+        out["open_after"] = [
+            p.symbol for p in app.kernel.portfolio.positions(open_only=True) if p.product == "MIS"
+        ]
     return out
 
 
@@ -99,33 +100,3 @@ def test_app_runs_reports_and_shuts_down(tmp_path: Path) -> None:
     assert summary.reconciliation.ok, summary.reconciliation.differences
     assert "test over; new orders stopped" in summary.shutdown
     assert out["open_after"] == []  # MIS squared off at shutdown (execution.shutdown default)
-
-
-def test_a_bar_reaches_the_strategies_before_the_bus() -> None:
-    seen: list[tuple[str, str]] = []
-
-    class Bus:
-        def publish_nowait(self, event: Event[Any]) -> bool:
-            seen.append(("bus", event.type.value))
-            return True
-
-    class Strategies:
-        def __init__(self, fail: bool) -> None:
-            self.fail = fail
-
-        def on_bar(self, bar: Bar) -> None:
-            seen.append(("strategies", bar.symbol))
-            if self.fail:
-                raise RuntimeError("component bug")
-
-    bar = Bar(1, "INFY", "1m", 0, 100.0, 101.0, 99.0, 100.0, 10.0, exchange="NSE")
-    app = SimpleNamespace(bus=Bus(), strategies=Strategies(fail=False))
-    publish = TradingApp._publish_market
-    assert publish(app, Event(EventType.BAR, bar, 60)) is True  # type: ignore[arg-type]
-    assert publish(app, Event(EventType.TICK_BATCH, TickBatch(), 0)) is True  # type: ignore[arg-type]
-    assert seen == [("strategies", "INFY"), ("bus", "BAR"), ("bus", "TICK_BATCH")]
-    seen.clear()
-    app.kernel.strategies = Strategies(fail=True)
-    with pytest.raises(RuntimeError, match="component bug"):
-        publish(app, Event(EventType.BAR, bar, 60))  # type: ignore[arg-type]
-    assert seen == [("strategies", "INFY"), ("bus", "BAR")]  # published all the same

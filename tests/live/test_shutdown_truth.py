@@ -232,7 +232,8 @@ def test_a_broker_that_goes_away_halts_orders_says_so_once_and_fails_the_exit(
 
     async def scenario() -> tuple[Any, TradingApp, Signal | None]:
         async with running(server, config, tmp_path, "sim-d") as app:
-            app.kernel.market_client.read_retries = 1  # fail fast: the adapter's own retries are not under test
+            # Fail fast: the adapter's own retries are not under test.
+            app.kernel.market_client.read_retries = 1
             app.kernel.market_client.backoff_s = 0.01
             await _short_infy(app)
             await asyncio.to_thread(server.stop)  # the broker is gone: connections refused

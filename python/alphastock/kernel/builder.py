@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,7 +93,7 @@ class Observer:
     engine's own subscribers and before the recorder."""
 
     types: tuple[EventType, ...]
-    handler: Callable[[Event[Any]], object]
+    handler: Callable[[Event[Any]], Awaitable[None] | None]
     name: str
 
 

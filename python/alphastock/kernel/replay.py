@@ -168,7 +168,8 @@ async def settle(kernel: Any, *, turns: int = 16) -> None:
     quiet = 0
     for _ in range(100 * turns):
         await asyncio.sleep(0)
-        busy = kernel.oms.in_flight or kernel.writer.pending or any(s.depth for s in kernel.bus.subscriptions())
+        queued = any(sub.depth for sub in kernel.bus.subscriptions())
+        busy = queued or kernel.oms.in_flight or kernel.writer.pending
         quiet = 0 if busy else quiet + 1
         if quiet >= turns:
             return
@@ -199,7 +200,8 @@ def ticks_from_bars(
 ) -> list[ReplayTick]:
     """Four ticks per 1-minute bar ``(start_ns, open, high, low, close, volume)``: open at +0 s, the
     nearer extreme at +15 s, the farther at +30 s, close at +59 s (the path a bar most plausibly
-    took), each with a bid and an ask ``half_spread`` rupees either side of it and the bar's volume spread over them."""
+    took), each with a bid and an ask ``half_spread`` rupees either side of it and the bar's volume
+    spread over them."""
     out: list[ReplayTick] = []
     second = 1_000_000_000
     cumulative = 0

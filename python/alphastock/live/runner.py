@@ -170,8 +170,8 @@ class LiveSession:
                     await asyncio.wait_for(self._stop.wait(), timeout)
                 if deadline is not None and time.monotonic() >= deadline:
                     self.request_stop(f"duration {self.options.duration_s:g} s elapsed")
-                if app.engine.stop_reason is not None:
-                    self.request_stop(app.engine.stop_reason)
+                if app.kernel.engine.stop_reason is not None:
+                    self.request_stop(app.kernel.engine.stop_reason)
                 if view is not None:
                     view.update()
                 elif not self._stop.is_set():
