@@ -36,7 +36,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from alphastock.brokers.base import BrokerCapabilities
 from alphastock.clock import LiveClock
 from alphastock.execution import OMS, DirectExecutor, ExecutionConfig, Portfolio
 from alphastock.execution.router import DIRECT, SignalRouter
@@ -44,6 +43,7 @@ from alphastock.latency import LatencyRecorder
 from alphastock.models import Instrument, OrderRequest
 from alphastock.persistence.journal import Journal
 from alphastock.persistence.writer import Lazy, StoreWriter
+from alphastock.ports import BrokerCapabilities
 from alphastock.refdata import StaticInstruments
 from alphastock.risk import Limits, RiskEngine
 from alphastock.signals.manager import SignalManager

@@ -213,7 +213,8 @@ def test_no_import_cycles_between_the_package_parts() -> None:
 REFDATA_MAY_IMPORT: frozenset[str] = frozenset(
     {
         "alphastock._core", "alphastock._lazy", "alphastock.calendar", "alphastock.clock",
-        "alphastock.config_model", "alphastock.errors", "alphastock.models", "alphastock.store",
+        "alphastock.config_model", "alphastock.errors", "alphastock.models", "alphastock.ports",
+        "alphastock.store",
     }
 )  # fmt: skip
 """Reference data sits just above the base modules: brokers, runners, execution, strategies and live
@@ -226,3 +227,10 @@ def test_reference_data_depends_only_on_the_base_modules() -> None:
     assert "alphastock.store" in imported  # the edge the check reads is there
     above = {node: sorted(edges) for node, edges in imported.items() if node not in REFDATA_MAY_IMPORT}
     assert above == {}, f"alphastock.refdata imports layers above it: {above}"
+
+
+def test_the_ports_sit_at_the_bottom() -> None:
+    """``alphastock.ports`` holds the protocols every layer meets at, so it may import only the models
+    and the clock protocol (names under ``TYPE_CHECKING`` never run)."""
+    imported = module_graph()["alphastock.ports"]
+    assert set(imported) <= {"alphastock.models", "alphastock.clock"}, sorted(imported)

@@ -22,8 +22,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from alphastock.brokers.base import CandleInterval
 from alphastock.errors import AlphaStockError
+from alphastock.ports import CandleInterval
 
 data_app = typer.Typer(help="Market data from Kite into the DuckDB store.", no_args_is_help=True)
 console = Console()

@@ -14,7 +14,6 @@ import requests
 from kiteconnect import KiteConnect
 from kiteconnect import exceptions as kex
 
-from alphastock.brokers.base import Broker
 from alphastock.brokers.errors import (
     AmbiguousOrderOutcome,
     InvalidInput,
@@ -34,6 +33,7 @@ from alphastock.models import (
     SegmentMargin,
     TransactionType,
 )
+from alphastock.ports import Broker
 from alphastock.sim import RateLimits, SimServer
 from tests._data import KITE_MOCKS
 from tests.brokers._kite_clock import FakeClock

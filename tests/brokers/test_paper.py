@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from alphastock.brokers.base import MarketDataClient, TradingClient
 from alphastock.brokers.charges import compute_charges
 from alphastock.brokers.errors import OrderNotFound, OrderRejected
 from alphastock.brokers.paper import (
@@ -28,6 +27,7 @@ from alphastock.models import (
     OrderUpdate,
     datetime_to_ns,
 )
+from alphastock.ports import MarketDataClient, TradingClient
 
 S = OrderStatus
 SBIN = 779521

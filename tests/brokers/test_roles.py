@@ -9,17 +9,6 @@ from typing import Any
 
 import pytest
 
-from alphastock.brokers.base import (
-    AccountClient,
-    Broker,
-    BrokerCapabilities,
-    ExecutionClient,
-    HistoricalSource,
-    InstrumentSource,
-    MarketDataClient,
-    QuoteSource,
-    TradingClient,
-)
 from alphastock.brokers.kite import KiteBroker
 from alphastock.brokers.kite.broker import KITE_CAPABILITIES
 from alphastock.brokers.paper import PaperBroker, StaticMarket
@@ -32,6 +21,17 @@ from alphastock.execution.broker_health import (
     MonitoredExecution,
     MonitoredMarketData,
     MonitoredTrading,
+)
+from alphastock.ports import (
+    AccountClient,
+    Broker,
+    BrokerCapabilities,
+    ExecutionClient,
+    HistoricalSource,
+    InstrumentSource,
+    MarketDataClient,
+    QuoteSource,
+    TradingClient,
 )
 
 ROLES: tuple[type[Any], ...] = (ExecutionClient, AccountClient, MarketDataClient)
@@ -132,7 +132,7 @@ def test_the_brokers_declare_their_capabilities() -> None:
 
 
 STATIC_CHECK = """
-from alphastock.brokers.base import Broker, TradingClient
+from alphastock.ports import Broker, TradingClient
 from alphastock.brokers.kite import KiteBroker
 from alphastock.brokers.paper import PaperBroker
 from alphastock.execution.broker_health import BrokerHealth, MonitoredBroker, MonitoredTrading

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from alphastock.brokers.base import TradingClient
 from alphastock.clock import SimulatedClock
 from alphastock.events import Event, EventType
 from alphastock.execution import (
@@ -27,6 +26,7 @@ from alphastock.latency import LatencyRecorder
 from alphastock.models import IST, Instrument, datetime_to_ns
 from alphastock.persistence.journal import Journal
 from alphastock.persistence.writer import StoreWriter
+from alphastock.ports import TradingClient
 from alphastock.refdata import StaticInstruments
 from alphastock.risk import Limits, RiskEngine
 from alphastock.signals.manager import SignalManager

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from alphastock.brokers.base import BrokerCapabilities, Placement
 from alphastock.brokers.errors import AmbiguousOrderOutcome, BrokerNetworkError, OrderRejected
 from alphastock.brokers.paper import PaperBroker, TickStoreMarket
 from alphastock.clock import NS_PER_SECOND, SimulatedClock
@@ -25,6 +24,7 @@ from alphastock.execution.broker_health import (
     is_outage,
 )
 from alphastock.models import OrderRequest, Variety
+from alphastock.ports import BrokerCapabilities, Placement
 from alphastock.signals.model import SignalStatus
 from alphastock.ticks import TickStore
 from tests.execution._harness import SBIN_EQ, ManualClock, build, signal

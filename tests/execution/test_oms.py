@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from alphastock._core import OrderIntent
-from alphastock.brokers.base import BrokerCapabilities
 from alphastock.brokers.errors import AmbiguousOrderOutcome, BrokerNetworkError, OrderRejected
 from alphastock.events import EventType
 from alphastock.execution import (
@@ -27,6 +26,7 @@ from alphastock.execution.transitions import check_transition, state_from_kite
 from alphastock.models import Order, OrderRequest, Trade
 from alphastock.persistence.journal import Journal, read_journal
 from alphastock.persistence.writer import StoreWriter
+from alphastock.ports import BrokerCapabilities
 from alphastock.risk import Limits, RiskEngine
 from alphastock.signals.model import new_signal_id
 from alphastock.store import Store

@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from alphastock.brokers.base import BrokerCapabilities, Placement
 from alphastock.execution import OMS, OrderState
 from alphastock.models import OrderRequest
 from alphastock.persistence.journal import Journal
 from alphastock.persistence.writer import StoreWriter
+from alphastock.ports import BrokerCapabilities, Placement
 from alphastock.store import Store
 from tests.execution._harness import ManualClock, RecordingBus
 from tests.execution.test_oms import approved, request

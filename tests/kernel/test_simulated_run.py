@@ -17,9 +17,10 @@ from typing import Any
 from alphastock.clock import SimulatedClock
 from alphastock.config import AlphaStockConfig, load_config
 from alphastock.events import Event, EventType
-from alphastock.kernel import Adapters, Observer, PaperExecution, build_kernel
+from alphastock.kernel import Observer, PaperExecution, build_kernel
 from alphastock.kernel.replay import ReplayMarketData, run_simulated, ticks_from_bars
 from alphastock.models import IST, Instrument
+from alphastock.ports import Adapters
 from alphastock.store import Store
 from tests._market_data import TOKENS, nse_minute
 

@@ -1,7 +1,7 @@
 """Is the broker there? One count of consecutive failed broker calls, and the gate it closes.
 
 :class:`MonitoredExecution`, :class:`MonitoredAccount` and :class:`MonitoredMarketData`
-wrap a broker's roles (:mod:`alphastock.brokers.base`), and :class:`MonitoredTrading` /
+wrap a broker's roles (:mod:`alphastock.ports`), and :class:`MonitoredTrading` /
 :class:`MonitoredBroker` their combinations; each has the role's typed calls, and reports the
 outcome of each awaited call (orders and reads) to one :class:`BrokerHealth`. Nothing else is
 forwarded: what a consumer needs of the broker beyond its role, it gets from the broker itself.
@@ -29,17 +29,6 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Sequence
 from typing import TypeVar
 
-from alphastock.brokers.base import (
-    AccountClient,
-    Broker,
-    BrokerCapabilities,
-    CandleInterval,
-    ExecutionClient,
-    MarginSegment,
-    MarketDataClient,
-    Placement,
-    TradingClient,
-)
 from alphastock.brokers.errors import AmbiguousOrderOutcome, BrokerNetworkError
 from alphastock.clock import Clock, LiveClock, seconds_between
 from alphastock.engine import Health
@@ -63,6 +52,17 @@ from alphastock.models import (
     Trade,
     Validity,
     Variety,
+)
+from alphastock.ports import (
+    AccountClient,
+    Broker,
+    BrokerCapabilities,
+    CandleInterval,
+    ExecutionClient,
+    MarginSegment,
+    MarketDataClient,
+    Placement,
+    TradingClient,
 )
 
 log = logging.getLogger(__name__)
@@ -208,7 +208,7 @@ class _Observed:
 
 
 class MonitoredExecution(_Observed):
-    """An :class:`~alphastock.brokers.base.ExecutionClient` whose calls are reported to ``health``."""
+    """An :class:`~alphastock.ports.ExecutionClient` whose calls are reported to ``health``."""
 
     def __init__(self, inner: ExecutionClient, health: BrokerHealth) -> None:
         super().__init__(inner, health)
@@ -280,7 +280,7 @@ class MonitoredExecution(_Observed):
 
 
 class MonitoredAccount(_Observed):
-    """An :class:`~alphastock.brokers.base.AccountClient` whose calls are reported to ``health``."""
+    """An :class:`~alphastock.ports.AccountClient` whose calls are reported to ``health``."""
 
     def __init__(self, inner: AccountClient, health: BrokerHealth) -> None:
         super().__init__(inner, health)
@@ -308,7 +308,7 @@ class MonitoredAccount(_Observed):
 
 
 class MonitoredMarketData(_Observed):
-    """A :class:`~alphastock.brokers.base.MarketDataClient` whose calls are reported to ``health``."""
+    """A :class:`~alphastock.ports.MarketDataClient` whose calls are reported to ``health``."""
 
     def __init__(self, inner: MarketDataClient, health: BrokerHealth) -> None:
         super().__init__(inner, health)
@@ -348,7 +348,7 @@ class MonitoredMarketData(_Observed):
 
 
 class MonitoredTrading(MonitoredExecution, MonitoredAccount):
-    """A :class:`~alphastock.brokers.base.TradingClient` (orders and account) reported to ``health``."""
+    """A :class:`~alphastock.ports.TradingClient` (orders and account) reported to ``health``."""
 
     def __init__(self, inner: TradingClient, health: BrokerHealth) -> None:
         _Observed.__init__(self, inner, health)
@@ -357,7 +357,7 @@ class MonitoredTrading(MonitoredExecution, MonitoredAccount):
 
 
 class MonitoredBroker(MonitoredTrading, MonitoredMarketData):
-    """A :class:`~alphastock.brokers.base.Broker` (every role) reported to ``health``."""
+    """A :class:`~alphastock.ports.Broker` (every role) reported to ``health``."""
 
     def __init__(self, inner: Broker, health: BrokerHealth) -> None:
         _Observed.__init__(self, inner, health)

@@ -44,18 +44,19 @@ from alphastock.execution.config import ExecutionConfig
 from alphastock.execution.exits import ExitPlan, ExitPlans
 from alphastock.execution.oms import OMS, Stamps
 from alphastock.execution.orders import Approval, ManagedOrder
-from alphastock.execution.portfolio import Holding, LatestPrices, Portfolio
+from alphastock.execution.portfolio import Holding, Portfolio
 from alphastock.execution.sizing import size_by_risk
 from alphastock.execution.transitions import OrderState
 from alphastock.latency import now_ns as wall_ns
 from alphastock.models import Instrument, OrderRequest
 from alphastock.persistence.writer import StoreWriter
+from alphastock.ports import LatestPrices, Publisher
 from alphastock.refdata.lookup import InstrumentLookup
 from alphastock.refdata.multipliers import UnknownMultiplierError, contract_multiplier
 from alphastock.refdata.ticks import TickRounding, round_to_tick
 from alphastock.risk import RiskAction, RiskEngine
 from alphastock.signals.assets import AssetType
-from alphastock.signals.manager import Publisher, SignalManager
+from alphastock.signals.manager import SignalManager
 from alphastock.signals.model import Signal, SignalAction, SignalStatus
 
 log = logging.getLogger(__name__)

@@ -34,7 +34,8 @@ from typing import Any, Protocol
 from alphastock.engine import Health
 from alphastock.events import Event, EventType, FillInfo
 from alphastock.execution.orders import ManagedOrder
-from alphastock.execution.portfolio import Holding, LatestPrices
+from alphastock.execution.portfolio import Holding
+from alphastock.ports import LatestPrices
 from alphastock.signals.model import Signal, SignalStatus
 
 log = logging.getLogger(__name__)

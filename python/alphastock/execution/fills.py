@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
-from alphastock.brokers.base import ExecutionClient
 from alphastock.brokers.errors import BrokerError
 from alphastock.clock import Clock
 from alphastock.events import Event, EventType, FillInfo
@@ -28,7 +27,7 @@ from alphastock.execution.orders import ManagedOrder
 from alphastock.models import Trade
 from alphastock.persistence.journal import Journal
 from alphastock.persistence.writer import StoreWriter
-from alphastock.signals.manager import Publisher
+from alphastock.ports import ExecutionClient, Publisher
 from alphastock.store.records import FillRecord
 
 if TYPE_CHECKING:

@@ -44,7 +44,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from alphastock.brokers.base import ExecutionClient
 from alphastock.brokers.errors import AmbiguousOrderOutcome, BrokerError
 from alphastock.clock import Clock, LiveClock, pace, seconds_between
 from alphastock.engine import Health
@@ -64,7 +63,7 @@ from alphastock.latency import now_ns as wall_ns
 from alphastock.models import Order, OrderRequest
 from alphastock.persistence.journal import Journal
 from alphastock.persistence.writer import Lazy, StoreWriter
-from alphastock.signals.manager import Publisher
+from alphastock.ports import ExecutionClient, Publisher
 from alphastock.store.records import OrderRecord
 
 log = logging.getLogger(__name__)

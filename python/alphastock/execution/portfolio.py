@@ -20,25 +20,19 @@ import logging
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from alphastock.clock import Clock, LiveClock
 from alphastock.engine import Health
 from alphastock.events import Event, EventType, FillInfo, PositionSnapshot
 from alphastock.persistence.writer import StoreWriter
+from alphastock.ports import LatestPrices, Publisher
 from alphastock.refdata.multipliers import MultiplierLookup, UnknownMultiplierError, contract_multiplier
 from alphastock.risk import RiskEngine
 from alphastock.risk.position import apply_fill, unrealised
-from alphastock.signals.manager import Publisher
 from alphastock.store.records import PositionRecord
 
 log = logging.getLogger(__name__)
-
-
-class LatestPrices(Protocol):
-    """Anything with ``latest(token)`` returning a row whose ``last_price`` is rupees (``TickStore``)."""
-
-    def latest(self, token: int) -> Any: ...
 
 
 @dataclass(slots=True)

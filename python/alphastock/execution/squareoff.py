@@ -30,11 +30,11 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from alphastock.brokers.base import AccountClient, ExecutionClient
 from alphastock.execution.direct import DirectExecutor
 from alphastock.execution.oms import OMS
 from alphastock.execution.transitions import OrderState
 from alphastock.models import Position
+from alphastock.ports import AccountClient, ExecutionClient
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from alphastock.brokers.paper.market import TickStoreMarket
 from alphastock.brokers.paper.settings import PaperSettings
 from alphastock.clock import Clock
 from alphastock.feeds.kite_ws import KiteFeed
-from alphastock.kernel.ports import FeedSink, InstrumentLookups, VenueContext
+from alphastock.ports import FeedSink, FreezeLookup, TradingClient, VenueContext
 from alphastock.ticks import TickStore
 
 
@@ -39,12 +39,12 @@ class KiteMarketData:
     def __repr__(self) -> str:
         return f"KiteMarketData(api_key={self.api_key!r}, rest_root={self.rest_root!r})"
 
-    def open_client(self, instruments: InstrumentLookups) -> KiteBroker:
-        """The KiteBroker (slicing orders above the freeze quantity with ``instruments``)."""
+    def open_client(self, freeze_lookup: FreezeLookup) -> KiteBroker:
+        """The KiteBroker (slicing orders above the freeze quantity with ``freeze_lookup``)."""
         if self.broker is None:
             self.broker = KiteBroker(
                 self.api_key, self._access_token.reveal(), root=self.rest_root,
-                freeze_lookup=instruments.freeze_lookup,
+                freeze_lookup=freeze_lookup,
             )  # fmt: skip
         return self.broker
 
@@ -69,10 +69,11 @@ class KiteExecution:
             )
         return client
 
-    def order_update_sink(self, client: Any) -> Callable[[dict[str, Any]], object] | None:
+    def order_update_sink(self, client: TradingClient) -> Callable[[dict[str, Any]], object] | None:
         """The KiteBroker's handler of WebSocket order updates."""
-        sink: Callable[[dict[str, Any]], object] = client.publish_order_update
-        return sink
+        if not isinstance(client, KiteBroker):
+            raise TypeError(f"Kite execution sends orders through a KiteBroker, not {type(client).__name__}")
+        return client.publish_order_update
 
 
 class PaperExecution:
@@ -89,7 +90,7 @@ class PaperExecution:
             instruments=list(context.instruments),
         )  # fmt: skip
 
-    def order_update_sink(self, client: Any) -> Callable[[dict[str, Any]], object] | None:
+    def order_update_sink(self, client: TradingClient) -> Callable[[dict[str, Any]], object] | None:
         """None: the PaperBroker streams its own updates."""
         return None
 

@@ -1,14 +1,15 @@
 """The one place the engine is assembled: :func:`build_kernel`.
 
 Live trading, paper trading, the embedded simulator, simulated-clock runs and (next) backtests
-differ only in the three :class:`~alphastock.kernel.ports.Adapters`: the clock, the market-data
+differ only in the three :class:`~alphastock.ports.Adapters`: the clock, the market-data
 source and the execution venue. Everything else is built here, from the configuration, in this
 order (each part gets what it needs in its constructor):
 
 1. clock, bus, engine, TickStore; the instrument store and its cache; the market-data client
    (``adapters.market_data.open_client``) and the day's instruments dump; the symbol resolver;
-2. the risk engine and the broker health (it counts every broker call); the execution client
-   (``adapters.execution.open_client``), monitored when it is a remote broker;
+2. the risk engine and the broker health (it counts every broker call: the market-data client and
+   the execution client are used through its monitored wrappers); the execution client
+   (``adapters.execution.open_client``);
 3. the feed (``adapters.market_data.open_feed``) behind its :class:`FeedComponent`;
 4. persistence: the journal (replayed into DuckDB first) and the store writer;
 5. the execution layer (:func:`~alphastock.kernel.execution.build_execution`: signals, OMS,
@@ -52,7 +53,7 @@ from alphastock.collector import ScheduledCollector
 from alphastock.config import AlphaStockConfig
 from alphastock.engine import Engine
 from alphastock.events import Event, EventType, Priority
-from alphastock.execution.broker_health import BrokerHealth, MonitoredBroker
+from alphastock.execution.broker_health import BrokerHealth, MonitoredMarketData, MonitoredTrading
 from alphastock.execution.charging import FillCharges
 from alphastock.kernel.components import (
     CashSync,
@@ -63,11 +64,11 @@ from alphastock.kernel.components import (
     history_bars,
 )
 from alphastock.kernel.execution import ExecutionStack, build_execution
-from alphastock.kernel.ports import Adapters, VenueContext
 from alphastock.kernel.recorder import Recorder
 from alphastock.models import IST
 from alphastock.persistence.journal import Journal
 from alphastock.persistence.writer import StoreWriter, replay_and_rotate
+from alphastock.ports import Adapters, MarketDataClient, VenueContext
 from alphastock.refdata.cache import InstrumentCache
 from alphastock.refdata.resolver import SymbolResolver
 from alphastock.refdata.store import InstrumentStore
@@ -115,10 +116,10 @@ class Kernel:
         instruments: InstrumentStore,
         instrument_cache: InstrumentCache,
         resolver: SymbolResolver,
-        market_client: Any,
+        market_client: MarketDataClient,
         broker_health: BrokerHealth,
-        monitored_data: Any,
-        broker: Any,
+        monitored_data: MonitoredMarketData,
+        broker: MonitoredTrading,
         risk: RiskEngine,
         feed_component: FeedComponent,
         journal: Journal,
@@ -288,7 +289,7 @@ async def build_kernel(
     # before the day's dump is in.
     instruments = InstrumentStore(store, cfg.instruments.freeze_quantities)
     instrument_cache = InstrumentCache(instruments)
-    market_client = adapters.market_data.open_client(instrument_cache)
+    market_client = adapters.market_data.open_client(instrument_cache.freeze_lookup)
     today = dt.datetime.fromtimestamp(clock.now_ns() / 1e9, IST).date()
     await instruments.refresh(market_client, today=today)
     resolver = SymbolResolver(instruments, cfg.runners.aliases, cfg.runners.underlying_names)
@@ -296,11 +297,11 @@ async def build_kernel(
     # place: an unreachable broker halts new orders (see alphastock.execution.broker_health).
     risk = RiskEngine(cfg.risk)
     broker_health = BrokerHealth(unreachable_after=cfg.execution.broker_unreachable_after, clock=clock)
-    monitored_data: Any = MonitoredBroker(market_client, broker_health)
+    monitored_data = MonitoredMarketData(market_client, broker_health)
     client = adapters.execution.open_client(
         VenueContext(clock, ticks, tuple(instruments.all_instruments()), market_client)
     )
-    broker: Any = monitored_data if client is market_client else client
+    broker = MonitoredTrading(client, broker_health)
     # 3. The feed.
     feed_component = FeedComponent(
         lambda sink: adapters.market_data.open_feed(ticks, sink, clock), bus, risk,

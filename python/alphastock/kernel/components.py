@@ -18,7 +18,6 @@ from typing import Any, get_args
 
 from alphastock._tasks import cancel_and_wait
 from alphastock.bars import KITE_INTERVALS
-from alphastock.brokers.base import AccountClient, CandleInterval, HistoricalSource
 from alphastock.bus import EventBus
 from alphastock.clock import Clock, LiveClock, pace, wait_event
 from alphastock.engine import BaseComponent, RateMeter
@@ -26,9 +25,9 @@ from alphastock.events import Bar, Event, EventType, FeedStatus, FillInfo, TickB
 from alphastock.execution.broker_health import BrokerHealth
 from alphastock.feeds.kite_ws import FeedEvent
 from alphastock.feeds.risk_bridge import FeedRiskBridge
-from alphastock.kernel.ports import Feed
 from alphastock.models import IST, Candle
 from alphastock.persistence.writer import StoreWriter
+from alphastock.ports import AccountClient, CandleInterval, Feed, HistoricalSource
 from alphastock.refdata.resolver import SymbolResolver
 from alphastock.risk import RiskEngine
 from alphastock.signals.assets import AssetType
@@ -48,7 +47,7 @@ class FeedComponent(BaseComponent):
     """Starts/stops the feed and publishes what it sees (see the module docstring).
 
     ``open_feed`` makes the feed given this component's event handler (the market-data adapter's
-    :meth:`~alphastock.kernel.ports.MarketDataSource.open_feed`): the feed reports to its sink from
+    :meth:`~alphastock.ports.MarketDataSource.open_feed`): the feed reports to its sink from
     construction on, with nothing set on it afterwards."""
 
     def __init__(

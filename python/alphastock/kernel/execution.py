@@ -27,13 +27,14 @@ from alphastock.execution.config import ExecutionConfig
 from alphastock.execution.direct import DirectExecutor
 from alphastock.execution.exits import ExitMonitor, ExitPlans
 from alphastock.execution.oms import OMS
-from alphastock.execution.portfolio import LatestPrices, Portfolio
+from alphastock.execution.portfolio import Portfolio
 from alphastock.execution.router import DIRECT, SignalRouter
 from alphastock.latency import LatencyRecorder
 from alphastock.persistence.journal import Journal
 from alphastock.persistence.writer import StoreWriter
+from alphastock.ports import LatestPrices, Publisher
 from alphastock.risk import RiskEngine
-from alphastock.signals.manager import Publisher, SignalManager
+from alphastock.signals.manager import SignalManager
 
 
 @dataclass(frozen=True, slots=True)

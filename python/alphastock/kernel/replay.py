@@ -26,8 +26,8 @@ import numpy as np
 
 from alphastock.clock import SimulatedClock
 from alphastock.feeds.kite_ws import FeedEvent
-from alphastock.kernel.ports import FeedSink, InstrumentLookups
 from alphastock.models import Candle, Instrument
+from alphastock.ports import FeedSink, FreezeLookup
 from alphastock.ticks import TickStore
 
 
@@ -148,7 +148,7 @@ class ReplayMarketData:
         self.feed: ReplayFeed | None = None
         """The feed, once the kernel opened it."""
 
-    def open_client(self, instruments: InstrumentLookups) -> StaticMarketClient:
+    def open_client(self, freeze_lookup: FreezeLookup) -> StaticMarketClient:
         """The static client."""
         return self._client
 

@@ -27,8 +27,6 @@ from alphastock.config import AlphaStockConfig, as_plain_data
 from alphastock.events import Event, EventType, OrderSnapshot, SessionPhaseChange
 from alphastock.execution.squareoff import OUR_TAG, OpenPosition, SquareOffResult, square_off
 from alphastock.kernel import (
-    Adapters,
-    ExecutionVenue,
     Kernel,
     KiteExecution,
     KiteMarketData,
@@ -42,6 +40,7 @@ from alphastock.live.safety import RunMode
 from alphastock.live.snapshot import LiveSnapshot, OrderRow, PositionRow, RecentSignals
 from alphastock.live.summary import Reconciliation, SessionSummary, exit_code
 from alphastock.models import IST
+from alphastock.ports import Adapters, ExecutionVenue
 from alphastock.risk import TradingState
 from alphastock.scheduler import token_expiry_warning_job
 from alphastock.store import Store

@@ -29,17 +29,12 @@ if TYPE_CHECKING:
     from alphastock.refdata.expiries import monthly, nearest_on_or_after, today_ist
     from alphastock.refdata.lookup import InstrumentLookup, StaticInstruments
     from alphastock.refdata.resolver import SymbolResolver
-    from alphastock.refdata.store import (
-        DERIVATIVE_TYPES,
-        InstrumentSource,
-        InstrumentStore,
-        instruments_table,
-    )
+    from alphastock.refdata.store import DERIVATIVE_TYPES, InstrumentStore, instruments_table
     from alphastock.refdata.ticks import TickRounding, TickRoundingError, round_to_tick
 
 _LAZY = {
     "DERIVATIVE_TYPES": "store", "InstrumentCache": "cache", "InstrumentLookup": "lookup",
-    "InstrumentSource": "store", "InstrumentStore": "store", "StaticInstruments": "lookup",
+    "InstrumentStore": "store", "StaticInstruments": "lookup",
     "SymbolResolver": "resolver", "TickRounding": "ticks", "TickRoundingError": "ticks",
     "UnknownInstrumentError": "errors", "instruments_table": "store", "monthly": "expiries",
     "nearest_on_or_after": "expiries", "round_to_tick": "ticks", "today_ist": "expiries",
@@ -51,7 +46,6 @@ __all__ = [
     "DERIVATIVE_TYPES",
     "InstrumentCache",
     "InstrumentLookup",
-    "InstrumentSource",
     "InstrumentStore",
     "StaticInstruments",
     "SymbolResolver",

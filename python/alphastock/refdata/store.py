@@ -1,10 +1,10 @@
 """The daily instruments dump in DuckDB, and the questions the engine asks of it (:class:`InstrumentStore`).
 
 :meth:`InstrumentStore.refresh` downloads the dump (Kite's ``GET /instruments``, through any
-:class:`InstrumentSource`) at most once per trading day: when the store already holds the dump of that
-date (IST) it does nothing. Freeze quantities are not in the dump; they come from configuration
-(``instruments.freeze_quantities``, units per order by underlying name) and are stored on the F&O rows
-(FUT/CE/PE) of those underlyings.
+:class:`~alphastock.ports.InstrumentSource`) at most once per trading day: when the store already holds
+the dump of that date (IST) it does nothing. Freeze quantities are not in the dump; they come from
+configuration (``instruments.freeze_quantities``, units per order by underlying name) and are stored
+on the F&O rows (FUT/CE/PE) of those underlyings.
 
 Every query reads the latest stored dump (or the one of ``dump_date``) and costs about a millisecond
 (DuckDB): start-up and timers use it, the trading path uses the
@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import pyarrow as pa
 
 from alphastock.models import Instrument
+from alphastock.ports import InstrumentSource
 from alphastock.refdata.errors import UnknownInstrumentError
 from alphastock.refdata.expiries import monthly, nearest_on_or_after, today_ist
 from alphastock.store import Store
@@ -32,14 +33,6 @@ DERIVATIVE_TYPES = ("FUT", "CE", "PE")
 OPTION_TYPES = ("CE", "PE")
 
 _NO_DUMP = " (no instruments dump stored: refresh it first)"
-
-
-class InstrumentSource(Protocol):
-    """Anything with the broker protocol's ``instruments`` call (a KiteBroker, a PaperBroker)."""
-
-    async def instruments(self, exchange: str | None = None) -> list[Instrument]:
-        """The instruments dump."""
-        ...
 
 
 def instruments_table(
@@ -278,4 +271,4 @@ class InstrumentStore:
         return [inst.instrument_token for inst in self.option_chain(underlying, expiry, dump_date=dump_date)]
 
 
-__all__ = ["DERIVATIVE_TYPES", "OPTION_TYPES", "InstrumentSource", "InstrumentStore", "instruments_table"]
+__all__ = ["DERIVATIVE_TYPES", "OPTION_TYPES", "InstrumentStore", "instruments_table"]

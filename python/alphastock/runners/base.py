@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from alphastock.clock import Clock, LiveClock
 from alphastock.engine import Health, HealthState
 from alphastock.events import Event, TickBatch
+from alphastock.ports import Feed
 from alphastock.ticks import TICK_COLUMNS, LatestTicks, Tick, TickStore
 
 log = logging.getLogger(__name__)
@@ -29,24 +30,6 @@ MODE_RANK = {"ltp": 0, "quote": 1, "full": 2}
 
 Publish = Callable[[Event[Any]], object]
 """Where runners hand their events (e.g. ``bus.publish_nowait``)."""
-
-
-class Feed(Protocol):
-    """What runners need of a feed (a :class:`~alphastock.feeds.kite_ws.KiteFeed`)."""
-
-    stale: bool
-
-    async def subscribe(self, tokens: Iterable[int], mode: str = "full") -> None:
-        """Subscribe (or change the mode of) ``tokens``."""
-        ...
-
-    async def unsubscribe(self, tokens: Iterable[int]) -> None:
-        """Stop ``tokens``."""
-        ...
-
-    def status(self) -> dict[str, Any]:
-        """Counters."""
-        ...
 
 
 class FeedHub:
@@ -234,4 +217,4 @@ class Runner:
         return {"rows": []}
 
 
-__all__ = ["MODE_RANK", "Clock", "Feed", "FeedHub", "Health", "Publish", "Runner", "ticks_of"]
+__all__ = ["MODE_RANK", "Clock", "FeedHub", "Health", "Publish", "Runner", "ticks_of"]

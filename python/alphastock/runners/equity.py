@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from alphastock.brokers.base import QuoteSource
 from alphastock.models import Instrument
+from alphastock.ports import QuoteSource
 from alphastock.refdata.errors import UnknownInstrumentError
 from alphastock.refdata.resolver import SymbolResolver
 from alphastock.runners.base import Clock, FeedHub, Runner

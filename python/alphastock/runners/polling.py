@@ -22,11 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from alphastock.brokers.base import QuoteSource
 from alphastock.brokers.errors import BrokerNetworkError
 from alphastock.clock import Clock, LiveClock
 from alphastock.events import Event, EventType, FeedStatus, TickBatch
 from alphastock.models import Quote
+from alphastock.ports import QuoteSource
 from alphastock.runners.base import Publish
 from alphastock.ticks import TickStore
 

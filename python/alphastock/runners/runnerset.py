@@ -19,12 +19,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from alphastock._tasks import cancel_and_wait
-from alphastock.brokers.base import QuoteSource
 from alphastock.clock import Clock, LiveClock, sleep
 from alphastock.events import Event, EventType, FeedStatus, TickBatch
+from alphastock.ports import Feed, QuoteSource
 from alphastock.refdata.resolver import SymbolResolver
 from alphastock.runners.bars import BarBuilder, BarSink, distinct_tokens
-from alphastock.runners.base import Feed, FeedHub, Health, Publish, Runner, lifecycle_state
+from alphastock.runners.base import FeedHub, Health, Publish, Runner, lifecycle_state
 from alphastock.runners.commodity import CommodityRunner
 from alphastock.runners.config import RunnersConfig
 from alphastock.runners.equity import EquityRunner

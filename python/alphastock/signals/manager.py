@@ -33,7 +33,7 @@ import logging
 from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from alphastock.clock import Clock, LiveClock, sleep
 from alphastock.engine import Health
@@ -41,6 +41,7 @@ from alphastock.events import Event, EventType
 from alphastock.latency import now_ns as wall_ns
 from alphastock.persistence.journal import Journal
 from alphastock.persistence.writer import Lazy, StoreWriter
+from alphastock.ports import Publisher
 from alphastock.signals.model import Signal, SignalStatus, SignalTransitionError
 
 log = logging.getLogger(__name__)
@@ -51,12 +52,6 @@ EXPIRY_INTERVAL_S = 1.0
 _signal_json = Signal.__pydantic_serializer__.to_json
 """What ``Signal.model_dump_json`` calls (the same bytes, before ``.decode()``), without its ~0.5 µs
 of keyword forwarding per signal."""
-
-
-class Publisher(Protocol):
-    """What the managers need of :class:`alphastock.bus.EventBus`."""
-
-    def publish_nowait(self, event: Event[Any]) -> bool: ...
 
 
 Consumer = Callable[[Signal, int], object]
@@ -293,7 +288,6 @@ class SignalManager:
 
 __all__ = [
     "Consumer",
-    "Publisher",
     "SignalManager",
     "SignalStats",
     "signal_status_record",

@@ -2,7 +2,7 @@
 its shared :class:`RateLimiter` and chunked historical candles (:func:`fetch_candles`,
 :func:`store_candles`). The instruments dump it serves is kept and queried by :mod:`alphastock.refdata`."""
 
-from alphastock.brokers.kite.broker import FreezeLookup, KiteBroker, map_kite_error
+from alphastock.brokers.kite.broker import KiteBroker, map_kite_error
 from alphastock.brokers.kite.historical import (
     BAR_INTERVALS,
     MAX_SPAN_DAYS,
@@ -21,7 +21,6 @@ __all__ = [
     "SLICED_PREFIX",
     "ChildOrder",
     "FetchResult",
-    "FreezeLookup",
     "KiteBroker",
     "RateLimiter",
     "SlicedOrder",

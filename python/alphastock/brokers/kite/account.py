@@ -1,11 +1,10 @@
-"""The KiteBroker's account role (:class:`~alphastock.brokers.base.AccountClient`): positions,
+"""The KiteBroker's account role (:class:`~alphastock.ports.AccountClient`): positions,
 holdings, funds and margins, and charges. Every call is a read (rate-limited, retried on 429/5xx)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from alphastock.brokers.base import MarginSegment
 from alphastock.brokers.kite.rest import KiteRest
 from alphastock.models import (
     ChargeBreakdown,
@@ -18,6 +17,7 @@ from alphastock.models import (
     PositionsBook,
     SegmentMargin,
 )
+from alphastock.ports import MarginSegment
 
 
 class KiteAccountCalls(KiteRest):

@@ -1,4 +1,4 @@
-"""KiteBroker: every broker role (:class:`~alphastock.brokers.base.Broker`) over the official
+"""KiteBroker: every broker role (:class:`~alphastock.ports.Broker`) over the official
 ``kiteconnect`` SDK; the simulator is reached through it too (``root``).
 
 The class is assembled from one module per job, each below:
@@ -15,11 +15,11 @@ The access token never appears in a repr, log line or exception message.
 
 from __future__ import annotations
 
-from alphastock.brokers.base import BrokerCapabilities
 from alphastock.brokers.kite.account import KiteAccountCalls
 from alphastock.brokers.kite.execution import KiteOrderCalls
 from alphastock.brokers.kite.market_data import KiteMarketDataCalls
-from alphastock.brokers.kite.rest import FreezeLookup, map_kite_error
+from alphastock.brokers.kite.rest import map_kite_error
+from alphastock.ports import BrokerCapabilities
 
 KITE_CAPABILITIES = BrokerCapabilities(
     streams_order_updates=True,
@@ -43,4 +43,4 @@ class KiteBroker(KiteOrderCalls, KiteAccountCalls, KiteMarketDataCalls):
     capabilities = KITE_CAPABILITIES
 
 
-__all__ = ["KITE_CAPABILITIES", "FreezeLookup", "KiteBroker", "map_kite_error"]
+__all__ = ["KITE_CAPABILITIES", "KiteBroker", "map_kite_error"]

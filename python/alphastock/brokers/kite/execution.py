@@ -1,4 +1,4 @@
-"""The KiteBroker's execution role (:class:`~alphastock.brokers.base.ExecutionClient`): placing,
+"""The KiteBroker's execution role (:class:`~alphastock.ports.ExecutionClient`): placing,
 slicing, modifying and cancelling orders, the order and trade books, and the order-update stream.
 
 Placements go through :class:`~alphastock.brokers.kite.sender.CallSender` (its hand-over is cheaper
@@ -18,7 +18,6 @@ from typing import Any
 import requests
 from kiteconnect import exceptions as kite_ex
 
-from alphastock.brokers.base import Placement
 from alphastock.brokers.errors import AmbiguousOrderOutcome, BrokerError, InvalidInput, TokenExpired
 from alphastock.brokers.kite.orders import (
     SLICED_PREFIX,
@@ -32,6 +31,7 @@ from alphastock.brokers.kite.rest import KiteRest, map_kite_error, status_of
 from alphastock.brokers.paper.working import UpdateStream
 from alphastock.clock import sleep
 from alphastock.models import Order, OrderRequest, OrderType, OrderUpdate, Trade, Validity, Variety
+from alphastock.ports import Placement
 
 log = logging.getLogger(__name__)
 

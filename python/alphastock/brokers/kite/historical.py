@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from alphastock.bars import KITE_INTERVALS
-from alphastock.brokers.base import CandleInterval, HistoricalSource
 from alphastock.models import Candle, datetime_to_ns
+from alphastock.ports import CandleInterval, HistoricalSource
 from alphastock.store import BAR_SCHEMA, Store
 
 MAX_SPAN_DAYS: dict[str, int] = {

@@ -1,4 +1,4 @@
-"""The KiteBroker's market-data role (:class:`~alphastock.brokers.base.MarketDataClient`): quotes
+"""The KiteBroker's market-data role (:class:`~alphastock.ports.MarketDataClient`): quotes
 (Kite's quote limit, 1 request/s), the instruments dump and historical candles (3 requests/s), each a
 read (rate-limited, retried on 429/5xx)."""
 
@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from alphastock.brokers.base import CandleInterval
 from alphastock.brokers.kite.historical import chunk_range
 from alphastock.brokers.kite.rest import KiteRest
 from alphastock.models import IST, Candle, Instrument, Ltp, Ohlc, Quote
+from alphastock.ports import CandleInterval
 
 
 def _ist_naive(value: dt.datetime) -> dt.datetime:

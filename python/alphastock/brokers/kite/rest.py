@@ -46,11 +46,11 @@ from alphastock.brokers.kite.ratelimit import Category, Permit, RateLimiter
 from alphastock.brokers.kite.sender import CallSender
 from alphastock.brokers.paper.working import UpdateStream
 from alphastock.clock import sleep
+from alphastock.ports import FreezeLookup
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-FreezeLookup = Callable[[str, str], "tuple[int, int] | None"]
 """``(exchange, tradingsymbol) -> (freeze quantity, lot size)`` in units, or None when no freeze applies."""
 
 _RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -224,4 +224,4 @@ class KiteRest:
             raise BrokerNetworkError(f"Kite unreachable: {type(exc).__name__}") from None
 
 
-__all__ = ["FreezeLookup", "KiteRest", "map_kite_error", "status_of"]
+__all__ = ["KiteRest", "map_kite_error", "status_of"]

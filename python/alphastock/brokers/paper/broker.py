@@ -1,4 +1,4 @@
-"""PaperBroker: the execution and account roles (:class:`~alphastock.brokers.base.TradingClient`) with
+"""PaperBroker: the execution and account roles (:class:`~alphastock.ports.TradingClient`) with
 simulated fills.
 
 The fill rules, statuses, charges and MIS square-off are described in
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 
-from alphastock.brokers.base import BrokerCapabilities, MarginSegment, Placement
 from alphastock.brokers.charges import charge_segment, compute_charges, compute_many
 from alphastock.brokers.errors import InvalidInput, OrderRejected
 from alphastock.brokers.paper.matching import PaperMatching
@@ -35,6 +34,7 @@ from alphastock.models import (
     Validity,
     Variety,
 )
+from alphastock.ports import BrokerCapabilities, MarginSegment, Placement
 from alphastock.refdata.multipliers import UnknownMultiplierError
 
 S = OrderStatus

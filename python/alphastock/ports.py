@@ -1,4 +1,13 @@
-"""The broker protocols, one per role, and the capabilities each broker declares.
+"""The protocols the parts of AlphaStock meet at: every interface shared across packages, in one place.
+
+- **Brokers, by role** (below), and the capabilities each declares.
+- **Market data**: :class:`Feed` (a running tick stream) and :data:`FeedSink` (where it reports),
+  :class:`LatestPrices` (the TickStore's newest tick of a token).
+- **The bus**: :class:`Publisher`.
+- **Reference data**: :class:`InstrumentSource` (the instruments dump), :data:`FreezeLookup`.
+- **The kernel's adapters**: :class:`MarketDataSource`, :class:`ExecutionVenue` (with
+  :class:`VenueContext`) and :class:`Adapters`, the three things live, paper, the simulator and
+  simulated runs differ in (the clock is :class:`alphastock.clock.Clock`).
 
 A broker plays up to three roles, each a typed, async protocol:
 
@@ -26,9 +35,16 @@ official ``kiteconnect`` SDK (``KiteConnect`` methods) and Kite's REST route.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal, NamedTuple, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, runtime_checkable
+
+from alphastock.clock import Clock
+
+if TYPE_CHECKING:  # the concrete types only name what crosses the port
+    from alphastock.events import Event
+    from alphastock.feeds.kite_ws import FeedEvent
+    from alphastock.ticks import TickStore
 
 from alphastock.models import (
     Candle,
@@ -287,17 +303,140 @@ class Broker(TradingClient, MarketDataClient, Protocol):
     """Every role (KiteBroker)."""
 
 
+# ----------------------------------------------------------------------------------- market data
+
+
+FeedSink = Callable[["FeedEvent"], object]
+"""Where a feed reports what it saw: ticks stored (their tokens), connection changes, order updates."""
+
+
+class Feed(Protocol):
+    """A running market-data stream (the KiteFeed, a replay): it stores ticks in the TickStore it was
+    opened on before it reports each batch to its :data:`FeedSink`."""
+
+    stale: bool
+    """No frame or heartbeat for a while (the runners' quote poller takes over)."""
+
+    async def start(self) -> None:
+        """Connect; returns once data can flow."""
+        ...
+
+    async def stop(self) -> None:
+        """Disconnect; idempotent."""
+        ...
+
+    async def subscribe(self, tokens: Iterable[int], mode: str = "full") -> None:
+        """Stream ``tokens`` in ``mode`` (``ltp``, ``quote`` or ``full``), or change their mode."""
+        ...
+
+    async def unsubscribe(self, tokens: Iterable[int]) -> None:
+        """Stop streaming ``tokens``."""
+        ...
+
+    def status(self) -> dict[str, Any]:
+        """Counters for the view."""
+        ...
+
+
+class LatestPrices(Protocol):
+    """Anything with ``latest(token)`` returning a row whose ``last_price`` is rupees, or None before
+    the first tick (the TickStore)."""
+
+    def latest(self, token: int) -> Any: ...
+
+
+# ----------------------------------------------------------------------------------- the bus
+
+
+class Publisher(Protocol):
+    """What publishers need of :class:`alphastock.bus.EventBus` (tests give a synchronous one)."""
+
+    def publish_nowait(self, event: Event[Any]) -> bool:
+        """Queue ``event`` for its subscribers; False when a queue had no room."""
+        ...
+
+
+# ----------------------------------------------------------------------------------- reference data
+
+
+FreezeLookup = Callable[[str, str], "tuple[int, int] | None"]
+"""``(exchange, tradingsymbol) -> (freeze quantity, lot size)`` in units, or None when none applies."""
+
+
+# ----------------------------------------------------------------------------------- kernel adapters
+
+
+class MarketDataSource(Protocol):
+    """Where prices come from: a feed writing ticks into the engine's TickStore, and the market-data
+    client behind it (instruments dump, candles, quotes)."""
+
+    def open_client(self, freeze_lookup: FreezeLookup) -> MarketDataClient:
+        """The market-data client (a KiteBroker; a static client for replays). ``freeze_lookup``
+        answers freeze quantities once the day's dump is stored (the KiteBroker slices orders above
+        them)."""
+        ...
+
+    def open_feed(self, ticks: TickStore, on_event: FeedSink, clock: Clock) -> Feed:
+        """The feed, storing into ``ticks`` stamped on ``clock`` and reporting to ``on_event``."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class VenueContext:
+    """What an execution venue may build its client on: the engine's clock, its TickStore (the
+    PaperBroker fills against the latest ticks), the day's instruments and the market-data client
+    (the same KiteBroker carries orders when the venue is Kite)."""
+
+    clock: Clock
+    ticks: TickStore
+    instruments: tuple[Instrument, ...]
+    market_client: MarketDataClient
+
+
+class ExecutionVenue(Protocol):
+    """Where orders go."""
+
+    def open_client(self, context: VenueContext) -> TradingClient:
+        """The execution client (orders and account)."""
+        ...
+
+    def order_update_sink(self, client: TradingClient) -> Callable[[dict[str, Any]], object] | None:
+        """Where order updates that arrive on the market-data feed go (Kite sends them on the
+        WebSocket: to ``client``), or None when the client streams its own (the PaperBroker)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Adapters:
+    """The three things live, paper, the simulator and simulated runs differ in (DESIGN.md §1): the
+    engine's clock, its market-data source and its execution venue; ``label`` names the run."""
+
+    clock: Clock
+    market_data: MarketDataSource
+    execution: ExecutionVenue
+    label: str = "engine"
+
+
 __all__ = [
     "AccountClient",
+    "Adapters",
     "Broker",
     "BrokerCapabilities",
     "CandleInterval",
     "ExecutionClient",
+    "ExecutionVenue",
+    "Feed",
+    "FeedSink",
+    "FreezeLookup",
     "HistoricalSource",
     "InstrumentSource",
+    "LatestPrices",
     "MarginSegment",
     "MarketDataClient",
+    "MarketDataSource",
     "Placement",
+    "Publisher",
     "QuoteSource",
     "TradingClient",
+    "VenueContext",
 ]
