@@ -42,7 +42,7 @@ async def _scenario(data_dir: Path) -> dict[str, Any]:
         store.start_session("paper-test", 1, "paper")
         await app.start()
         await asyncio.sleep(8.0)
-        out["broker"] = type(app.kernel.broker).__name__
+        out["broker"] = type(app.kernel.broker.inner).__name__  # behind the broker health's wrapper
         out["paper_orders"] = await app.kernel.broker.orders()
         out["exchange_orders"] = await app.kernel.market_client.orders()
         out["summary"] = await app.shutdown("test over")
