@@ -79,7 +79,8 @@ from alphastock.session import SessionWatcher
 from alphastock.store import Store
 from alphastock.store.records import DailyPnlRecord
 from alphastock.strategies.config import StrategiesConfig
-from alphastock.strategies.manager import StrategyManager, split_symbol
+from alphastock.strategies.instances import split_symbol
+from alphastock.strategies.manager import StrategyManager
 from alphastock.ticks import TickStore
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,8 @@ from alphastock.strategies.base import (
     TickView,
 )
 from alphastock.strategies.config import StrategiesConfig, StrategyInstanceConfig
-from alphastock.strategies.manager import StrategyManager, split_symbol
+from alphastock.strategies.instances import split_symbol
+from alphastock.strategies.manager import StrategyManager
 from alphastock.strategies.registry import load_strategies, registry_errors, strategy_source
 
 __all__ = [

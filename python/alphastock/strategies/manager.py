@@ -26,9 +26,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from alphastock.errors import ConfigError
@@ -41,6 +40,7 @@ from alphastock.signals.model import Signal
 from alphastock.strategies.aggregation import aggregate
 from alphastock.strategies.base import SignalOutput, Strategy, StrategyContext, TickView, as_signals
 from alphastock.strategies.config import StrategiesConfig
+from alphastock.strategies.instances import Instance, build_instances, split_symbol
 from alphastock.strategies.registry import load_strategies
 from alphastock.ticks import Tick
 
@@ -48,59 +48,6 @@ log = logging.getLogger(__name__)
 
 _SIGNAL_MEMORY = 100_000
 """How many signal ids -> instance are remembered for fill routing."""
-
-
-def split_symbol(symbol: str, default_exchange: str = "NSE") -> tuple[str, str]:
-    """``"NSE:INFY"`` -> ``("NSE", "INFY")``; a plain ``"INFY"`` -> ``(default_exchange, "INFY")``."""
-    exchange, sep, tradingsymbol = symbol.strip().partition(":")
-    if not sep:
-        return default_exchange, exchange
-    return exchange.strip().upper(), tradingsymbol.strip()
-
-
-HOOK_SAMPLES = 4096
-"""Durations of the last so many hook calls kept per instance, for :meth:`StrategyManager.hook_latency_us`."""
-
-
-@dataclass
-class InstanceStats:
-    """Counters of one instance, and the wall time (ns) of its last :data:`HOOK_SAMPLES` hook calls."""
-
-    bars: int = 0
-    ticks: int = 0
-    """``on_tick`` calls."""
-    ticks_coalesced: int = 0
-    """Tick notices not delivered because they came inside ``min_tick_interval_ms`` of the last call
-    for their token (the newest tick is delivered once the interval has passed)."""
-    chains: int = 0
-    signals: int = 0
-    errors: int = 0
-    consecutive_errors: int = 0
-    disabled: bool = False
-    last_error: str | None = None
-    hook_ns: deque[int] = field(default_factory=lambda: deque(maxlen=HOOK_SAMPLES))
-
-
-@dataclass
-class _Instance:
-    strategy: Strategy[Any]
-    symbols: list[tuple[str, str]]
-    timeframe: str
-    tick_interval_ns: int = 0
-    stats: InstanceStats = field(default_factory=InstanceStats)
-    wants_ticks: bool = False
-    wants_chains: bool = False
-    tick_last_ns: dict[int, int] = field(default_factory=dict)
-    """Token -> engine time (UTC epoch ns) of the last ``on_tick`` call for it."""
-    tick_due_ns: dict[int, int] = field(default_factory=dict)
-    """Token -> engine time (UTC epoch ns) a coalesced tick is due (its interval has passed)."""
-
-    def __post_init__(self) -> None:
-        # By method identity, once: the per-tick and per-chain paths never look at an instance
-        # whose class keeps the base class's no-op hook.
-        cls = type(self.strategy)
-        self.wants_ticks = cls.on_tick is not Strategy.on_tick
-        self.wants_chains = cls.on_chain is not Strategy.on_chain
 
 
 class _InstanceContext:
@@ -158,18 +105,18 @@ class StrategyManager:
         self._instruments = instruments
         self._underlying_name = underlying_name
         intervals = tick_intervals_ns or {}
-        self._instances: dict[str, _Instance] = {}
+        self._instances: dict[str, Instance] = {}
         for strategy, symbols, timeframe in instances:
             if strategy.instance_name in self._instances:
                 raise ConfigError(f"strategies: instance name {strategy.instance_name!r} is used twice")
-            self._instances[strategy.instance_name] = _Instance(
+            self._instances[strategy.instance_name] = Instance(
                 strategy, list(symbols), timeframe, int(intervals.get(strategy.instance_name, 0))
             )
         self._tick_instances = tuple(i for i in self._instances.values() if i.wants_ticks)
-        self._tick_routes: dict[int, tuple[_Instance, ...]] | None = None
+        self._tick_routes: dict[int, tuple[Instance, ...]] | None = None
         self._token_symbols: dict[int, tuple[str, str]] = {}
         self._chain_keys: dict[str, frozenset[str]] | None = None
-        self._chain_routes: dict[str | None, tuple[_Instance, ...]] = {}
+        self._chain_routes: dict[str | None, tuple[Instance, ...]] = {}
         self.ticks_seen = 0
         """Tick batches (:meth:`on_ticks` calls) seen while some instance defines ``on_tick``."""
         self.chains_seen = 0
@@ -177,12 +124,12 @@ class StrategyManager:
         # Bars are routed by (exchange, symbol, interval), filtered here once rather than per bar; a bar
         # without an exchange ("") reaches every exchange's instances. One entry per configured
         # symbol, in config order (an instance listing a symbol twice is called twice, as before).
-        routes: dict[tuple[str, str, str], list[_Instance]] = {}
+        routes: dict[tuple[str, str, str], list[Instance]] = {}
         for inst in self._instances.values():
             for exchange, symbol in inst.symbols:
                 routes.setdefault((exchange, symbol, inst.timeframe), []).append(inst)
                 routes.setdefault(("", symbol, inst.timeframe), []).append(inst)
-        self._routes: dict[tuple[str, str, str], tuple[_Instance, ...]] = {
+        self._routes: dict[tuple[str, str, str], tuple[Instance, ...]] = {
             key: tuple(insts) for key, insts in routes.items()
         }
         self._pending: list[Signal] = []
@@ -206,24 +153,7 @@ class StrategyManager:
     ) -> StrategyManager:
         """Build the enabled instances of ``config``; unknown names and bad params raise ConfigError.
         ``underlying_name`` and ``options_underlyings`` as in the constructor."""
-        registry = load_strategies() if registry is None else registry
-        built: list[tuple[Strategy[Any], list[tuple[str, str]], str]] = []
-        intervals: dict[str, int] = {}
-        for i, spec in enumerate(config.instances):
-            if not spec.enabled:
-                continue
-            cls_ = registry.get(spec.strategy)
-            if cls_ is None:
-                known = ", ".join(sorted(registry)) or "(none)"
-                raise ConfigError(
-                    f"strategies.instances[{i}]: unknown strategy {spec.strategy!r}; registered: {known}"
-                )
-            try:
-                strategy = cls_(spec.params, instance_name=spec.instance_name)
-            except ConfigError as exc:
-                raise ConfigError(f"strategies.instances[{i}] ({spec.instance_name}): {exc}") from None
-            built.append((strategy, [split_symbol(s) for s in spec.symbols], spec.timeframe))
-            intervals[strategy.instance_name] = spec.min_tick_interval_ns
+        built, intervals = build_instances(config, load_strategies() if registry is None else registry)
         return cls(
             built,
             config=config,
@@ -276,37 +206,21 @@ class StrategyManager:
             "dropped_low_confidence": self.dropped_low_confidence,
             "aggregation_conflicts": self.conflicts,
             "instances": {
-                name: {
-                    "strategy": inst.strategy.name,
-                    "bars": inst.stats.bars,
-                    "ticks": inst.stats.ticks,
-                    "ticks_coalesced": inst.stats.ticks_coalesced,
-                    "chains": inst.stats.chains,
-                    "signals": inst.stats.signals,
-                    "errors": inst.stats.errors,
-                    "disabled": inst.stats.disabled,
-                    "last_error": inst.stats.last_error,
-                }
+                name: {"strategy": inst.strategy.name, **inst.stats.counters()}
                 for name, inst in self._instances.items()
             },
         }
 
     def hook_latency_us(self) -> dict[str, dict[str, float]]:
         """Per instance (that ran a hook): ``p50``, ``p99`` and ``max`` wall time in µs of its last
-        :data:`HOOK_SAMPLES` data-hook calls (bars, ticks, chains, fills; not start or stop), which
-        is what the strategy's own code costs, and ``calls`` (how many samples that is)."""
+        :data:`~alphastock.strategies.instances.HOOK_SAMPLES` data-hook calls (bars, ticks, chains,
+        fills; not start or stop), which is what the strategy's own code costs, and ``calls`` (how
+        many samples that is)."""
         out: dict[str, dict[str, float]] = {}
         for name, inst in self._instances.items():
-            samples = sorted(inst.stats.hook_ns)
-            if not samples:
-                continue
-            n = len(samples)
-            out[name] = {
-                "p50": samples[n // 2] / 1_000,
-                "p99": samples[min(n - 1, int(0.99 * n))] / 1_000,
-                "max": samples[-1] / 1_000,
-                "calls": float(n),
-            }
+            latency = inst.stats.hook_latency_us()
+            if latency is not None:
+                out[name] = latency
         return out
 
     def reset_hook_timings(self) -> None:
@@ -442,7 +356,7 @@ class StrategyManager:
         exchange, symbol = self._token_symbols[token]
         return TickView.of(tick, symbol, exchange, recv_ns)
 
-    def _deliver_tick(self, inst: _Instance, token: int, view: TickView, now_ns: int) -> list[Signal]:
+    def _deliver_tick(self, inst: Instance, token: int, view: TickView, now_ns: int) -> list[Signal]:
         inst.tick_last_ns[token] = now_ns
         inst.tick_due_ns.pop(token, None)
         inst.stats.ticks += 1
@@ -476,13 +390,13 @@ class StrategyManager:
 
     # ------------------------------------------------------------------ routes of ticks and chains
 
-    def _bound_tick_routes(self) -> dict[int, tuple[_Instance, ...]]:
+    def _bound_tick_routes(self) -> dict[int, tuple[Instance, ...]]:
         """Token -> the ``on_tick`` instances trading it, in config order (built once: at
         :meth:`start`, or at the first tick). A symbol the instrument master does not know gets no
         ticks (logged)."""
         if self._tick_routes is not None:
             return self._tick_routes
-        routes: dict[int, list[_Instance]] = {}
+        routes: dict[int, list[Instance]] = {}
         for inst in self._tick_instances:
             for exchange, symbol in inst.symbols:
                 found = self.instrument(f"{exchange}:{symbol}")
@@ -543,7 +457,7 @@ class StrategyManager:
             return symbol.strip().upper()
         return self._underlying_name(symbol).strip().upper()
 
-    def _chain_listeners(self, underlying: str | None) -> tuple[_Instance, ...]:
+    def _chain_listeners(self, underlying: str | None) -> tuple[Instance, ...]:
         """The ``on_chain`` instances whose symbols name ``underlying`` (all when None), in config
         order; memoised. Why: chain snapshots arrive several times a second on the engine loop, and
         calling every instance's no-op hook for each held the loop ahead of the next bar."""
@@ -560,7 +474,7 @@ class StrategyManager:
             )
         return found
 
-    def _guard(self, inst: _Instance, hook: Callable[..., SignalOutput | None], *args: Any) -> list[Signal]:
+    def _guard(self, inst: Instance, hook: Callable[..., SignalOutput | None], *args: Any) -> list[Signal]:
         """``hook(*args)`` (one of ``inst``'s bound hooks) isolated: errors counted (disabling after
         ``max_errors``), signals it emitted joined to those it returned. A bound method and its
         arguments, not a closure: this runs for every bar of every instance."""
@@ -582,7 +496,7 @@ class StrategyManager:
         inst.stats.consecutive_errors = 0
         return self._collected(inst, out) if out or self._pending else out
 
-    def _failed(self, inst: _Instance, exc: Exception) -> None:
+    def _failed(self, inst: Instance, exc: Exception) -> None:
         """Count and log a hook's exception (called inside its ``except``); disable after ``max_errors``."""
         self._pending.clear()
         stats = inst.stats
@@ -598,7 +512,7 @@ class StrategyManager:
                 stats.consecutive_errors,
             )
 
-    def _collected(self, inst: _Instance, out: list[Signal]) -> list[Signal]:
+    def _collected(self, inst: Instance, out: list[Signal]) -> list[Signal]:
         """A successful hook's signals: those it emitted first, then those it returned; remembered as
         ``inst``'s for fill routing."""
         if self._pending:
@@ -656,4 +570,4 @@ class StrategyManager:
         return result
 
 
-__all__ = ["InstanceStats", "StrategyManager", "split_symbol"]
+__all__ = ["StrategyManager"]
