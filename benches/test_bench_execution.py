@@ -1,5 +1,5 @@
 """Benchmark: signal → broker submit latency through SignalManager + SignalRouter + DirectExecutor +
-RiskEngine + OMS.
+RiskEngine + OMS, wired by the kernel's :func:`~alphastock.kernel.build_execution`.
 
 Run with ``.venv/bin/python -m pytest benches/test_bench_execution.py -q -s`` (or ``make bench``).
 
@@ -37,8 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from alphastock.clock import LiveClock
-from alphastock.execution import OMS, DirectExecutor, ExecutionConfig, Portfolio
-from alphastock.execution.router import DIRECT, SignalRouter
+from alphastock.execution import ExecutionConfig
+from alphastock.kernel import build_execution
 from alphastock.latency import LatencyRecorder
 from alphastock.models import Instrument, OrderRequest
 from alphastock.persistence.journal import Journal
@@ -46,9 +46,9 @@ from alphastock.persistence.writer import Lazy, StoreWriter
 from alphastock.ports import BrokerCapabilities
 from alphastock.refdata import StaticInstruments
 from alphastock.risk import Limits, RiskEngine
-from alphastock.signals.manager import SignalManager
 from alphastock.signals.model import Signal
 from alphastock.store import Store
+from alphastock.ticks import TickStore
 
 try:
     from benchlib import report
@@ -137,18 +137,13 @@ def _run(tmp: Path, *, mode: str, n: int, gap_s: float = 0.002) -> dict[str, flo
     bus = NullBus()
     risk = RiskEngine(LIMITS)
     recorder = LatencyRecorder(n)
-    signals = SignalManager(journal, writer, bus)
-    oms = OMS(broker, journal, writer, bus, recorder=recorder)  # type: ignore[arg-type]
-    portfolio = Portfolio(bus, risk=risk)
-    executor = DirectExecutor(
-        signals, oms, risk, portfolio, StaticInstruments([INSTRUMENT]), ExecutionConfig(capital=1e7),
-        clock=LiveClock(), bus=bus, writer=writer,
+    # The kernel's own execution wiring (router, executor, OMS, portfolio, exits).
+    stack = build_execution(
+        broker=broker, journal=journal, writer=writer, bus=bus, clock=LiveClock(), risk=risk,
+        ticks=TickStore(16), instruments=StaticInstruments([INSTRUMENT]), config=ExecutionConfig(capital=1e7),
+        latency=recorder,
     )  # fmt: skip
-    # As the kernel wires it: the router is the SignalManager's consumer (its lookup is on the path).
-    oms.add_order_listener(executor.on_order)
-    router = SignalRouter(signals)
-    router.add_executor(DIRECT, executor.on_signal)
-    signals.add_consumer(router.on_signal)
+    signals, oms = stack.signals, stack.oms
 
     async def go() -> None:
         for i in range(n):
