@@ -13,31 +13,13 @@ from alphastock.config import AlphaStockConfig
 from alphastock.refdata.resolver import SymbolResolver
 from alphastock.refdata.store import InstrumentStore
 from alphastock.runners.config import RunnersConfig
-from alphastock.sim import SimServer
 from alphastock.store import Store
-from tests.sim.conftest import DAY, make_config
+from tests.runners.conftest import broker, sim  # noqa: F401 - the runners' simulator fixtures, reused
+from tests.sim.conftest import DAY
 
 
 @pytest.fixture(scope="module")
-def sim() -> Iterator[SimServer]:
-    server = SimServer(make_config()).start_in_thread()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
-def broker(sim: SimServer) -> Iterator[KiteBroker]:
-    kb = KiteBroker(sim.api_key, sim.access_token, root=sim.rest_url)
-    try:
-        yield kb
-    finally:
-        kb.close()
-
-
-@pytest.fixture(scope="module")
-def instruments(broker: KiteBroker) -> Iterator[InstrumentStore]:
+def instruments(broker: KiteBroker) -> Iterator[InstrumentStore]:  # noqa: F811 - the imported fixture
     """The dump of :data:`DAY`; tests only read it."""
     store = Store.open(":memory:")
     try:
