@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -18,15 +17,9 @@ def _ticks(ts_ns: int, *tokens: int) -> FeedEvent:
     return FeedEvent("ticks", ts_ns, 0, tokens=np.array(tokens, dtype=np.int64))
 
 
-class _Feed:
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-        self.on_event: Callable[[FeedEvent], object] | None = lambda event: self.seen.append(event.kind)
-
-
 def test_ticks_stale_and_fresh_drive_the_engine() -> None:
     risk = RiskEngine(limits(max_data_age_s=10.0))
-    bridge = FeedRiskBridge(None, risk)
+    bridge = FeedRiskBridge(risk)
     never = risk.check(option(), T0)
     assert never.codes == ["STALE_MARKET_DATA"]  # no tick yet
     bridge(_ticks(T0, NIFTY_CE, INFY, NIFTY_CE))
@@ -50,18 +43,14 @@ def test_ticks_stale_and_fresh_drive_the_engine() -> None:
     assert risk.check(option(token=INFY), T0 + 21 * SECOND).codes == ["STALE_MARKET_DATA"]
 
 
-def test_installs_itself_and_chains_the_previous_callback(caplog: pytest.LogCaptureFixture) -> None:
-    feed = _Feed()
+def test_logs_the_stale_episode_once_each_way(caplog: pytest.LogCaptureFixture) -> None:
     risk = RiskEngine(limits(max_data_age_s=10.0))
-    bridge = FeedRiskBridge(feed, risk)
-    assert feed.on_event is bridge
-    assert callable(feed.on_event)
+    bridge = FeedRiskBridge(risk)
     with caplog.at_level(logging.INFO, logger="alphastock.feeds.risk_bridge"):
-        feed.on_event(_ticks(T0, NIFTY_CE))
-        feed.on_event(FeedEvent("stale", T0 + 11 * SECOND))
-        feed.on_event(FeedEvent("fresh", T0 + 12 * SECOND))
-        feed.on_event(FeedEvent("connected", T0 + 12 * SECOND, 0, data="open"))
-    assert feed.seen == ["ticks", "stale", "fresh", "connected"]
+        bridge(_ticks(T0, NIFTY_CE))
+        bridge(FeedEvent("stale", T0 + 11 * SECOND))
+        bridge(FeedEvent("fresh", T0 + 12 * SECOND))
+        bridge(FeedEvent("connected", T0 + 12 * SECOND, 0, data="open"))
     assert [r.levelname for r in caplog.records] == ["WARNING", "INFO"]
     assert "stale" in caplog.records[0].getMessage()
     assert risk.check(option(), T0 + 5 * SECOND).action == "APPROVE"
@@ -69,7 +58,7 @@ def test_installs_itself_and_chains_the_previous_callback(caplog: pytest.LogCapt
 
 def test_watch_limits_the_refresh_to_traded_instruments() -> None:
     risk = RiskEngine(limits(max_data_age_s=10.0))
-    bridge = FeedRiskBridge(None, risk)
+    bridge = FeedRiskBridge(risk)
     bridge.watch([NIFTY_CE])
     bridge(_ticks(T0, INFY, NIFTY_CE, 12345))
     assert bridge.ticks_forwarded == 1

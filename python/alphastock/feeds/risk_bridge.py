@@ -1,10 +1,9 @@
 """Feed -> risk engine: live ticks refresh the engine's data ages; the watchdog's flag is kept.
 
-:class:`FeedRiskBridge` is a :class:`~alphastock.feeds.kite_ws.KiteFeed` ``on_event``
-callback. On every ``ticks`` event it calls ``RiskEngine.on_tick(token, ts_ns)`` for
-each token just stored, so the engine's per-instrument data-age rule
-(``max_data_age_s``, code ``STALE_MARKET_DATA``) sees live data. On a ``stale``
-event it sets :attr:`FeedRiskBridge.stale` (and :attr:`FeedRiskBridge.stale_since_ns`)
+:class:`FeedRiskBridge` is called with every feed event (by the engine's feed component). On every
+``ticks`` event it calls ``RiskEngine.on_tick(token, ts_ns)`` for each token just stored, so the
+engine's per-instrument data-age rule (``max_data_age_s``, code ``STALE_MARKET_DATA``) sees live data.
+On a ``stale`` event it sets :attr:`FeedRiskBridge.stale` (and :attr:`FeedRiskBridge.stale_since_ns`)
 until the ``fresh`` event.
 
 The engine itself has no feed-wide "stale" switch (adding one needs a Rust change),
@@ -17,8 +16,7 @@ instruments gets ``STALE_MARKET_DATA``; when ticks resume they pass again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from typing import Protocol
+from collections.abc import Iterable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,19 +28,12 @@ from alphastock.ticks import member_of
 log = logging.getLogger(__name__)
 
 
-class _EventSource(Protocol):
-    on_event: Callable[[FeedEvent], object] | None
-
-
 class FeedRiskBridge:
     """Forward a feed's ticks to ``risk`` and track the stale-data flag.
 
-    ``feed``: when given, the bridge installs itself as ``feed.on_event`` and passes
-    every event on to the callback that was there before (also after a failure of
-    its own work, which is logged). Call the bridge directly with events otherwise.
-    """
+    The engine's feed component calls it with every feed event (it installs itself nowhere)."""
 
-    def __init__(self, feed: _EventSource | None, risk: RiskEngine) -> None:
+    def __init__(self, risk: RiskEngine) -> None:
         self.risk = risk
         self.stale = False
         """True between a ``stale`` and the next ``fresh`` event."""
@@ -53,10 +44,6 @@ class FeedRiskBridge:
         self.ticks_forwarded = 0
         """``on_tick`` calls made (one per token per ``ticks`` event)."""
         self._watched: NDArray[np.int64] | None = None
-        self._next: Callable[[FeedEvent], object] | None = None
-        if feed is not None:
-            self._next = feed.on_event
-            feed.on_event = self
 
     def watch(self, tokens: Iterable[int] | None) -> None:
         """Refresh data times of these instruments only (None: every ticking one, the default).
@@ -70,12 +57,8 @@ class FeedRiskBridge:
         )
 
     def __call__(self, event: FeedEvent) -> None:
-        """Handle one feed event (see the class doc), then pass it on."""
-        try:
-            self._handle(event)
-        finally:
-            if self._next is not None:
-                self._next(event)
+        """Handle one feed event (see the class doc)."""
+        self._handle(event)
 
     def _handle(self, event: FeedEvent) -> None:
         if event.kind == "ticks":

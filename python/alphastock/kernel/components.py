@@ -68,7 +68,7 @@ class FeedComponent(BaseComponent):
         self.refused = 0
         """TICK_BATCH notices no subscriber queue had room for (the ticks are stored regardless)."""
         # The bridge refreshes the risk engine's data times and tracks staleness.
-        self.bridge = FeedRiskBridge(None, risk)
+        self.bridge = FeedRiskBridge(risk)
         self.feed = open_feed(self._on_event)
 
     def watch_for_risk(self, tokens: Iterable[int]) -> None:
