@@ -21,6 +21,9 @@ the host's speed around the run: the median time of a fixed pure-Python loop, ta
 and after. On the 2-vCPU VM it swings between about 11 and 21 µs from one half-second to the
 next (another tenant's load), which moves every figure here by up to 2x.
 
+``BENCH_RECORDING=off|ltp|full`` in the environment sets ``recording.ticks`` for the latency run
+(default: the configuration's default, ``ltp``), to measure what recording costs the tick path.
+
 Nothing asserts on time; figures are printed and stored in ``extra_info``.
 """
 
@@ -30,6 +33,7 @@ import asyncio
 import contextlib
 import io
 import json
+import os
 import statistics
 import struct
 import tempfile
@@ -117,7 +121,9 @@ async def _floor() -> list[float]:
 def test_bench_live_tick_to_submit(benchmark: Any) -> None:
     speed_before = _python_loop_us()
     with tempfile.TemporaryDirectory() as tmp:
-        session = _session(FAST_TRADING, LATENCY_WALL_S, Path(tmp))
+        recording = os.environ.get("BENCH_RECORDING")
+        overrides = FAST_TRADING if recording is None else {**FAST_TRADING, "recording": {"ticks": recording}}
+        session = _session(overrides, LATENCY_WALL_S, Path(tmp))
 
         def run() -> int:
             return asyncio.run(session.run())

@@ -3,7 +3,9 @@
 Run with ``.venv/bin/python -m pytest benches/test_bench_recording.py -q -s -p no:randomly``.
 
 Per batch of 500 ticks (one per instrument; the runners bench's data: 120 batches, 6 s of market
-time apart, so 1-minute bars close every 10 batches), the loop's work as the live engine does it:
+time apart, so 1-minute bars close every 10 batches), the loop's work as the live engine does it, on
+a TickStore of the engine's ring size (``TICK_CAPACITY``, 4,096 ticks per instrument; with the runners
+bench's 64 the recorder would have to read after every batch to be sure no ring wrapped):
 ``TickStore.push_batch`` (the feed), ``RunnerSet.on_ticks`` (bars, equity levels) and then, when
 recording, the :class:`~alphastock.kernel.recorder.Recorder`'s handlers (the bulk TickStore read and
 the hand-over to the writer; closed bars too), with the store's writer thread running and inserting
@@ -26,6 +28,7 @@ import numpy as np
 
 from alphastock.config import RecordingConfig
 from alphastock.events import Event, EventType, TickBatch
+from alphastock.kernel.builder import TICK_CAPACITY
 from alphastock.kernel.recorder import Recorder
 from alphastock.store import Store
 from benchlib import report
@@ -42,7 +45,7 @@ def _round(mode: str, data: Any, path: Path) -> tuple[list[float], float, int, i
     """One session's batches: per-batch loop seconds, the recorder's share (seconds, all batches),
     ticks and bars in the tables, rows dropped."""
     tokens, prices, volumes, stamps = data
-    ticks, runners, published = _build(tokens)
+    ticks, runners, published = _build(tokens, TICK_CAPACITY)  # the live engine's ring
     with Store.open(path) as store:
         recorder = None
         if mode != "off":

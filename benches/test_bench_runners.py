@@ -67,9 +67,10 @@ def _data() -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray], list[np.nda
     return tokens, prices, volumes, stamps
 
 
-def _build(tokens: np.ndarray) -> tuple[TickStore, RunnerSet, list[Event[Any]]]:
-    """The engine side, set up outside the timing: a tick store, bars and one equity runner on 500 tokens."""
-    ticks = TickStore(64)
+def _build(tokens: np.ndarray, capacity: int = 64) -> tuple[TickStore, RunnerSet, list[Event[Any]]]:
+    """The engine side, set up outside the timing: a tick store (``capacity`` ticks per instrument),
+    bars and one equity runner on 500 tokens."""
+    ticks = TickStore(capacity)
     instruments = {
         int(t): Instrument.from_kite(
             {
