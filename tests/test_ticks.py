@@ -440,3 +440,23 @@ def test_member_of_equals_isin_on_a_sorted_set() -> None:
     for size in (0, 1, 5, 49):
         subset = np.unique(rng.integers(0, 50, size).astype(np.int64))
         assert (member_of(values, subset) == np.isin(values, subset)).all()
+
+
+def test_the_recording_tap_keeps_every_stored_tick_in_store_order_and_counts_what_it_cannot_hold() -> None:
+    store = TickStore(2)
+    store.push(7, 1, 100.0)  # before the tap: not kept
+    store.start_recording(3)
+    assert store.push_batch([7, 9, 7, 7], [2, 1, 3, 4], [101.0, 5.0, 102.0, 103.0], volume=[1, 2, 3, 4]) == 4
+    assert not store.push(7, 4, 104.0)  # a duplicate is rejected, so not recorded
+    assert (store.recording_pending, store.recording_dropped) == (3, 1)  # the fourth past the bound
+    taken = store.take_recorded()
+    assert taken["token"].tolist() == [7, 9, 7]
+    assert taken["ts_ns"].tolist() == [2, 1, 3]  # ring of 2: the tap holds more than the ring
+    assert taken["volume"].tolist() == [1, 2, 3]
+    assert store.take_recorded()["token"].tolist() == []
+    store.push(9, 2, 6.0)
+    assert store.stop_recording()["ts_ns"].tolist() == [2]
+    store.push(9, 3, 7.0)
+    assert store.take_recorded()["token"].tolist() == []  # stopped
+    with pytest.raises(ValueError, match="max_rows"):
+        store.start_recording(0)

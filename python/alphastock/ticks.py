@@ -270,6 +270,35 @@ class TickStore:
             raise ValueError(f"n must be non-negative, got {n}")
         return self._store.window(token, n)
 
+    def start_recording(self, max_rows: int) -> None:
+        """Keep every tick stored from now on, in the order stored, for :meth:`take_recorded`: the
+        recorder's tap. At most ``max_rows`` wait untaken; more are counted in
+        :attr:`recording_dropped`, never silently lost. Already recording: only the bound changes.
+        Costs the store one copy of each tick's fields; off until called."""
+        if max_rows < 1:
+            raise ValueError(f"max_rows must be positive, got {max_rows}")
+        self._store.start_recording(max_rows)
+
+    def take_recorded(self) -> TokenWindows:
+        """The ticks stored since recording started or the last take, oldest first across tokens:
+        ``token`` and every tick column (the arrays are handed over, not copied). Empty when not
+        recording."""
+        return cast(TokenWindows, self._store.take_recorded())
+
+    def stop_recording(self) -> TokenWindows:
+        """Stop recording; the ticks not taken yet (as :meth:`take_recorded`)."""
+        return cast(TokenWindows, self._store.stop_recording())
+
+    @property
+    def recording_pending(self) -> int:
+        """Ticks waiting for :meth:`take_recorded`."""
+        return self._store.recording_pending
+
+    @property
+    def recording_dropped(self) -> int:
+        """Ticks not recorded because ``max_rows`` were waiting, since recording started."""
+        return self._store.recording_dropped
+
     def tokens(self) -> NDArray[np.int64]:
         """Tokens with at least one stored tick, in order of their first one."""
         return self._store.tokens()

@@ -13,7 +13,7 @@ use super::errors::{frame_error, invalid_request};
 use super::gil::{self, detach_if_large};
 use crate::columns::Column;
 use crate::ticks::kite::{Mode, DEPTH_LEVELS};
-use crate::ticks::{self, Reject, Tick, TickStore, Window};
+use crate::ticks::{self, Reject, Tick, TickStore, TokenWindows, Window};
 
 /// Frames at least this long are decoded with the GIL released. A real Kite frame (at most a few
 /// thousand 184-byte packets, ~100 µs of decoding) is decoded holding it: once released, a Python
@@ -67,6 +67,13 @@ fn now_ns() -> i64 {
 fn window_dict<'py>(py: Python<'py>, w: Window) -> PyResult<Bound<'py, PyDict>> {
     let out = PyDict::new(py);
     fill_window(py, &out, w)?;
+    Ok(out)
+}
+
+fn windows_dict<'py>(py: Python<'py>, got: TokenWindows) -> PyResult<Bound<'py, PyDict>> {
+    let out = PyDict::new(py);
+    out.set_item(intern!(py, "token"), got.token.into_pyarray(py))?;
+    fill_window(py, &out, got.rows)?;
     Ok(out)
 }
 
@@ -214,6 +221,35 @@ impl PyTickStore {
         out.set_item(intern!(py, "token"), got.token.into_pyarray(py))?;
         fill_window(py, &out, got.rows)?;
         Ok(out)
+    }
+
+    /// Keep every tick stored from now on for `take_recorded`, at most `max_rows` untaken (more
+    /// are counted in `recording_dropped`); already recording: only the bound changes.
+    fn start_recording(&mut self, max_rows: usize) {
+        self.inner.start_recording(max_rows);
+    }
+
+    /// The ticks stored since recording started or the last take, in store order: `token` and the
+    /// tick columns, moved into new arrays (no copy). Empty when not recording.
+    fn take_recorded<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        windows_dict(py, self.inner.take_recorded())
+    }
+
+    /// Stop recording; the ticks not taken yet (as `take_recorded`).
+    fn stop_recording<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        windows_dict(py, self.inner.stop_recording())
+    }
+
+    /// Ticks waiting for `take_recorded`.
+    #[getter]
+    fn recording_pending(&self) -> usize {
+        self.inner.recording_pending()
+    }
+
+    /// Ticks not recorded because `max_rows` were waiting, since recording started.
+    #[getter]
+    fn recording_dropped(&self) -> u64 {
+        self.inner.recording_dropped()
     }
 
     /// The newest `min(n, len)` ticks of `token`, oldest first, as a dict of new arrays.

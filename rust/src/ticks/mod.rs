@@ -8,6 +8,7 @@ pub mod bulk;
 pub mod columns;
 pub mod index;
 pub mod kite;
+pub mod recording;
 pub mod ring;
 pub mod store;
 #[cfg(test)]

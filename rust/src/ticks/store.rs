@@ -10,8 +10,10 @@
 //!
 //! Packets of a Kite frame that cannot be decoded count as `malformed_packet`.
 
+use super::bulk::TokenWindows;
 use super::index::TokenIndex;
 use super::kite::{for_each_packet, validate, FrameError, Packet, Side};
+use super::recording::Recording;
 use super::ring::{Ring, Tick, Window};
 
 /// Why a tick was not stored.
@@ -65,6 +67,8 @@ pub struct TickStore {
     recent: Option<(u32, usize)>,
     /// The last stamp handed out by [`TickStore::receive_stamp`].
     last_stamp: i64,
+    /// The recording tap, while recording (boxed: the store's hot fields stay together).
+    recording: Option<Box<Recording>>,
 }
 
 impl TickStore {
@@ -79,6 +83,7 @@ impl TickStore {
             rejected: [0; Reject::ALL.len()],
             recent: None,
             last_stamp: i64::MIN,
+            recording: None,
         })
     }
 
@@ -184,7 +189,40 @@ impl TickStore {
                 self.recent = Some((token, slot));
             }
         }
+        if let Some(recording) = &mut self.recording {
+            recording.append(t);
+        }
         Ok(())
+    }
+
+    /// Keep every tick stored from now on (at most `max_rows` untaken; more are counted as dropped)
+    /// for [`TickStore::take_recorded`]; already recording: only the bound changes.
+    pub fn start_recording(&mut self, max_rows: usize) {
+        match &mut self.recording {
+            Some(recording) => recording.set_max_rows(max_rows),
+            None => self.recording = Some(Box::new(Recording::new(max_rows))),
+        }
+    }
+
+    /// The ticks stored since recording started or since the last take, in the order they were
+    /// stored (empty when not recording).
+    pub fn take_recorded(&mut self) -> TokenWindows {
+        self.recording.as_mut().map_or_else(Recording::none, |r| r.take())
+    }
+
+    /// Stop recording; returns the ticks not taken yet.
+    pub fn stop_recording(&mut self) -> TokenWindows {
+        self.recording.take().map_or_else(Recording::none, |mut r| r.take())
+    }
+
+    /// Ticks waiting for [`TickStore::take_recorded`].
+    pub fn recording_pending(&self) -> usize {
+        self.recording.as_ref().map_or(0, |r| r.pending())
+    }
+
+    /// Ticks not recorded because the bound was reached, since recording started.
+    pub fn recording_dropped(&self) -> u64 {
+        self.recording.as_ref().map_or(0, |r| r.dropped())
     }
 
     /// A receive timestamp for a frame arriving at wall-clock `now_ns`: `now_ns`, or one nanosecond
