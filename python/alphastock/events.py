@@ -174,7 +174,9 @@ class FillInfo:
 
 @dataclass(frozen=True, slots=True)
 class PositionSnapshot:
-    """A position after a fill or a mark: signed ``quantity`` (units), prices and P&L in rupees."""
+    """A position after a fill or a mark: signed ``quantity`` as Kite counts it (units; lots on MCX),
+    prices and P&L in rupees, ``multiplier`` the contract multiplier (rupees = price x quantity x
+    multiplier)."""
 
     token: int
     symbol: str
@@ -186,6 +188,7 @@ class PositionSnapshot:
     realised: float
     unrealised: float
     ts_ns: int
+    multiplier: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)

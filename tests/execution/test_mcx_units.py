@@ -102,6 +102,8 @@ def test_portfolio_and_risk_engine_value_lots_in_rupees() -> None:
     held = portfolio.position(CRUDE, "NRML")
     assert held is not None
     assert (held.quantity, held.multiplier, held.unrealised) == (2, 100.0, 2 * 10.0 * 100.0)
+    # The event and the stored row say what a quantity of 2 is worth: 2 lots of 100.
+    assert (held.snapshot().multiplier, held.record(T0 + 2).multiplier) == (100.0, 100.0)
     assert risk.unrealised_pnl == held.unrealised
     portfolio.on_fill(_fill(3, "SELL", 2, 5625.0, charges=45.0))
     assert held.realised == 2 * 25.0 * 100.0 - 85.0

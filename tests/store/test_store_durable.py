@@ -236,6 +236,7 @@ def test_positions_snapshot_and_daily_pnl(store: Store) -> None:
             "average_price": None,
             "realised": None,
             "unrealised": None,
+            "multiplier": 1.0,
         }
     ]
     day = dt.date(2026, 1, 2)

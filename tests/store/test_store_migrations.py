@@ -19,17 +19,18 @@ def _versions(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, int]]:
 def test_new_database_gets_every_migration_once(tmp_path: Path) -> None:
     con = duckdb.connect(str(tmp_path / "a.duckdb"))
     assert current_version(con) == 0
-    assert migrate(con) == [1, 2, 3]
+    assert migrate(con) == [1, 2, 3, 4]
     rows = _versions(con)
     assert [(v, n) for v, n, _ in rows] == [
         (1, "001_initial"),
         (2, "002_query_indexes"),
         (3, "003_fills_keyed_by_order"),
+        (4, "004_positions_multiplier"),
     ]
     assert migrate(con) == []
     assert _versions(con) == rows  # untouched, applied_ns included
     con.close()
-    assert SCHEMA_VERSION == MIGRATIONS[-1].version == 3
+    assert SCHEMA_VERSION == MIGRATIONS[-1].version == 4
 
 
 def test_opening_a_version_1_database_migrates_it_and_keeps_its_rows(tmp_path: Path) -> None:
@@ -41,7 +42,7 @@ def test_opening_a_version_1_database_migrates_it_and_keeps_its_rows(tmp_path: P
     con.close()
 
     with Store.open(path) as store:
-        assert store.schema_version == 3
+        assert store.schema_version == SCHEMA_VERSION
         assert store.audit_log().select(["id", "ts_ns", "actor", "action"]).to_pylist() == [
             {"id": 1, "ts_ns": 5, "actor": "old", "action": "written at v1"}
         ]
@@ -63,7 +64,7 @@ def test_a_version_2_databases_fills_are_kept_and_keyed_by_order(tmp_path: Path)
     con.close()
 
     with Store.open(path) as store:
-        assert store.schema_version == 3
+        assert store.schema_version == SCHEMA_VERSION
         rows = store.query("SELECT * FROM fills ORDER BY trade_id").to_pylist()
         assert [(r["trade_id"], r["order_key"], r["price"], r["charges"]) for r in rows] == [
             ("10000001", "ASold", 800.5, 1.25),
@@ -112,8 +113,8 @@ def test_a_failing_migration_rolls_back_and_earlier_ones_stay(tmp_path: Path) ->
 def test_a_database_newer_than_the_code_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "new.duckdb"
     with Store.open(path) as store, store.transaction() as cur:
-        cur.execute("INSERT INTO schema_migrations VALUES (4, '004_future', 0)")
-    with pytest.raises(StoreError, match="version 4, newer than this AlphaStock's 3"):
+        cur.execute("INSERT INTO schema_migrations VALUES (5, '005_future', 0)")
+    with pytest.raises(StoreError, match="version 5, newer than this AlphaStock's 4"):
         Store.open(path)
 
 
@@ -121,6 +122,17 @@ def test_migration_versions_must_be_contiguous() -> None:
     con = duckdb.connect(":memory:")
     with pytest.raises(ValueError, match="without gaps"):
         migrate(con, (Migration(1, "a", "SELECT 1"), Migration(3, "c", "SELECT 1")))
-    with pytest.raises(ValueError, match=r"outside 0\.\.3"):
+    with pytest.raises(ValueError, match=r"outside 0\.\.4"):
         migrate(con, target=5)
+    con.close()
+
+
+def test_a_version_3_database_gets_the_positions_multiplier_and_keeps_its_rows(tmp_path: Path) -> None:
+    con = duckdb.connect(str(tmp_path / "v3.duckdb"))
+    assert migrate(con, target=3) == [1, 2, 3]
+    con.execute("INSERT INTO positions VALUES (1, 738561, 'RELIANCE', 'MIS', 10, 2500.0, 0.0, 5.0)")
+    assert migrate(con) == [4]
+    assert con.execute("SELECT symbol, quantity, multiplier FROM positions").fetchall() == [
+        ("RELIANCE", 10, 1.0)
+    ]
     con.close()

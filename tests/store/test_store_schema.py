@@ -118,6 +118,7 @@ EXPECTED_COLUMNS = {
         ("average_price", "DOUBLE"),
         ("realised", "DOUBLE"),
         ("unrealised", "DOUBLE"),
+        ("multiplier", "DOUBLE"),
     ],
     "daily_pnl": [
         ("date", "DATE"),

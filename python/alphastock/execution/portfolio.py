@@ -70,6 +70,7 @@ class Holding:
             realised=self.realised,
             unrealised=self.unrealised,
             ts_ns=self.ts_ns,
+            multiplier=self.multiplier,
         )
 
     def record(self, ts_ns: int) -> PositionRecord:
@@ -83,6 +84,7 @@ class Holding:
             average_price=self.average_price,
             realised=self.realised,
             unrealised=self.unrealised,
+            multiplier=self.multiplier,
         )
 
 

@@ -382,5 +382,6 @@ _POSITION_SCHEMA = pa.schema(
         ("average_price", pa.float64()),
         ("realised", pa.float64()),
         ("unrealised", pa.float64()),
+        ("multiplier", pa.float64()),
     ]
 )

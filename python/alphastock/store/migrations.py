@@ -23,7 +23,12 @@ import duckdb
 
 from alphastock.store._base import first_row
 from alphastock.store.errors import StoreError
-from alphastock.store.schema import FILLS_KEYED_BY_ORDER_DDL, INITIAL_DDL, QUERY_INDEXES_DDL
+from alphastock.store.schema import (
+    FILLS_KEYED_BY_ORDER_DDL,
+    INITIAL_DDL,
+    POSITIONS_MULTIPLIER_DDL,
+    QUERY_INDEXES_DDL,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +51,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(1, "001_initial", INITIAL_DDL),
     Migration(2, "002_query_indexes", QUERY_INDEXES_DDL),
     Migration(3, "003_fills_keyed_by_order", FILLS_KEYED_BY_ORDER_DDL),
+    Migration(4, "004_positions_multiplier", POSITIONS_MULTIPLIER_DDL),
 )
 """Every migration, oldest first; the last one's version is the current schema version."""
 

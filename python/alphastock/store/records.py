@@ -125,7 +125,8 @@ class FillRecord:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PositionRecord:
-    """A position at ``ts_ns``: signed ``quantity`` in units, prices and P&L in rupees."""
+    """A position at ``ts_ns``: signed ``quantity`` as Kite counts it (units; lots on MCX), prices and
+    P&L in rupees, ``multiplier`` the contract multiplier (rupees = price x quantity x multiplier)."""
 
     ts_ns: int
     token: int
@@ -135,6 +136,7 @@ class PositionRecord:
     average_price: float | None = None
     realised: float | None = None
     unrealised: float | None = None
+    multiplier: float = 1.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -44,7 +44,8 @@ Table              Rows
                    every session — are all kept), ``broker_order_id, token, symbol, side, quantity,
                    price, ts_ns, charges`` (rupees).
 ``positions``      Position snapshots: ``ts_ns, token, symbol, product, quantity`` (signed: negative
-                   is short), ``average_price, realised, unrealised``. PK (ts_ns, token, product).
+                   is short; as Kite counts it, lots on MCX), ``average_price, realised, unrealised``
+                   and ``multiplier`` (rupees = price x quantity x multiplier). PK (ts_ns, token, product).
 ``daily_pnl``      One row per trading date (PK ``date``): ``realised, unrealised, charges, gross,
                    net, trades, peak`` (the day's high-water mark of net P&L) and ``drawdown``.
 ``risk_events``    Risk engine decisions and state changes: ``id`` (PK, increasing), ``ts_ns, kind,
@@ -300,3 +301,10 @@ dropped a second session's fills whenever a broker reused a trade id (the simula
 broker number trades from the same start every session). Rows keep their values; a row without an
 order key (none are written so) gets ``unknown:<trade_id>``. The PK's index serves lookups by
 order key, so the separate index goes."""
+
+POSITIONS_MULTIPLIER_DDL: Final[str] = """
+ALTER TABLE positions ADD COLUMN multiplier DOUBLE DEFAULT 1.0;
+"""
+"""Migration 4: ``positions.multiplier``, the contract multiplier of the position's instrument (MCX
+quantities count lots: a row's rupee value is price x quantity x multiplier); earlier rows were all of
+multiplier 1 (MCX signals were refused then)."""
