@@ -12,13 +12,16 @@ import asyncio
 import datetime as dt
 import itertools
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
+
+import pytest
 
 from alphastock.clock import SimulatedClock
 from alphastock.config import AlphaStockConfig, load_config
 from alphastock.events import Event, EventType
 from alphastock.kernel import Observer, PaperExecution, build_kernel
-from alphastock.kernel.replay import ReplayMarketData, run_simulated, ticks_from_bars
+from alphastock.kernel.replay import ReplayMarketData, SimulationError, run_simulated, settle, ticks_from_bars
 from alphastock.models import IST, Instrument
 from alphastock.ports import Adapters
 from alphastock.store import Store
@@ -157,3 +160,17 @@ def test_a_simulated_run_trades_through_the_whole_engine_and_repeats_exactly(tmp
     assert facts == facts_again
     assert len(first) == len(second)
     assert _canonical(first) == _canonical(second)
+
+
+def test_settling_an_engine_that_never_quiets_is_an_error() -> None:
+    class Sub:
+        depth = 1  # a queue that never empties
+
+    class Busy:
+        bus = SimpleNamespace(subscriptions=lambda: [Sub()])
+        oms = SimpleNamespace(in_flight=0)
+        writer = SimpleNamespace(pending=0)
+        clock = SimulatedClock(5)
+
+    with pytest.raises(SimulationError, match="did not settle within 50 loop turns at 5 ns"):
+        asyncio.run(settle(Busy(), max_turns=50))

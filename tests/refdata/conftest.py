@@ -10,11 +10,9 @@ import pytest
 
 from alphastock.brokers.kite import KiteBroker
 from alphastock.config import AlphaStockConfig
-from alphastock.refdata.resolver import SymbolResolver
 from alphastock.refdata.store import InstrumentStore
-from alphastock.runners.config import RunnersConfig
 from alphastock.store import Store
-from tests.runners.conftest import broker, sim  # noqa: F401 - the runners' simulator fixtures, reused
+from tests.runners.conftest import broker, resolver, sim  # noqa: F401 - the runners' fixtures, reused
 from tests.sim.conftest import DAY
 
 
@@ -28,9 +26,3 @@ def instruments(broker: KiteBroker) -> Iterator[InstrumentStore]:  # noqa: F811 
         yield repo
     finally:
         store.close()
-
-
-@pytest.fixture(scope="module")
-def resolver(instruments: InstrumentStore) -> SymbolResolver:
-    config = RunnersConfig()
-    return SymbolResolver(instruments, config.aliases, config.underlying_names)

@@ -48,7 +48,7 @@ from typing import Any
 
 from alphastock.bus import EventBus, conflate_tick_batches
 from alphastock.calendar import MarketCalendar
-from alphastock.clock import Clock
+from alphastock.clock import Clock, ist
 from alphastock.collector import ScheduledCollector
 from alphastock.config import AlphaStockConfig
 from alphastock.engine import Engine
@@ -65,7 +65,6 @@ from alphastock.kernel.components import (
 )
 from alphastock.kernel.execution import ExecutionStack, build_execution
 from alphastock.kernel.recorder import Recorder
-from alphastock.models import IST
 from alphastock.persistence.journal import Journal
 from alphastock.persistence.writer import StoreWriter, replay_and_rotate
 from alphastock.ports import Adapters, MarketDataClient, VenueContext
@@ -213,7 +212,7 @@ class Kernel:
 
     def today(self) -> dt.date:
         """The engine clock's date in IST."""
-        return dt.datetime.fromtimestamp(self.clock.now_ns() / 1e9, IST).date()
+        return ist(self.clock.now_ns()).date()
 
     async def refresh_instruments(self) -> None:
         """The day's instruments dump (before the open): lot sizes, expiries and strikes change."""
@@ -291,8 +290,7 @@ async def build_kernel(
     instruments = InstrumentStore(store, cfg.instruments.freeze_quantities)
     instrument_cache = InstrumentCache(instruments)
     market_client = adapters.market_data.open_client(instrument_cache.freeze_lookup)
-    today = dt.datetime.fromtimestamp(clock.now_ns() / 1e9, IST).date()
-    await instruments.refresh(market_client, today=today)
+    await instruments.refresh(market_client, today=ist(clock.now_ns()).date())
     resolver = SymbolResolver(instruments, cfg.runners.aliases, cfg.runners.underlying_names)
     # 2. Risk and the execution client. Every broker call of the running engine is counted in one
     # place: an unreachable broker halts new orders (see alphastock.execution.broker_health).

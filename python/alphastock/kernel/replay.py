@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from alphastock.clock import SimulatedClock
+from alphastock.errors import AlphaStockError
 from alphastock.feeds.kite_ws import FeedEvent
 from alphastock.models import Candle, Instrument
 from alphastock.ports import FeedSink, FreezeLookup
@@ -161,18 +162,27 @@ class ReplayMarketData:
         return self.feed
 
 
-async def settle(kernel: Any, *, turns: int = 16) -> None:
+class SimulationError(AlphaStockError):
+    """A simulated run could not go on deterministically (the engine never settled after a step)."""
+
+
+async def settle(kernel: Any, *, turns: int = 16, max_turns: int = 100_000) -> None:
     """Let the engine finish what the last clock step set off: loop turns until the bus queues are
-    empty and no OMS call is in flight for a few turns in a row, with the store writer's callbacks
-    delivered. Never waits on wall time (an inline writer applies on the loop)."""
+    empty and no OMS call is in flight for ``turns`` turns in a row, with the store writer's callbacks
+    delivered. Never waits on wall time (an inline writer applies on the loop). Raises
+    :class:`SimulationError` after ``max_turns`` busy turns: moving the clock on then would make the
+    run depend on how far the work had got."""
     quiet = 0
-    for _ in range(100 * turns):
+    for _ in range(max_turns):
         await asyncio.sleep(0)
         queued = any(sub.depth for sub in kernel.bus.subscriptions())
         busy = queued or kernel.oms.in_flight or kernel.writer.pending
         quiet = 0 if busy else quiet + 1
         if quiet >= turns:
             return
+    raise SimulationError(
+        f"the engine did not settle within {max_turns} loop turns at {kernel.clock.now_ns()} ns"
+    )
 
 
 async def run_simulated(kernel: Any, clock: SimulatedClock, *, until_ns: int) -> int:
@@ -224,6 +234,7 @@ __all__ = [
     "ReplayFeed",
     "ReplayMarketData",
     "ReplayTick",
+    "SimulationError",
     "StaticMarketClient",
     "run_simulated",
     "settle",

@@ -304,7 +304,7 @@ class TradingApp:
                 f"({exc})"
             )
             return
-        today = dt.datetime.fromtimestamp(self.clock.now_ns() / 1e9, IST).date()
+        today = self.kernel.today()
         resolved = resolve_stored_unknown(
             rows, book, today=today, session_id=self.session_id, simulator=self.mode is RunMode.SIM
         )

@@ -40,9 +40,18 @@ impl Recording {
         }
     }
 
-    /// The ticks kept since the last take, oldest first; the tap keeps recording.
+    /// The ticks kept since the last take, oldest first; the tap keeps recording, with room for as
+    /// many rows as this take handed over (reads come at a steady rhythm: the columns do not grow
+    /// again from empty, reallocating on the tick path, after every take).
     pub fn take(&mut self) -> TokenWindows {
-        std::mem::take(&mut self.pending)
+        let rows = self.pending.token.len().min(self.max_rows);
+        let fresh = TokenWindows { token: Vec::with_capacity(rows), rows: Window::with_capacity(rows) };
+        std::mem::replace(&mut self.pending, fresh)
+    }
+
+    /// The ticks not taken yet, ending the tap.
+    pub fn into_pending(self) -> TokenWindows {
+        self.pending
     }
 
     /// Ticks waiting to be taken.
@@ -53,11 +62,6 @@ impl Recording {
     /// Ticks not kept because `max_rows` were waiting, since the tap started.
     pub fn dropped(&self) -> u64 {
         self.dropped
-    }
-
-    /// An empty window, for a store that does not record.
-    pub fn none() -> TokenWindows {
-        TokenWindows { token: Vec::new(), rows: Window::default() }
     }
 }
 

@@ -207,12 +207,12 @@ impl TickStore {
     /// The ticks stored since recording started or since the last take, in the order they were
     /// stored (empty when not recording).
     pub fn take_recorded(&mut self) -> TokenWindows {
-        self.recording.as_mut().map_or_else(Recording::none, |r| r.take())
+        self.recording.as_mut().map_or_else(TokenWindows::default, |r| r.take())
     }
 
     /// Stop recording; returns the ticks not taken yet.
     pub fn stop_recording(&mut self) -> TokenWindows {
-        self.recording.take().map_or_else(Recording::none, |mut r| r.take())
+        self.recording.take().map_or_else(TokenWindows::default, |r| r.into_pending())
     }
 
     /// Ticks waiting for [`TickStore::take_recorded`].
