@@ -76,6 +76,7 @@ class LiveSession:
         self.environ = environ
         self.console = console
         self.app: TradingApp | None = None
+        """The running app, once built (None before: watchers may poll it)."""
         self.summary: SessionSummary | None = None
         self._stop: asyncio.Event | None = None
         self._reason = ""
@@ -123,8 +124,9 @@ class LiveSession:
             store = Store.open(data_dir=data_dir)
             stack.callback(store.close)
             session_id = f"{self.options.mode.value}-{uuid.uuid4().hex[:12]}"
-            app = self.app = TradingApp(self.config, conn, store, data_dir=data_dir, session_id=session_id)
+            app = TradingApp(self.config, conn, store, data_dir=data_dir, session_id=session_id)
             await app.build()
+            self.app = app  # only once built: its engine (app.kernel) exists from here on
             store.start_session(
                 session_id,
                 time.time_ns(),
