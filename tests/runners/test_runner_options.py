@@ -208,3 +208,65 @@ def test_expired_windows_roll_to_the_next_expiries(sim: SimServer, resolver: Sym
     assert all(feed.modes.get(t) == "full" for t in nifty.windows[1].tokens())
     assert [w.expiry for w in runner.underlyings["BANKNIFTY"].windows] == [MONTHLY, dt.date(2026, 2, 24)]
     assert {key[1] for key in runner.latest if key[0] == "NIFTY"} == {dt.date(2026, 1, 20), MONTHLY}
+
+
+def test_chain_from_store_carries_quotes_volume_and_oi() -> None:
+    from alphastock.options import price
+    from alphastock.runners.options import chain_from_store
+
+    now = expiry_ns(MONTHLY) - 10 * 86_400 * 10**9
+    t = (expiry_ns(MONTHLY) - now) / YEAR_NS
+    forward, rate, strikes = 25600.0, 0.065, [25500.0, 25600.0, 25700.0]
+    calls = price(True, forward, strikes, t, rate, 0.14, model="black76")
+    puts = price(False, forward, strikes, t, rate, 0.14, model="black76")
+    ticks = TickStore(8)
+    for i, k in enumerate(strikes):
+        for token, premium in ((1000 + i, calls[i]), (2000 + i, puts[i])):
+            if token == 2002:
+                continue  # the 25700 put has no tick yet
+            ticks.push(token, now - 1, float(premium), volume=int(k) + token, oi=7 * token,
+                       bid=float(premium) - 0.05, ask=float(premium) + 0.05)  # fmt: skip
+    snap = chain_from_store(
+        ticks, "NIFTY", MONTHLY, now, 25550.0, strikes, [1000, 1001, 1002], [2000, 2001, 0]
+    )
+    np.testing.assert_array_equal(snap.call_volume, [26500.0, 26601.0, 26702.0])
+    np.testing.assert_array_equal(snap.call_oi, [7000.0, 7007.0, 7014.0])
+    np.testing.assert_array_equal(snap.put_volume[:2], [27500.0, 27601.0])
+    np.testing.assert_array_equal(snap.put_oi[:2], [14000.0, 14007.0])
+    assert math.isnan(snap.put_volume[2])
+    assert math.isnan(snap.put_oi[2])
+    assert math.isnan(snap.put_bid[2])
+    assert snap.call_bid[1] == pytest.approx(calls[1] - 0.05)
+    assert snap.forward == pytest.approx(forward, abs=1e-6)
+    row = snap.row(25600.0)
+    assert (row["call_volume"], row["call_oi"], row["put_volume"], row["put_oi"]) == (
+        26601.0,
+        7007.0,
+        27601.0,
+        14007.0,
+    )
+    summary = snap.summary()
+    assert summary["volume"] == 26500 + 26601 + 26702 + 27500 + 27601
+    assert summary["oi"] == 7000 + 7007 + 7014 + 14000 + 14007
+
+
+def test_build_chain_volume_and_oi_default_to_nan_and_follow_the_strike_order() -> None:
+    now = expiry_ns(MONTHLY) - 5 * 86_400 * 10**9
+    nan = np.full(2, math.nan)
+    snap = build_chain(
+        "NIFTY", MONTHLY, now, 25500.0, [25600.0, 25500.0], [1, 2], [3, 4], (nan, nan, nan), (nan, nan, nan),
+    )  # fmt: skip
+    assert np.isnan(snap.call_volume).all()
+    assert np.isnan(snap.put_oi).all()
+    assert math.isnan(snap.summary()["volume"])
+    snap = build_chain(
+        "NIFTY", MONTHLY, now, 25500.0, [25600.0, 25500.0], [1, 2], [3, 4], (nan, nan, nan), (nan, nan, nan),
+        call_volume=[10, 20], call_oi=[30, 40], put_volume=[50, 60], put_oi=[70, 80],
+    )  # fmt: skip
+    np.testing.assert_array_equal(snap.call_volume, [20.0, 10.0])
+    np.testing.assert_array_equal(snap.put_oi, [80.0, 70.0])
+    with pytest.raises(ValueError, match="call_oi has 1 values for 2 strikes"):
+        build_chain(
+            "NIFTY", MONTHLY, now, 25500.0, [25600.0, 25500.0], [1, 2], [3, 4], (nan, nan, nan),
+            (nan, nan, nan), call_oi=[1.0],
+        )  # fmt: skip

@@ -8,7 +8,8 @@ their greeks, each vectorised over the whole ladder.
 Units: prices rupees; ``time_to_expiry_years`` is calendar time to 15:30 IST on the
 expiry date over 365 days; IV annualised decimal; greeks as
 :func:`~alphastock.options.greeks` gives them (theta per calendar day, vega per IV
-point); ``ts_ns`` UTC epoch ns.
+point); ``ts_ns`` UTC epoch ns; volume (traded today, cumulative) and open interest in units
+(NaN when not given).
 """
 
 from __future__ import annotations
@@ -55,6 +56,11 @@ def mid_prices(bid: ArrayLike, ask: ArrayLike, ltp: ArrayLike) -> F64:
     return np.asarray(mid, dtype=np.float64)
 
 
+_ROW_COLUMNS = (
+    "token", "bid", "ask", "ltp", "iv", "delta", "gamma", "theta", "vega", "status", "volume", "oi",
+)  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class ChainSnapshot:
     """One expiry's chain at ``ts_ns``: per strike (ascending) the call and put quotes, IV and greeks.
@@ -83,6 +89,10 @@ class ChainSnapshot:
     call_theta: F64
     call_vega: F64
     call_status: I8
+    call_volume: F64
+    """Units traded today (cumulative, as Kite sends it); NaN when not given."""
+    call_oi: F64
+    """Open interest in units; NaN when not given."""
     put_bid: F64
     put_ask: F64
     put_ltp: F64
@@ -92,6 +102,10 @@ class ChainSnapshot:
     put_theta: F64
     put_vega: F64
     put_status: I8
+    put_volume: F64
+    """Units traded today (cumulative); NaN when not given."""
+    put_oi: F64
+    """Open interest in units; NaN when not given."""
 
     def __len__(self) -> int:
         return int(self.strike.shape[0])
@@ -112,13 +126,13 @@ class ChainSnapshot:
         i = int(hits[0])
         out: dict[str, Any] = {"strike": float(self.strike[i])}
         for side in ("call", "put"):
-            for col in ("token", "bid", "ask", "ltp", "iv", "delta", "gamma", "theta", "vega", "status"):
+            for col in _ROW_COLUMNS:
                 value = getattr(self, f"{side}_{col}")[i]
                 out[f"{side}_{col}"] = int(value) if col in ("token", "status") else float(value)
         return out
 
     def summary(self) -> dict[str, Any]:
-        """JSON-friendly header (no arrays) plus ATM IVs, for views and logs."""
+        """JSON-friendly header (no arrays) plus ATM IVs and the window's total volume and OI (units)."""
         atm = self.atm_strike
         row = self.row(atm) if math.isfinite(atm) else {}
         return {
@@ -133,7 +147,16 @@ class ChainSnapshot:
             "atm_strike": atm,
             "atm_call_iv": row.get("call_iv", math.nan),
             "atm_put_iv": row.get("put_iv", math.nan),
+            "volume": _nansum(self.call_volume, self.put_volume),
+            "oi": _nansum(self.call_oi, self.put_oi),
         }
+
+
+def _nansum(*columns: F64) -> float:
+    """Sum of the known values of ``columns`` (units); NaN when none is known."""
+    values = np.concatenate(columns)
+    known = values[np.isfinite(values)]
+    return float(known.sum()) if known.size else math.nan
 
 
 def build_chain(
@@ -149,11 +172,17 @@ def build_chain(
     *,
     rate: float = 0.065,
     forward_strikes: int = 5,
+    call_volume: ArrayLike | None = None,
+    call_oi: ArrayLike | None = None,
+    put_volume: ArrayLike | None = None,
+    put_oi: ArrayLike | None = None,
 ) -> ChainSnapshot:
     """Build a :class:`ChainSnapshot` from per-strike ``(bid, ask, ltp)`` of calls and puts (rupees).
 
     Prices used: the bid/ask mid, else the last price (:func:`mid_prices`). The forward comes
     from put-call parity; if no strike has both prices it is ``spot * exp(rate * t)``.
+    ``call_volume``, ``call_oi``, ``put_volume``, ``put_oi``: per strike, in units (volume traded
+    today, open interest), in the order of ``strikes``; NaN columns when not given.
     """
     k = np.ascontiguousarray(strikes, dtype=np.float64)
     order = np.argsort(k, kind="stable")
@@ -162,6 +191,15 @@ def build_chain(
     pb, pa, pl = (np.asarray(x, dtype=np.float64)[order] for x in put_quotes)
     t = years_to_expiry(expiry, ts_ns)
     n = k.shape[0]
+
+    def units(values: ArrayLike | None, name: str) -> F64:
+        if values is None:
+            return np.full(n, math.nan)
+        column = np.asarray(values, dtype=np.float64).reshape(-1)
+        if column.shape[0] != n:
+            raise ValueError(f"{name} has {column.shape[0]} values for {n} strikes")
+        return np.ascontiguousarray(column[order])
+
     call_mid, put_mid = mid_prices(cb, ca, cl), mid_prices(pb, pa, pl)
     forward = math.nan
     if n and t > 0:
@@ -187,9 +225,11 @@ def build_chain(
         call_bid=cb, call_ask=ca, call_ltp=cl, call_iv=side(iv, True), call_delta=side(g["delta"], True),
         call_gamma=side(g["gamma"], True), call_theta=side(g["theta"], True),
         call_vega=side(g["vega"], True), call_status=side(status, True),  # type: ignore[arg-type]
+        call_volume=units(call_volume, "call_volume"), call_oi=units(call_oi, "call_oi"),
         put_bid=pb, put_ask=pa, put_ltp=pl, put_iv=side(iv, False), put_delta=side(g["delta"], False),
         put_gamma=side(g["gamma"], False), put_theta=side(g["theta"], False),
         put_vega=side(g["vega"], False), put_status=side(status, False),  # type: ignore[arg-type]
+        put_volume=units(put_volume, "put_volume"), put_oi=units(put_oi, "put_oi"),
     )  # fmt: skip
 
 

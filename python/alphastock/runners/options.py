@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from alphastock.events import Event, EventType
 from alphastock.models import Instrument
@@ -235,25 +236,11 @@ class OptionsRunner(Runner):
     def build(self, window: ChainWindow, now_ns: int) -> ChainSnapshot:
         """A snapshot of one window from the TickStore's newest quotes at ``now_ns``."""
         strikes = window.window_strikes()
-        sides: list[tuple[list[int], list[list[float]]]] = []
-        for book in (window.calls, window.puts):
-            tokens = [book.get(k, 0) for k in strikes]
-            cols: list[list[float]] = [[], [], []]
-            for token in tokens:
-                tick = self.ticks.latest(token) if token else None
-                if tick is None:
-                    for col in cols:
-                        col.append(math.nan)
-                else:
-                    cols[0].append(tick.bid)
-                    cols[1].append(tick.ask)
-                    cols[2].append(tick.last_price)
-            sides.append((tokens, cols))
-        und = self.underlyings[window.underlying]
-        (ct, (cb, ca, cl)), (pt, (pb, pa, pl)) = sides
-        return build_chain(
-            window.underlying, window.expiry, now_ns, und.spot_last, strikes, ct, pt, (cb, ca, cl),
-            (pb, pa, pl), rate=self.rate, forward_strikes=self.forward_strikes,
+        spot = self.underlyings[window.underlying].spot_last
+        return chain_from_store(
+            self.ticks, window.underlying, window.expiry, now_ns, spot,
+            strikes, [window.calls.get(k, 0) for k in strikes], [window.puts.get(k, 0) for k in strikes],
+            rate=self.rate, forward_strikes=self.forward_strikes,
         )  # fmt: skip
 
     def snapshot_all(self, now_ns: int) -> list[ChainSnapshot]:
@@ -283,4 +270,40 @@ class OptionsRunner(Runner):
         return {"rows": rows, "windows": windows, "snapshots": self.snapshots, "errors": list(self.errors)}
 
 
-__all__ = ["ChainWindow", "OptionsRunner", "Underlying"]
+def chain_from_store(
+    ticks: TickStore,
+    underlying: str,
+    expiry: dt.date,
+    now_ns: int,
+    spot: float,
+    strikes: Sequence[float],
+    call_tokens: Sequence[int],
+    put_tokens: Sequence[int],
+    *,
+    rate: float = 0.065,
+    forward_strikes: int = 5,
+) -> ChainSnapshot:
+    """One expiry's :class:`ChainSnapshot` from the newest stored tick of each option (one store read).
+
+    ``call_tokens``/``put_tokens`` per strike (0 where the strike lists no such option). Quotes: best
+    bid, ask and last price (rupees); volume and OI (units) as the ticks carry them (0 when the
+    packet does not carry them); an option with no stored tick has NaN everywhere.
+    """
+    n = len(strikes)
+    tokens = np.asarray([*call_tokens, *put_tokens], dtype=np.int64)
+    rows = ticks.latest_many(tokens)
+    found = rows["found"] & (tokens != 0)
+
+    def column(name: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        values = np.where(found, rows[name].astype(np.float64), math.nan)  # type: ignore[literal-required]
+        return values[:n], values[n:]
+
+    (cb, pb), (ca, pa), (cl, pl) = column("bid"), column("ask"), column("last_price")
+    (cv, pv), (co, po) = column("volume"), column("oi")
+    return build_chain(
+        underlying, expiry, now_ns, spot, strikes, call_tokens, put_tokens, (cb, ca, cl), (pb, pa, pl),
+        rate=rate, forward_strikes=forward_strikes, call_volume=cv, call_oi=co, put_volume=pv, put_oi=po,
+    )  # fmt: skip
+
+
+__all__ = ["ChainWindow", "OptionsRunner", "Underlying", "chain_from_store"]
