@@ -249,6 +249,35 @@ async def trades(request: web.Request) -> web.Response:
     return ok([t.to_kite() for t in request.app[STATE].account.trades])
 
 
+# -- GTT (https://kite.trade/docs/connect/v3/gtt/; rules in alphastock.sim.gtt) -------------------------
+async def gtt_place(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    gtt = state.gtt.place(await _form(request))
+    return ok({"trigger_id": gtt.trigger_id})
+
+
+async def gtt_modify(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    gtt = state.gtt.modify(request.match_info["trigger_id"], await _form(request))
+    return ok({"trigger_id": gtt.trigger_id})
+
+
+async def gtt_delete(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    gtt = state.gtt.delete(request.match_info["trigger_id"])
+    return ok({"trigger_id": gtt.trigger_id})
+
+
+async def gtt_list(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    return ok([g.to_kite(state.config.user_id) for g in state.gtt.listing()])
+
+
+async def gtt_info(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    return ok(state.gtt.get(request.match_info["trigger_id"]).to_kite(state.config.user_id))
+
+
 # -- portfolio and margins ------------------------------------------------------------------------
 async def positions(request: web.Request) -> web.Response:
     state = request.app[STATE]
@@ -353,6 +382,11 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/orders/{order_id}", order_history)
     r.add_get("/orders/{order_id}/trades", order_trades)
     r.add_get("/trades", trades)
+    r.add_get("/gtt/triggers", gtt_list)
+    r.add_post("/gtt/triggers", gtt_place)
+    r.add_get("/gtt/triggers/{trigger_id}", gtt_info)
+    r.add_put("/gtt/triggers/{trigger_id}", gtt_modify)
+    r.add_delete("/gtt/triggers/{trigger_id}", gtt_delete)
     r.add_get("/portfolio/positions", positions)
     r.add_get("/portfolio/holdings", holdings)
     r.add_post("/margins/orders", order_margins)

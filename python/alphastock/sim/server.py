@@ -117,11 +117,9 @@ class SimExchange:
 
     # -- clock -------------------------------------------------------------------------------
     def step(self, count: int = 1) -> None:
-        """Advance the market ``count`` model steps, matching orders after each (call on the loop)."""
-        model, engine = self.state.model, self.state.engine
-        for _ in range(count):
-            model.step()
-            engine.on_step()
+        """Advance the market ``count`` model steps, matching orders and firing GTTs after each (call on the
+        loop)."""
+        self.state.step(count)
 
     async def advance(self, seconds: float) -> None:
         """Advance the simulated clock by ``seconds`` (whole steps) and send the resulting ticks."""

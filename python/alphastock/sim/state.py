@@ -20,6 +20,7 @@ from alphastock.sim.account import Account
 from alphastock.sim.config import IST, RateLimits, SimConfig
 from alphastock.sim.errors import KiteError, rate_error, token_error
 from alphastock.sim.faults import Faults
+from alphastock.sim.gtt import GttBook
 from alphastock.sim.instruments import Instrument, generate_instruments
 from alphastock.sim.market import NS, MarketModel
 from alphastock.sim.matching import MatchingEngine, ist_text
@@ -123,6 +124,8 @@ class SimState:
             holdings.append((inst, qty, avg))
         self.account = Account(config.opening_cash, holdings)
         self.engine = MatchingEngine(self.model, self.account, self.faults, config.user_id, self.by_key)
+        self.gtt = GttBook(self.model, self.engine, self.by_key, config.user_id)
+        """The account's GTT triggers (fired by :meth:`step`)."""
         self.limiter = RateLimiter(config.rate_limits)
         self.sessions: dict[str, Session] = {}
         self._logins = 0
@@ -132,6 +135,13 @@ class SimState:
         self.wall: Callable[[], float] = time.monotonic
         """Wall clock of request-token expiry (replaceable in tests)."""
         self.access_token = self._issue(config.api_key).access_token
+
+    def step(self, count: int = 1) -> None:
+        """Advance the market ``count`` model steps; after each, match live orders, then fire GTTs."""
+        for _ in range(count):
+            self.model.step()
+            self.engine.on_step()
+            self.gtt.on_step()
 
     # -- sessions ----------------------------------------------------------------------------
     def _issue(self, api_key: str, request_token: str = "") -> Session:
