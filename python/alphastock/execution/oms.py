@@ -182,10 +182,12 @@ class OMS(FillCollector):
         signal_id: str | None = None,
         purpose: str = "entry",
         parent_key: str | None = None,
+        message: str | None = None,
     ) -> ManagedOrder:
         """Journal and queue a NEW order (``request.tag`` must be a key from :func:`new_order_key` or
-        :meth:`new_key`); raises :class:`NotApprovedError` when ``approval`` does not cover it."""
-        order, record = self._journal_new(request, approval, signal_id, purpose, parent_key)
+        :meth:`new_key`); raises :class:`NotApprovedError` when ``approval`` does not cover it.
+        ``message`` (why the order is made) is its first ``status_message``."""
+        order, record = self._journal_new(request, approval, signal_id, purpose, parent_key, message)
         self._queue_insert(record)
         return order
 
@@ -196,6 +198,7 @@ class OMS(FillCollector):
         signal_id: str | None,
         purpose: str,
         parent_key: str | None = None,
+        message: str | None = None,
     ) -> tuple[ManagedOrder, dict[str, Any]]:
         """The checks and the journal's NEW record: all that must precede a broker call."""
         if not isinstance(approval, Approval) or not approval.covers(request):
@@ -212,6 +215,7 @@ class OMS(FillCollector):
             signal_id=signal_id,
             parent_key=parent_key,
             purpose=purpose,
+            message=message,
         )
         record = order.journal_record()
         self.journal.append("order", record)
@@ -229,16 +233,19 @@ class OMS(FillCollector):
         signal_id: str | None = None,
         purpose: str = "entry",
         stamps: Stamps | None = None,
+        parent_key: str | None = None,
+        message: str | None = None,
     ) -> ManagedOrder:
         """:meth:`create`, with the broker call started on this call (see :meth:`_start`) and awaited by
-        a task; returns the order (SUBMITTED when the call started).
+        a task; returns the order (SUBMITTED when the call started). ``parent_key`` and ``message`` as
+        in :meth:`create`.
 
         Why this order of steps: only the approval check and the journal's NEW record (the
         durability point: after a crash the order is found by its tag) precede the broker call.
         The DuckDB row and the task that awaits the answer follow the hand-over, so they add
         nothing to tick-to-submit.
         """
-        order, record = self._journal_new(request, approval, signal_id, purpose)
+        order, record = self._journal_new(request, approval, signal_id, purpose, parent_key, message)
         if self._unreachable():
             self._queue_insert(record)
             self._not_sent(order)
@@ -366,6 +373,131 @@ class OMS(FillCollector):
             return False
         return True
 
+    async def modify(
+        self,
+        key: str,
+        *,
+        approval: Approval,
+        price: float | None = None,
+        trigger_price: float | None = None,
+        quantity: int | None = None,
+        reason: str | None = None,
+    ) -> bool:
+        """Ask the broker to change an open order's limit ``price``, ``trigger_price`` (rupees) or total
+        ``quantity`` (units, as Kite counts them: filled units included); ``None`` keeps a field.
+
+        Nothing bypasses the risk engine: ``approval`` is :meth:`RiskEngine.check`'s approval of the
+        order on its new terms (an :class:`~alphastock._core.OrderIntent` of the same token, side and
+        product, ``quantity`` = the units that may still trade after the change, ``price`` = the new
+        limit price), as :meth:`submit_nowait` takes one; :class:`NotApprovedError` when it does not
+        cover them (:meth:`Approval.covers_modification`).
+
+        Returns True when the broker took the request. The order keeps its terms until the broker
+        confirms them (an update or book row in OPEN / TRIGGER PENDING / COMPLETE ... after the
+        transient ``MODIFY ...`` statuses, see :meth:`apply`): until then it rests at the exchange on
+        its old terms and may fill on them, and :attr:`ManagedOrder.modifying` holds the terms asked
+        for. False, with the reason logged, when the order is unknown, not open at the broker (NEW,
+        SUBMITTED, UNKNOWN, CANCEL_PENDING, filled, cancelled, rejected), a modification is already in
+        flight, the new quantity is not above the filled quantity (cancel instead), nothing changes,
+        the broker is unreachable, or the broker refused (then the order book is read again: a refusal
+        usually means the order just filled or was cancelled).
+        """
+        order = self._orders.get(key)
+        refusal = self._modify_refusal(order, quantity)
+        if refusal is not None or order is None:
+            log.info("modify of %s not sent: %s", key, refusal)
+            return False
+        current = order.request
+        fields = current.model_dump()
+        if quantity is not None:
+            fields["quantity"] = quantity
+        if price is not None:
+            fields["price"] = price
+        if trigger_price is not None:
+            fields["trigger_price"] = trigger_price
+        wanted = OrderRequest.model_validate(fields)
+        if wanted == current:
+            log.info("modify of %s not sent: nothing changes", key)
+            return False
+        if not isinstance(approval, Approval) or not approval.covers_modification(
+            wanted, order.filled_quantity
+        ):
+            raise NotApprovedError(f"modify of {key}: no risk approval covers the new terms")
+        order.modifying = wanted
+        order.modifications += 1
+        order.message = f"modify requested: {reason}" if reason else "modify requested"
+        self._record(order, order.state, event=EventType.ORDER_UPDATED, payload=_terms(wanted, "requested"))
+        assert order.broker_order_id is not None  # checked by _modify_refusal
+        try:
+            await self.broker.modify_order(
+                order.broker_order_id,
+                variety=current.variety,
+                quantity=quantity if wanted.quantity != current.quantity else None,
+                price=price if wanted.price != current.price else None,
+                trigger_price=trigger_price if wanted.trigger_price != current.trigger_price else None,
+            )
+        except AmbiguousOrderOutcome as exc:
+            # The change may or may not have been made: the broker's next report of the order decides.
+            log.warning("modify of %s: outcome unknown (%s); reading the order book", key, exc)
+            self._spawn(self.reconcile())
+            return False
+        except BrokerError as exc:
+            if order.modifying is wanted:
+                order.modifying = None
+                order.message = f"modify refused: {exc}"
+                self._record(order, order.state, event=EventType.ORDER_UPDATED)
+            log.warning("modify of %s refused: %s", key, exc)
+            await self.reconcile()
+            return False
+        return True
+
+    def _modify_refusal(self, order: ManagedOrder | None, quantity: int | None) -> str | None:
+        """Why ``order`` cannot be modified now (None: it can)."""
+        if order is None:
+            return "unknown order"
+        if order.broker_order_id is None or order.state not in (
+            S.OPEN,
+            S.TRIGGER_PENDING,
+            S.PARTIALLY_FILLED,
+        ):
+            return f"it is {order.state}"
+        if order.modifying is not None:
+            return "a modification is already in flight"
+        if quantity is not None and quantity <= order.filled_quantity:
+            return f"quantity {quantity} is not above the filled {order.filled_quantity} (cancel instead)"
+        if self._unreachable():
+            return "broker unreachable"
+        return None
+
+    def _take_terms(self, order: ManagedOrder, update: Order) -> bool:
+        """The broker's terms of ``order`` (quantity, limit price, trigger) from a confirming update of
+        a modified order; True when they changed the request or ended a modification in flight."""
+        pending = order.modifying
+        if pending is None and order.modifications == 0 and not update.modified:
+            return False  # never modified: nothing to take (and fakes' rows may omit the terms)
+        request = order.request
+        fields: dict[str, Any] = {}
+        if update.quantity > 0 and update.quantity != request.quantity:
+            fields["quantity"] = update.quantity
+        if request.price is not None and update.price > 0 and update.price != request.price:
+            fields["price"] = update.price
+        trigger = update.trigger_price
+        if request.trigger_price is not None and trigger > 0 and trigger != request.trigger_price:
+            fields["trigger_price"] = trigger
+        order.modifying = None
+        if fields:
+            try:
+                order.request = OrderRequest.model_validate({**request.model_dump(), **fields})
+            except ValueError:
+                log.warning("order %s: broker terms %s not taken (invalid)", order.key, fields)
+        if pending is not None and order.request != pending:
+            # The exchange refused the change, or this report predates it (a later one brings it).
+            log.info(
+                "order %s: modification not (yet) applied by the broker (asked %s, rests at %s)",
+                order.key, _terms(pending, "asked"), _terms(order.request, "now"),
+            )  # fmt: skip
+        return bool(fields) or pending is not None
+
     # ----- broker updates -------------------------------------------------------------------------
 
     def apply(self, update: Order) -> bool:
@@ -382,16 +514,19 @@ class OMS(FillCollector):
         self.counters.updates += 1
         self._record_submitted(order)
         new_state = state_from_kite(update.status, update.filled_quantity, update.quantity)
+        terms = new_state is not None and self._take_terms(order, update)
         filled = max(update.filled_quantity, order.filled_quantity)
         grew = filled > order.filled_quantity
         if grew:
             order.filled_quantity = filled
             order.average_price = update.average_price or order.average_price
         if new_state is None or new_state is order.state:
+            if grew or terms:
+                payload = _terms(order.request, "confirmed") if terms else None
+                self._record(order, order.state, event=EventType.ORDER_UPDATED, payload=payload)
             if grew:
-                self._record(order, order.state, event=EventType.ORDER_UPDATED)
                 self._spawn(self._collect_fills(order))
-            return grew
+            return grew or terms
         try:
             self._transition(order, new_state, message=update.status_message)
         except IllegalTransitionError:
@@ -486,7 +621,14 @@ class OMS(FillCollector):
             order.message = message
         self._record(order, new)
 
-    def _record(self, order: ManagedOrder, state: OrderState, *, event: EventType | None = None) -> None:
+    def _record(
+        self,
+        order: ManagedOrder,
+        state: OrderState,
+        *,
+        event: EventType | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> None:
         order.updated_ns = self.clock.now_ns()
         fields: dict[str, Any] = {
             "broker_order_id": order.broker_order_id,
@@ -494,6 +636,8 @@ class OMS(FillCollector):
             "average_price": order.average_price,
             "status_message": order.message,
         }
+        if payload is not None:
+            fields["payload"] = payload  # the order_events row's JSON (a modification's terms)
         self.journal.append(
             "order_transition",
             {"key": order.key, "to_state": state.value, "ts_ns": order.updated_ns, **fields},
@@ -577,6 +721,16 @@ class OMS(FillCollector):
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("OMS task failed", exc_info=task.exception())
+
+
+def _terms(request: OrderRequest, stage: str) -> dict[str, Any]:
+    """A modification's terms for the journal and ``order_events.payload``: quantity units, prices rupees."""
+    return {
+        "modify": stage,
+        "quantity": request.quantity,
+        "price": request.price,
+        "trigger_price": request.trigger_price,
+    }
 
 
 __all__ = ["OMS", "FillListener", "OmsCounters", "OrderListener", "Stamps"]

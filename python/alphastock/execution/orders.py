@@ -71,6 +71,21 @@ class Approval:
             and request.quantity <= self.quantity
         )
 
+    def covers_modification(self, request: OrderRequest, filled_quantity: int) -> bool:
+        """True when ``request`` (an open order's terms after a modification, ``quantity`` the order's
+        new total as Kite counts it) is approved: same token, side and product, the units that may still
+        trade (``request.quantity - filled_quantity``) at most :attr:`quantity`, and the limit price the
+        risk check measured (its collar) the one sent."""
+        price = self.intent.price
+        if price is not None and request.price is not None and abs(price - request.price) > 1e-9:
+            return False
+        return (
+            request.instrument_token == self.intent.token
+            and request.transaction_type.value == self.intent.side
+            and request.product.value == self.intent.product
+            and request.quantity - filled_quantity <= self.quantity
+        )
+
 
 @dataclass(slots=True)
 class ManagedOrder:
@@ -84,7 +99,7 @@ class ManagedOrder:
     signal_id: str | None = None
     parent_key: str | None = None
     purpose: str = "entry"
-    """``entry``, ``exit`` or ``square_off``."""
+    """``entry``, ``exit``, ``square_off``, or (resting protection) ``stop`` and ``target``."""
     broker_order_id: str | None = None
     filled_quantity: int = 0
     average_price: float | None = None
@@ -100,6 +115,11 @@ class ManagedOrder:
     """Engine-clock UTC epoch ns when the broker call's outcome became ambiguous (UNKNOWN)."""
     absent_reads: int = 0
     """Broker order-book reads, after the OMS's ``unknown_timeout_s``, that lacked this UNKNOWN order."""
+    modifying: OrderRequest | None = None
+    """The terms asked for by a modification not yet confirmed by the broker (None: none in flight).
+    Until then the order rests at the exchange on :attr:`request`'s terms, and may fill on them."""
+    modifications: int = 0
+    """Modifications asked for by the OMS (Kite allows 25 per order)."""
 
     @property
     def symbol(self) -> str:
