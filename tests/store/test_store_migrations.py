@@ -19,18 +19,19 @@ def _versions(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, int]]:
 def test_new_database_gets_every_migration_once(tmp_path: Path) -> None:
     con = duckdb.connect(str(tmp_path / "a.duckdb"))
     assert current_version(con) == 0
-    assert migrate(con) == [1, 2, 3, 4]
+    assert migrate(con) == [1, 2, 3, 4, 5]
     rows = _versions(con)
     assert [(v, n) for v, n, _ in rows] == [
         (1, "001_initial"),
         (2, "002_query_indexes"),
         (3, "003_fills_keyed_by_order"),
         (4, "004_positions_multiplier"),
+        (5, "005_option_trades"),
     ]
     assert migrate(con) == []
     assert _versions(con) == rows  # untouched, applied_ns included
     con.close()
-    assert SCHEMA_VERSION == MIGRATIONS[-1].version == 4
+    assert SCHEMA_VERSION == MIGRATIONS[-1].version == 5
 
 
 def test_opening_a_version_1_database_migrates_it_and_keeps_its_rows(tmp_path: Path) -> None:
@@ -47,7 +48,12 @@ def test_opening_a_version_1_database_migrates_it_and_keeps_its_rows(tmp_path: P
             {"id": 1, "ts_ns": 5, "actor": "old", "action": "written at v1"}
         ]
         indexes = store.query("SELECT index_name FROM duckdb_indexes() ORDER BY 1").column(0).to_pylist()
-        assert indexes == ["orders_broker_order_id", "orders_state", "signals_status"]
+        assert indexes == [
+            "option_trades_signal_key",
+            "orders_broker_order_id",
+            "orders_state",
+            "signals_status",
+        ]
         first = store.query("SELECT * FROM schema_migrations ORDER BY version").to_pylist()
     with Store.open(path) as store:  # no-op
         assert store.query("SELECT * FROM schema_migrations ORDER BY version").to_pylist() == first
@@ -113,8 +119,8 @@ def test_a_failing_migration_rolls_back_and_earlier_ones_stay(tmp_path: Path) ->
 def test_a_database_newer_than_the_code_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "new.duckdb"
     with Store.open(path) as store, store.transaction() as cur:
-        cur.execute("INSERT INTO schema_migrations VALUES (5, '005_future', 0)")
-    with pytest.raises(StoreError, match="version 5, newer than this AlphaStock's 4"):
+        cur.execute("INSERT INTO schema_migrations VALUES (6, '006_future', 0)")
+    with pytest.raises(StoreError, match="version 6, newer than this AlphaStock's 5"):
         Store.open(path)
 
 
@@ -122,8 +128,8 @@ def test_migration_versions_must_be_contiguous() -> None:
     con = duckdb.connect(":memory:")
     with pytest.raises(ValueError, match="without gaps"):
         migrate(con, (Migration(1, "a", "SELECT 1"), Migration(3, "c", "SELECT 1")))
-    with pytest.raises(ValueError, match=r"outside 0\.\.4"):
-        migrate(con, target=5)
+    with pytest.raises(ValueError, match=r"outside 0\.\.5"):
+        migrate(con, target=6)
     con.close()
 
 
@@ -131,8 +137,17 @@ def test_a_version_3_database_gets_the_positions_multiplier_and_keeps_its_rows(t
     con = duckdb.connect(str(tmp_path / "v3.duckdb"))
     assert migrate(con, target=3) == [1, 2, 3]
     con.execute("INSERT INTO positions VALUES (1, 738561, 'RELIANCE', 'MIS', 10, 2500.0, 0.0, 5.0)")
-    assert migrate(con) == [4]
+    assert migrate(con) == [4, 5]
     assert con.execute("SELECT symbol, quantity, multiplier FROM positions").fetchall() == [
         ("RELIANCE", 10, 1.0)
     ]
+    con.close()
+
+
+def test_a_version_4_database_gets_the_option_trade_tables(tmp_path: Path) -> None:
+    con = duckdb.connect(str(tmp_path / "v4.duckdb"))
+    assert migrate(con, target=4) == [1, 2, 3, 4]
+    assert migrate(con) == [5]
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert {"option_trades", "option_trade_events"} <= tables
     con.close()

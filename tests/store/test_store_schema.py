@@ -156,6 +156,46 @@ EXPECTED_COLUMNS = {
         ("config", "JSON"),
         ("version", "VARCHAR"),
     ],
+    "option_trades": [
+        ("trade_id", "VARCHAR"),
+        ("signal_key", "VARCHAR"),
+        ("signal_id", "VARCHAR"),
+        ("strategy", "VARCHAR"),
+        ("underlying", "VARCHAR"),
+        ("action", "VARCHAR"),
+        ("status", "VARCHAR"),
+        ("exchange", "VARCHAR"),
+        ("tradingsymbol", "VARCHAR"),
+        ("token", "BIGINT"),
+        ("expiry", "DATE"),
+        ("strike", "DOUBLE"),
+        ("option_type", "VARCHAR"),
+        ("product", "VARCHAR"),
+        ("lot_size", "BIGINT"),
+        ("lots", "BIGINT"),
+        ("quantity", "BIGINT"),
+        ("filled_quantity", "BIGINT"),
+        ("entry_premium", "DOUBLE"),
+        ("stop", "DOUBLE"),
+        ("target", "DOUBLE"),
+        ("exit_method", "VARCHAR"),
+        ("entry_order_key", "VARCHAR"),
+        ("stop_order_key", "VARCHAR"),
+        ("target_order_key", "VARCHAR"),
+        ("gtt_id", "VARCHAR"),
+        ("exit_reason", "VARCHAR"),
+        ("opened_ns", "BIGINT"),
+        ("updated_ns", "BIGINT"),
+        ("choice", "JSON"),
+        ("sizing", "JSON"),
+        ("levels", "JSON"),
+    ],
+    "option_trade_events": [
+        ("trade_id", "VARCHAR"),
+        ("ts_ns", "BIGINT"),
+        ("event", "VARCHAR"),
+        ("detail", "JSON"),
+    ],
 }
 
 PRIMARY_KEYS = {
@@ -169,6 +209,7 @@ PRIMARY_KEYS = {
     "risk_events": ["id"],
     "audit_log": ["id"],
     "sessions": ["session_id"],
+    "option_trades": ["trade_id"],
 }
 
 
@@ -210,6 +251,7 @@ def test_query_indexes_exist(tmp_path: Path) -> None:
         )
         # fills by order key: its primary key's index (migration 3).
         assert names.to_pylist() == [
+            "option_trades_signal_key",
             "orders_broker_order_id",
             "orders_state",
             "signals_status",

@@ -34,27 +34,26 @@ import asyncio
 import logging
 import math
 from functools import partial
-from typing import Any, Final
+from typing import Final
 
-from alphastock._core import OrderIntent
 from alphastock.clock import Clock
-from alphastock.events import Event, EventType, RiskNotice
 from alphastock.execution.broker_health import BrokerHealth
 from alphastock.execution.config import ExecutionConfig
 from alphastock.execution.exits import ExitPlan, ExitPlans
-from alphastock.execution.oms import OMS, Stamps
-from alphastock.execution.orders import Approval, ManagedOrder
+from alphastock.execution.oms import OMS
+from alphastock.execution.orders import ManagedOrder
+from alphastock.execution.placing import OrderPlacer
 from alphastock.execution.portfolio import Holding, Portfolio
 from alphastock.execution.sizing import size_by_risk
 from alphastock.execution.transitions import OrderState
 from alphastock.latency import now_ns as wall_ns
-from alphastock.models import Instrument, OrderRequest
+from alphastock.models import Instrument
 from alphastock.persistence.writer import StoreWriter
 from alphastock.ports import LatestPrices, Publisher
 from alphastock.refdata.lookup import InstrumentLookup
 from alphastock.refdata.multipliers import UnknownMultiplierError, contract_multiplier
 from alphastock.refdata.ticks import TickRounding, round_to_tick
-from alphastock.risk import RiskAction, RiskEngine
+from alphastock.risk import RiskEngine
 from alphastock.signals.assets import AssetType
 from alphastock.signals.manager import SignalManager
 from alphastock.signals.model import Signal, SignalAction, SignalStatus
@@ -65,9 +64,7 @@ ASSET_TYPES: Final = frozenset({AssetType.EQUITY, AssetType.FUTURES, AssetType.C
 """Signal asset types this executor trades (the router's table, :data:`~alphastock.execution.router.ROUTES`,
 sends it these; options have their own executor)."""
 
-_KIND = {"EQ": "EQ", "FUT": "FUT", "CE": "CE", "PE": "PE"}
 _INF = math.inf
-_SENDABLE = (RiskAction.APPROVE, RiskAction.REDUCE_SIZE)
 
 
 def log_when_idle(level: int, message: str, *args: object) -> None:
@@ -103,11 +100,13 @@ class DirectExecutor:
         ticks: LatestPrices | None = None,
         plans: ExitPlans | None = None,
         health: BrokerHealth | None = None,
+        placer: OrderPlacer | None = None,
     ) -> None:
         """``clock`` stamps risk checks (engine time); ``bus`` and ``writer`` carry risk notices (the
         RISK_REJECTED event and the stored risk event); ``ticks`` gives the touch; ``plans`` receives
         the exit plan of each filled entry (None: no exits); ``health`` is the broker's reachability
-        (None: always reachable) — the OMS's, so both halt together."""
+        (None: always reachable) — the OMS's, so both halt together; ``placer`` checks and hands orders
+        to the OMS (None: one of its own over ``oms``, ``risk``, ``clock``, ``bus`` and ``writer``)."""
         self.signals = signals
         self.oms = oms
         self.risk = risk
@@ -120,6 +119,7 @@ class DirectExecutor:
         self.ticks = ticks
         self.plans = plans
         self.broker_health = health
+        self.placer = placer or OrderPlacer(oms, risk, clock=clock, bus=bus, writer=writer)
         self.rejected = 0
         self._orders_by_signal: dict[str, list[str]] = {}
 
@@ -340,82 +340,22 @@ class DirectExecutor:
                 if side == "BUY"
                 else round_to_tick(bid - offset, tick, TickRounding.DOWN)
             )
-        intent = OrderIntent(
-            token=inst.instrument_token,
-            symbol=inst.tradingsymbol,
-            exchange=inst.exchange,
-            product=product,
-            side=side,
-            quantity=quantity,
-            reference_price=last,
-            price=limit,
-            lot_size=max(inst.lot_size, 1),
-            tick_size=tick,
-            freeze_quantity=inst.freeze_quantity,
-            underlying=inst.name or inst.tradingsymbol,
-            kind=_KIND.get(inst.instrument_type, "EQ"),
-            multiplier=multiplier,
-        )
-        now = self.clock.now_ns()
-        decision = self.risk.check(intent, now)
-        risk_ns = wall_ns()
-        if decision.action not in _SENDABLE:
-            self._risk_notice(decision, intent, sid, now)
+        placed = self.placer.place(
+            inst, product, side, quantity, reference_price=last,
+            order_type="MARKET" if limit is None else "LIMIT", price=limit,
+            market_protection=self.config.market_protection, purpose=purpose, signal_id=sid,
+            multiplier=multiplier, handed_ns=handed_ns, recv_ns=recv_ns,
+        )  # fmt: skip
+        order = placed.order
+        if order is None:
             if signal is not None:
-                self._reject(
-                    signal, f"risk {decision.action}: {'; '.join(v.message for v in decision.violations)}"
-                )
+                self._reject(signal, placed.refusal or "refused")
             return None
-        if decision.action is RiskAction.REDUCE_SIZE:
-            self._risk_notice(decision, intent, sid, now)
-        approval = Approval.from_decision(intent, decision, now)
-        fields: dict[str, Any] = {
-            "tag": self.oms.new_key(now),
-            "exchange": inst.exchange,
-            "tradingsymbol": inst.tradingsymbol,
-            "instrument_token": inst.instrument_token,
-            "transaction_type": side,
-            "quantity": approval.quantity,
-            "product": product,
-        }
-        if limit is None:
-            fields.update(order_type="MARKET", market_protection=self.config.market_protection)
-        else:
-            fields.update(order_type="LIMIT", price=limit)
-        request = OrderRequest.model_validate(fields)
-        stamps = Stamps(tick_ns=recv_ns or handed_ns, signal_ns=handed_ns, risk_ns=risk_ns)
-        order = self.oms.submit_nowait(request, approval, signal_id=sid, purpose=purpose, stamps=stamps)
         if sid is not None:
             self._orders_by_signal.setdefault(sid, []).append(order.key)
             # Acted on from here: its order may take longer than the TTL to be accepted.
             self.signals.acted_on(sid)
         return order
-
-    def _risk_notice(self, decision: Any, intent: OrderIntent, signal_id: str | None, now: int) -> None:
-        codes = list(decision.codes)
-        message = "; ".join(v.message for v in decision.violations)
-        detail = {
-            "action": str(decision.action),
-            "requested": decision.requested_quantity,
-            "approved": decision.approved_quantity,
-            "signal_id": signal_id,
-            "codes": codes,
-        }
-        notice = RiskNotice(
-            code=codes[0] if codes else str(decision.action),
-            message=message,
-            symbol=intent.symbol,
-            detail=detail,
-        )
-        self.bus.publish_nowait(Event(EventType.RISK_REJECTED, notice, ts_event=now))
-        self.writer.submit(
-            "record_risk_event",
-            now,
-            "order_rejected" if decision.action != RiskAction.REDUCE_SIZE else "order_reduced",
-            code=notice.code,
-            message=message,
-            payload={**detail, "symbol": intent.symbol},
-        )
 
     def _reject(self, signal: Signal, reason: str) -> None:
         self.rejected += 1

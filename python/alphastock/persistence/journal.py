@@ -37,8 +37,11 @@ from alphastock.private import private_dir, private_file
 
 log = logging.getLogger(__name__)
 
-KINDS: Final = frozenset({"signal", "signal_status", "order", "order_transition", "fill"})
-"""Record kinds: a new signal, a signal status change, a new order, an order transition, a fill."""
+KINDS: Final = frozenset(
+    {"signal", "signal_status", "order", "order_transition", "fill", "option_trade", "option_trade_event"}
+)
+"""Record kinds: a new signal, a signal status change, a new order, an order transition, a fill; an
+options executor's trade (its whole latest state) and one step of it."""
 
 # The standard encoder refuses NaN and infinity (ValueError): a journal line must read back as
 # it was meant, and JSON has no such numbers.

@@ -24,7 +24,7 @@ from typing import Any, Final
 
 from alphastock.persistence.journal import Journal, read_journal
 from alphastock.store import Store
-from alphastock.store.records import FillRecord, OrderRecord, signal_record
+from alphastock.store.records import FillRecord, OrderRecord, option_trade_record, signal_record
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,8 @@ OPS: Final = frozenset(
         "write_positions",
         "upsert_daily_pnl",
         "record_risk_event",
+        "upsert_option_trade",
+        "record_option_trade_event",
     }
 )
 """The :class:`~alphastock.store.Store` methods a :class:`StoreWriter` applies."""
@@ -229,6 +231,8 @@ class ReplayStats:
     orders: int = 0
     transitions: int = 0
     fills: int = 0
+    option_trades: int = 0
+    option_trade_events: int = 0
 
     def add(self, other: ReplayStats) -> None:
         """Add ``other``'s counts to these (a rebuild sums its journal files)."""
@@ -246,6 +250,14 @@ def _has_event(store: Store, key: str, ts_ns: int, to_state: str) -> bool:
         .fetchall()
     )
     return bool(rows and rows[0][0])
+
+
+def _has_trade_event(store: Store, trade_id: str, ts_ns: int, event: str) -> bool:
+    rows = store.query(
+        "SELECT count(*) AS n FROM option_trade_events WHERE trade_id = ? AND ts_ns = ? AND event = ?",
+        [trade_id, ts_ns, event],
+    ).to_pylist()
+    return bool(rows and rows[0]["n"])
 
 
 def _signal_state(store: Store, signal_id: str) -> tuple[str, int] | None:
@@ -267,6 +279,7 @@ def replay(journal: str | Path | Journal, store: Store) -> ReplayStats:
     path = journal.path if isinstance(journal, Journal) else Path(journal)
     stats = ReplayStats()
     last_status: dict[str, dict[str, Any]] = {}
+    last_trade: dict[str, dict[str, Any]] = {}
     for record in read_journal(path):
         stats.records += 1
         kind, data = record["kind"], record["data"]
@@ -285,6 +298,22 @@ def replay(journal: str | Path | Journal, store: Store) -> ReplayStats:
                 stats.transitions += 1
         elif kind == "fill":
             stats.fills += store.insert_fill(FillRecord(**data))
+        elif kind == "option_trade":
+            last_trade[data["trade_id"]] = data
+        elif kind == "option_trade_event" and not _has_trade_event(
+            store, data["trade_id"], int(data["ts_ns"]), data["event"]
+        ):
+            trade_id, ts_ns = data["trade_id"], int(data["ts_ns"])
+            store.record_option_trade_event(trade_id, ts_ns, data["event"], data["detail"])
+            stats.option_trade_events += 1
+    for trade_id, data in last_trade.items():
+        rows = store.query(
+            "SELECT updated_ns, status FROM option_trades WHERE trade_id = ?", [trade_id]
+        ).to_pylist()
+        latest = (int(data["updated_ns"]), data["status"])
+        if not rows or (rows[0]["updated_ns"], rows[0]["status"]) != latest:
+            store.upsert_option_trade(option_trade_record(data))
+            stats.option_trades += 1
     for signal_id, data in last_status.items():
         stored = _signal_state(store, signal_id)
         if stored is not None and stored != (data["status"], int(data["updated_ns"])):

@@ -30,6 +30,7 @@ from alphastock.store.readers import to_numpy
 from alphastock.store.records import (
     DailyPnlRecord,
     FillRecord,
+    OptionTradeRecord,
     OrderRecord,
     PositionRecord,
     SignalRecord,
@@ -58,6 +59,7 @@ __all__ = [
     "DailyPnlRecord",
     "FillRecord",
     "Migration",
+    "OptionTradeRecord",
     "OrderRecord",
     "PositionRecord",
     "SignalRecord",

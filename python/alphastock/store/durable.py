@@ -26,11 +26,13 @@ from alphastock.store._base import StoreBase, first_row
 from alphastock.store.errors import StoreError
 from alphastock.store.records import (
     MAX_KEY_LENGTH,
+    OPTION_TRADE_STATUSES,
     SESSION_MODES,
     SIGNAL_ACTIONS,
     SIGNAL_STATUSES,
     DailyPnlRecord,
     FillRecord,
+    OptionTradeRecord,
     OrderRecord,
     PositionRecord,
     SignalRecord,
@@ -311,6 +313,34 @@ class DurableWrites(StoreBase):
         with self.transaction() as cur:
             cur.execute("UPDATE sessions SET ended_ns = ? WHERE session_id = ?", [int(ended_ns), session_id])
             return _changed(cur) == 1
+
+    # ------------------------------------------------------------------------------------ option trades
+
+    def upsert_option_trade(self, trade: OptionTradeRecord) -> None:
+        """Insert or replace an options executor's trade (one row per ``trade_id``, its latest state)."""
+        if trade.status not in OPTION_TRADE_STATUSES:
+            raise ValueError(f"option trade status must be one of {sorted(OPTION_TRADE_STATUSES)}")
+        row = {f.name: getattr(trade, f.name) for f in fields(trade)}
+        for name in ("choice", "sizing", "levels"):
+            row[name] = to_json(row[name])
+        names = list(row)
+        updates = ", ".join(f"{n} = excluded.{n}" for n in names if n != "trade_id")
+        with self.transaction() as cur:
+            cur.execute(
+                f"INSERT INTO option_trades ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+                f"ON CONFLICT (trade_id) DO UPDATE SET {updates}",
+                list(row.values()),
+            )
+
+    def record_option_trade_event(
+        self, trade_id: str, ts_ns: int, event: str, detail: Mapping[str, Any] | None = None
+    ) -> None:
+        """Append one step of an option trade (``event``: selected, entry_sent, filled, protected, ...)."""
+        with self.transaction() as cur:
+            cur.execute(
+                "INSERT INTO option_trade_events VALUES (?, ?, ?, ?)",
+                [trade_id, int(ts_ns), event, to_json(detail)],
+            )
 
     # --------------------------------------------------------------------------- positions, P&L, instruments
 

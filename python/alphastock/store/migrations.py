@@ -26,6 +26,7 @@ from alphastock.store.errors import StoreError
 from alphastock.store.schema import (
     FILLS_KEYED_BY_ORDER_DDL,
     INITIAL_DDL,
+    OPTION_TRADES_DDL,
     POSITIONS_MULTIPLIER_DDL,
     QUERY_INDEXES_DDL,
 )
@@ -52,6 +53,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(2, "002_query_indexes", QUERY_INDEXES_DDL),
     Migration(3, "003_fills_keyed_by_order", FILLS_KEYED_BY_ORDER_DDL),
     Migration(4, "004_positions_multiplier", POSITIONS_MULTIPLIER_DDL),
+    Migration(5, "005_option_trades", OPTION_TRADES_DDL),
 )
 """Every migration, oldest first; the last one's version is the current schema version."""
 

@@ -153,6 +153,19 @@ class Readers(StoreBase):
             "SELECT * FROM instruments WHERE dump_date = ? ORDER BY instrument_token", [dump_date]
         )
 
+    def option_trades(self, status: str | Iterable[str] | None = None) -> pa.Table:
+        """The options executor's trades (latest state each), oldest first; ``status`` filters."""
+        where, params = _in("status", status)
+        return self.query(f"SELECT * FROM option_trades{_where(where)} ORDER BY opened_ns, trade_id", params)
+
+    def option_trade_events(self, trade_id: str | None = None) -> pa.Table:
+        """Steps of the option trades (or of one), in order."""
+        if trade_id is None:
+            return self.query("SELECT * FROM option_trade_events ORDER BY ts_ns, rowid")
+        return self.query(
+            "SELECT * FROM option_trade_events WHERE trade_id = ? ORDER BY ts_ns, rowid", [trade_id]
+        )
+
     def risk_events(self, since_ns: int | None = None) -> pa.Table:
         """Risk events from ``since_ns`` on, in the order they were recorded."""
         where, params = _range("ts_ns", since_ns, None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Final, Literal
 
 SignalAction = Literal["BUY", "SELL"]
@@ -152,3 +152,66 @@ class DailyPnlRecord:
     trades: int
     peak: float
     drawdown: float
+
+
+OPTION_TRADE_STATUSES: Final[frozenset[str]] = frozenset(
+    {"PENDING", "OPEN", "CLOSING", "CLOSED", "CANCELLED", "FAILED"}
+)
+"""An option trade's status: PENDING (entry sent, nothing filled), OPEN (a position is held),
+CLOSING (an exit is working), CLOSED (flat after a fill), CANCELLED (the entry ended unfilled),
+FAILED (the entry was refused)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OptionTradeRecord:
+    """An options executor's trade (table ``option_trades``): premiums rupees, quantities units,
+    ``expiry`` the contract's expiry date, times UTC epoch ns; ``choice``/``sizing``/``levels`` JSON."""
+
+    trade_id: str
+    signal_key: str
+    signal_id: str
+    strategy: str
+    underlying: str
+    action: SignalAction
+    status: str
+    opened_ns: int
+    updated_ns: int
+    exchange: str | None = None
+    tradingsymbol: str | None = None
+    token: int | None = None
+    expiry: dt.date | None = None
+    strike: float | None = None
+    option_type: str | None = None
+    product: str | None = None
+    lot_size: int | None = None
+    lots: int | None = None
+    quantity: int | None = None
+    filled_quantity: int = 0
+    entry_premium: float | None = None
+    stop: float | None = None
+    target: float | None = None
+    exit_method: str | None = None
+    entry_order_key: str | None = None
+    stop_order_key: str | None = None
+    target_order_key: str | None = None
+    gtt_id: str | None = None
+    exit_reason: str | None = None
+    choice: Mapping[str, Any] | None = None
+    sizing: Mapping[str, Any] | None = None
+    levels: Mapping[str, Any] | None = None
+
+
+def option_trade_json(trade: OptionTradeRecord) -> dict[str, Any]:
+    """``trade`` as the journal's JSON object (the expiry as an ISO date)."""
+    data = {f.name: getattr(trade, f.name) for f in fields(trade)}
+    if data["expiry"] is not None:
+        data["expiry"] = data["expiry"].isoformat()
+    return data
+
+
+def option_trade_record(values: Mapping[str, Any]) -> OptionTradeRecord:
+    """The ``option_trades`` row of a journaled trade (:func:`option_trade_json`'s inverse)."""
+    data = dict(values)
+    if isinstance(data.get("expiry"), str):
+        data["expiry"] = dt.date.fromisoformat(data["expiry"])
+    return OptionTradeRecord(**data)

@@ -77,8 +77,10 @@ TABLES: Final[tuple[str, ...]] = (
     "risk_events",
     "audit_log",
     "sessions",
+    "option_trades",
+    "option_trade_events",
 )
-"""The data tables, in the order the initial migration creates them."""
+"""The data tables, in the order the migrations create them."""
 
 TICK_SCHEMA: Final[pa.Schema] = pa.schema(
     [
@@ -308,3 +310,56 @@ ALTER TABLE positions ADD COLUMN multiplier DOUBLE DEFAULT 1.0;
 """Migration 4: ``positions.multiplier``, the contract multiplier of the position's instrument (MCX
 quantities count lots: a row's rupee value is price x quantity x multiplier); earlier rows were all of
 multiplier 1 (MCX signals were refused then)."""
+
+
+OPTION_TRADES_DDL: Final[str] = """
+CREATE TABLE option_trades (
+    trade_id         VARCHAR PRIMARY KEY,
+    signal_key       VARCHAR NOT NULL,
+    signal_id        VARCHAR NOT NULL,
+    strategy         VARCHAR NOT NULL,
+    underlying       VARCHAR NOT NULL,
+    action           VARCHAR NOT NULL,
+    status           VARCHAR NOT NULL,
+    exchange         VARCHAR,
+    tradingsymbol    VARCHAR,
+    token            BIGINT,
+    expiry           DATE,
+    strike           DOUBLE,
+    option_type      VARCHAR,
+    product          VARCHAR,
+    lot_size         BIGINT,
+    lots             BIGINT,
+    quantity         BIGINT,
+    filled_quantity  BIGINT,
+    entry_premium    DOUBLE,
+    stop             DOUBLE,
+    target           DOUBLE,
+    exit_method      VARCHAR,
+    entry_order_key  VARCHAR,
+    stop_order_key   VARCHAR,
+    target_order_key VARCHAR,
+    gtt_id           VARCHAR,
+    exit_reason      VARCHAR,
+    opened_ns        BIGINT  NOT NULL,
+    updated_ns       BIGINT  NOT NULL,
+    choice           JSON,
+    sizing           JSON,
+    levels           JSON
+);
+CREATE INDEX option_trades_signal_key ON option_trades (signal_key);
+CREATE TABLE option_trade_events (
+    trade_id VARCHAR NOT NULL,
+    ts_ns    BIGINT  NOT NULL,
+    event    VARCHAR NOT NULL,
+    detail   JSON
+);
+"""
+"""Migration 5: the options executor's trades (issue 15). One row per trade, rewritten on each change:
+the contract chosen and why (``choice``: its IV, delta, spread, score, the runner-up and the chain it came
+from), the sizing inputs (``sizing``), the premium stop and target and how they were computed
+(``levels``), the entry and protective orders' keys and the exit's reason. ``signal_key`` is the
+idempotency key of the signal acted on (strategy, underlying, side and the signal's time), so a signal
+is never acted on twice, across restarts too. ``option_trade_events`` holds every step of a trade in
+order (selected, sized, entry sent, filled, protected, trailed, exited) with its detail. Prices rupees
+(premium), quantities units, times UTC epoch ns."""
