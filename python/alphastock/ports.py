@@ -50,6 +50,8 @@ from alphastock.models import (
     Candle,
     ChargeBreakdown,
     ChargeOrder,
+    Gtt,
+    GttRequest,
     Holding,
     Instrument,
     Ltp,
@@ -107,7 +109,9 @@ class BrokerCapabilities:
     slm_refused_segments: frozenset[str] = frozenset()
     """Segments where SL-M orders are refused (use SL there); empty: SL-M accepted everywhere."""
     gtt: bool = False
-    """The client places GTT triggers (Kite's GTT calls). No adapter implements them yet."""
+    """The client is also a :class:`GttClient`: it places, modifies, deletes and lists GTT triggers at
+    the broker (Kite's GTT calls; the KiteBroker, so also the simulator). Without it, protection that
+    must outlive the engine uses resting orders (SL and LIMIT) instead; the PaperBroker declares none."""
 
     def supports_slm(self, segment: str) -> bool:
         """True when an SL-M order on an instrument of ``segment`` is accepted."""
@@ -194,6 +198,48 @@ class ExecutionClient(Protocol):
 
         Kite: the WebSocket's ``order`` text messages (``KiteTicker.on_order_update``) or postbacks.
         """
+        ...
+
+
+# ----- GTT ----------------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class GttClient(Protocol):
+    """GTT (Good Till Triggered) triggers kept at the broker, for clients that declare
+    :attr:`BrokerCapabilities.gtt`: a ``single`` trigger or a ``two-leg`` OCO (stop below and target
+    above the last price) that places its LIMIT order when the last price crosses it, even when
+    AlphaStock is not running. Kite allows them on F&O with NRML and on equity with CNC; an F&O GTT
+    lives until its contract expires. Trigger ids are Kite's (ints); prices rupees, quantities units.
+    """
+
+    async def place_gtt(self, request: GttRequest) -> int:
+        """Place a GTT; return its trigger id.
+
+        Kite: ``place_gtt(trigger_type, tradingsymbol, exchange, trigger_values, last_price, orders)``
+        (``POST /gtt/triggers``). Never retried: a failure whose outcome is unknown raises
+        :class:`~alphastock.brokers.errors.BrokerError` and :meth:`gtts` tells whether it was placed.
+        """
+        ...
+
+    async def modify_gtt(self, trigger_id: int, request: GttRequest) -> int:
+        """Replace an active GTT's triggers and legs; return its trigger id.
+
+        Kite: ``modify_gtt(trigger_id, trigger_type, ...)`` (``PUT /gtt/triggers/{id}``).
+        """
+        ...
+
+    async def delete_gtt(self, trigger_id: int) -> int:
+        """Delete an active GTT; return its trigger id. Kite: ``delete_gtt(trigger_id)``
+        (``DELETE /gtt/triggers/{id}``)."""
+        ...
+
+    async def gtts(self) -> list[Gtt]:
+        """Every GTT of the account's GTT book. Kite: ``get_gtts()`` (``GET /gtt/triggers``)."""
+        ...
+
+    async def gtt(self, trigger_id: int) -> Gtt:
+        """One GTT, whatever its status. Kite: ``get_gtt(trigger_id)`` (``GET /gtt/triggers/{id}``)."""
         ...
 
 
@@ -428,6 +474,7 @@ __all__ = [
     "Feed",
     "FeedSink",
     "FreezeLookup",
+    "GttClient",
     "HistoricalSource",
     "InstrumentSource",
     "LatestPrices",

@@ -27,6 +27,7 @@ from alphastock.ports import (
     Broker,
     BrokerCapabilities,
     ExecutionClient,
+    GttClient,
     HistoricalSource,
     InstrumentSource,
     MarketDataClient,
@@ -56,7 +57,7 @@ def _shape(fn: Any) -> tuple[bool, list[tuple[str, Any, Any]]]:
 
 
 SATISFIES: list[tuple[type[Any], tuple[type[Any], ...]]] = [
-    (KiteBroker, ROLES),
+    (KiteBroker, (*ROLES, GttClient)),
     (PaperBroker, (ExecutionClient, AccountClient)),
     (MonitoredExecution, (ExecutionClient,)),
     (MonitoredAccount, (AccountClient,)),
@@ -82,8 +83,17 @@ def test_the_concrete_brokers_are_instances_of_exactly_their_roles() -> None:
     kite = KiteBroker("key", "token", root="http://127.0.0.1:9")
     paper = PaperBroker(StaticMarket())
     try:
-        for role in (*ROLES, TradingClient, Broker, QuoteSource, HistoricalSource, InstrumentSource):
+        for role in (
+            *ROLES,
+            TradingClient,
+            Broker,
+            QuoteSource,
+            HistoricalSource,
+            InstrumentSource,
+            GttClient,
+        ):
             assert isinstance(kite, role), role.__name__
+        assert not isinstance(paper, GttClient)  # the PaperBroker keeps no GTTs (capabilities.gtt False)
         for role in (ExecutionClient, AccountClient, TradingClient):
             assert isinstance(paper, role), role.__name__
         for role in (MarketDataClient, QuoteSource, HistoricalSource, InstrumentSource, Broker):
@@ -114,7 +124,7 @@ def test_the_brokers_declare_their_capabilities() -> None:
     assert (KITE_CAPABILITIES.streams_order_updates, KITE_CAPABILITIES.immediate_placement) == (True, True)
     assert (PAPER_CAPABILITIES.streams_order_updates, PAPER_CAPABILITIES.immediate_placement) == (True, False)
     assert KITE_CAPABILITIES.market_protection
-    assert (KITE_CAPABILITIES.gtt, PAPER_CAPABILITIES.gtt) == (False, False)
+    assert (KITE_CAPABILITIES.gtt, PAPER_CAPABILITIES.gtt) == (True, False)
     # SL-M: refused on NSE options and anywhere on BSE at Kite; accepted on NSE cash and futures.
     refused = [
         s

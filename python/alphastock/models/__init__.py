@@ -22,6 +22,16 @@ from alphastock.models.enums import (
     Validity,
     Variety,
 )
+from alphastock.models.gtt import (
+    Gtt,
+    GttLeg,
+    GttLegResult,
+    GttOrder,
+    GttOrderResult,
+    GttRequest,
+    GttStatus,
+    GttType,
+)
 from alphastock.models.instruments import Instrument
 from alphastock.models.market import Candle, Depth, DepthLevel, Ltp, Ohlc, OhlcValues, Quote
 from alphastock.models.orders import TAG_MAX_LENGTH, Fill, Order, OrderRequest, OrderUpdate, Trade
@@ -51,6 +61,14 @@ __all__ = [
     "Exchange",
     "Fill",
     "Gst",
+    "Gtt",
+    "GttLeg",
+    "GttLegResult",
+    "GttOrder",
+    "GttOrderResult",
+    "GttRequest",
+    "GttStatus",
+    "GttType",
     "Holding",
     "HoldingMtf",
     "Instrument",
