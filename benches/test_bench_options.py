@@ -10,6 +10,7 @@ printed as met/MISSED, not asserted. Results are recorded in BENCHMARKS.md.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,10 @@ import pytest
 
 import alphastock.options as opt
 import baselines
+from alphastock.options.chain import IST, NS_PER_SECOND, years_to_expiry
+from alphastock.options.selector import SelectionConfig, select_contract
+from alphastock.runners.options import chain_from_store
+from alphastock.ticks import TickStore
 from benchlib import RATE, SPOT, YIELD, OptionSet, compare, report
 
 THREADS = [pytest.param(1, id="single-thread"), pytest.param(0, id="all-cores")]
@@ -372,3 +377,117 @@ def test_chain_1000(benchmark: Any, nifty_chain: Chain) -> None:
     np.testing.assert_array_equal(survivors, np.isfinite(np_scores))
     np.testing.assert_allclose(scores[survivors], np_scores[survivors], atol=1e-6)
     assert best == np_best
+
+
+# --------------------------------------------------------------------------- chain selection (issue 15)
+
+SELECTION_TARGET_RATIO = 10.0
+SELECT_CONFIG = SelectionConfig(atm_window=5, min_volume=10 * 65.0, max_spread_pct=5.0, target_delta=0.5)
+
+
+@dataclass(frozen=True)
+class StoredChains:
+    """Two NIFTY expiries, ATM ± 10 strikes each (84 options), newest quotes in a TickStore."""
+
+    ticks: TickStore
+    now_ns: int
+    spot: float
+    expiries: list[tuple[dt.date, list[float], list[int], list[int]]]
+
+
+def make_stored_chains() -> StoredChains:
+    """Black-76 quotes on a skewed smile around a 24,512 spot (forward at 6.5% carry), ticks in a store.
+
+    Per option: mid = model price, a half spread of 1-6 ticks, volume and OI in 65-unit lots peaking
+    at the money; one stored tick each (what the options runner reads at snapshot time).
+    """
+    rng = np.random.default_rng(15)
+    now = int(dt.datetime(2026, 1, 12, 11, 0, tzinfo=IST).timestamp()) * NS_PER_SECOND
+    spot = 24_512.0
+    ticks = TickStore(8)
+    expiries = []
+    token = 10_000
+    for expiry in (dt.date(2026, 1, 13), dt.date(2026, 1, 20)):
+        t = years_to_expiry(expiry, now)
+        forward = spot * np.exp(RATE * t)
+        strikes = [24_500.0 + 50.0 * i for i in range(-10, 11)]
+        k = np.asarray(strikes)
+        m = np.log(k / forward)
+        vols = 0.12 - 0.25 * m + 3.0 * m * m
+        calls, puts = list(range(token, token + 21)), list(range(token + 21, token + 42))
+        token += 42
+        for is_call, tokens in ((True, calls), (False, puts)):
+            mid = opt.price(is_call, forward, k, t, RATE, vols, model="black76")
+            half = rng.integers(1, 7, k.size) * TICK
+            activity = np.exp(-0.5 * (m / 0.01) ** 2)
+            volume = np.floor(4e3 * activity * rng.lognormal(0, 0.5, k.size)) * 65
+            oi = np.floor(2e4 * activity * rng.lognormal(0, 0.5, k.size)) * 65
+            ticks.push_batch(
+                np.asarray(tokens), np.full(k.size, now - NS_PER_SECOND), _to_tick(mid),
+                volume=volume.astype(np.int64), oi=oi.astype(np.int64),
+                bid=_to_tick(mid) - half, ask=_to_tick(mid) + half,
+            )  # fmt: skip
+        expiries.append((expiry, strikes, calls, puts))
+    return StoredChains(ticks, now, spot, expiries)
+
+
+def core_selection(s: StoredChains) -> list[tuple[dt.date, float | None]]:
+    """The runner's snapshot (one TickStore read, Rust forward/IV/greeks) and the executor's choice."""
+    picks = []
+    for expiry, strikes, calls, puts in s.expiries:
+        snap = chain_from_store(s.ticks, "NIFTY", expiry, s.now_ns, s.spot, strikes, calls, puts, rate=RATE)
+        chosen = select_contract(snap, "BUY", SELECT_CONFIG).chosen
+        picks.append((expiry, None if chosen is None else chosen.strike))
+    return picks
+
+
+def numpy_selection(s: StoredChains) -> list[tuple[dt.date, float | None]]:
+    """The same selection with the same store read, in numpy/scipy (Newton-bisection IV, textbook greeks)."""
+    cfg, w = SELECT_CONFIG, SELECT_CONFIG.weights
+    picks = []
+    for expiry, strikes, calls, puts in s.expiries:
+        rows = s.ticks.latest_many(np.asarray([*calls, *puts], dtype=np.int64))
+        n = len(strikes)
+        bid, ask, ltp = rows["bid"], rows["ask"], rows["last_price"]
+        volume, oi = rows["volume"].astype(np.float64), rows["oi"].astype(np.float64)
+        with np.errstate(invalid="ignore"):
+            two_sided = (bid > 0) & (ask > 0) & (ask >= bid)
+            mid = np.where(two_sided, 0.5 * (bid + ask), np.where(ltp > 0, ltp, np.nan))
+        k = np.asarray(strikes * 2)
+        is_call = np.repeat([True, False], n)
+        t = years_to_expiry(expiry, s.now_ns)
+        forward = baselines.parity_forward(mid[:n], mid[n:], k[:n], t, RATE)
+        iv = baselines.implied_vol_newton(mid, is_call, forward, k, t, RATE, q=RATE)
+        delta = baselines.black76_greeks(is_call, forward, k, t, RATE, iv)["delta"]
+        atm = int(np.argmin(np.abs(k[:n] - forward)))
+        window = np.arange(max(0, atm - cfg.atm_window), min(n, atm + cfg.atm_window + 1))  # calls: a BUY
+        _, best = baselines.score_strikes(
+            k[window], is_call[window], ltp[window], bid[window], ask[window], volume[window], oi[window],
+            delta[window], iv[window], forward, weights=(w.liquidity, w.delta, w.iv, w.moneyness, w.spread),
+            min_volume=cfg.min_volume, min_oi=cfg.min_oi, max_spread_pct=cfg.max_spread_pct,
+            target_delta=cfg.target_delta,
+        )  # fmt: skip
+        picks.append((expiry, None if best is None else float(k[window][best])))
+    return picks
+
+
+def test_chain_selection_from_the_tick_store(benchmark: Any) -> None:
+    s = make_stored_chains()
+    benchmark.group = "chain selection"
+    result = compare(
+        benchmark,
+        "chain selection, ATM ± 10 strikes x 2 expiries from the TickStore "
+        "(read + forward + IV + greeks + scores + choice)",
+        lambda: core_selection(s),
+        lambda: numpy_selection(s),
+        rounds=300,
+        per=1,
+        unit="us/chain",
+        baseline_name="numpy/scipy",
+    )
+    report(
+        f"  target: >= {SELECTION_TARGET_RATIO:.0f}x numpy/scipy "
+        f"{_verdict(result.ratio >= SELECTION_TARGET_RATIO)}; picks {result.subject_result}"
+    )
+    assert all(strike is not None for _, strike in result.subject_result)
+    assert result.subject_result == result.baseline_result

@@ -23,6 +23,7 @@ gamma per rupee², theta rupees per calendar day, vega rupees per IV point); tim
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -92,12 +93,15 @@ class SelectionConfig(ConfigModel):
 
     def filters(self) -> StrikeFilters:
         """The scorer's filters (the ATM window is applied on the snapshot's ladder, not by the scorer)."""
-        return StrikeFilters(
-            min_volume=self.min_volume,
-            min_oi=self.min_oi,
-            max_spread_pct=self.max_spread_pct,
-            target_delta=self.target_delta,
-        )
+        return _filters(self.min_volume, self.min_oi, self.max_spread_pct, self.target_delta)
+
+
+@functools.lru_cache(maxsize=64)
+def _filters(min_volume: float, min_oi: float, max_spread_pct: float, target_delta: float) -> StrikeFilters:
+    # Cached: validating a model costs more than scoring a window; the models are frozen.
+    return StrikeFilters(
+        min_volume=min_volume, min_oi=min_oi, max_spread_pct=max_spread_pct, target_delta=target_delta
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +184,8 @@ def select_contract(
         for name in ("token", "bid", "ask", "ltp", "iv", "delta", "gamma", "theta", "vega", "volume", "oi")
     }
     strike = snapshot.strike[rows]
-    volume, oi = np.nan_to_num(col["volume"], nan=0.0), np.nan_to_num(col["oi"], nan=0.0)
+    volume = np.where(np.isnan(col["volume"]), 0.0, col["volume"])
+    oi = np.where(np.isnan(col["oi"]), 0.0, col["oi"])
     scored = score_strikes(
         strike, option_type, col["ltp"], col["bid"], col["ask"], volume, oi, col["delta"], col["iv"], ref,
         weights=config.weights, filters=config.filters(),
