@@ -110,7 +110,11 @@ def test_chain_iv_and_forward_match_the_simulator(
             m = np.log(snap.strike / sim_forward)
             expected = np.clip(atm * (1 + skew * m + curv * m * m), 0.3 * atm, 4 * atm)
             assert usable.sum() >= 10
-            np.testing.assert_allclose(iv[usable], expected[usable], atol=0.004)
+            # The simulator floors the bid to the tick, so a quoted mid is up to one tick (0.05) below
+            # the model's: that moves the IV by up to 0.05 / vega (vega per IV point, so x100 per unit).
+            vega = getattr(snap, f"{side}_vega")[usable] * 100.0
+            err = np.abs(iv[usable] - expected[usable])
+            assert np.all(err <= 0.002 + 0.05 / vega), (err, 0.002 + 0.05 / vega)
             checked += int(usable.sum())
         # Black-76 greeks on the forward: call delta - put delta = e^{-rt} (to the small call/put IV gap).
         row = snap.row(snap.atm_strike)
