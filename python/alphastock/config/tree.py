@@ -17,6 +17,7 @@ from alphastock.config.live import LiveConfig
 from alphastock.config.recording import RecordingConfig
 from alphastock.config_model import ConfigModel
 from alphastock.execution.config import ExecutionConfig
+from alphastock.execution.options.config import OptionTradingConfig
 from alphastock.options.strikes import StrikeFilters, StrikeWeights
 from alphastock.risk.limits import Limits
 from alphastock.runners.config import RunnersConfig
@@ -65,6 +66,7 @@ class AlphaStockConfig(ConfigModel):
     runners: RunnersConfig = RunnersConfig()
     live: LiveConfig = LiveConfig()
     execution: ExecutionConfig = ExecutionConfig()
+    option_trading: OptionTradingConfig = OptionTradingConfig()
     recording: RecordingConfig = RecordingConfig()
     sim: SimSettings = SimSettings()
 

@@ -76,6 +76,30 @@ class OrderPlacer:
             multiplier=multiplier,
         )
 
+    def approve(
+        self,
+        inst: Instrument,
+        product: str,
+        side: str,
+        quantity: int,
+        *,
+        reference_price: float,
+        price: float | None,
+        multiplier: float = 1.0,
+        signal_id: str | None = None,
+    ) -> tuple[Approval | None, str | None]:
+        """The risk engine's approval of an order on these terms (for a modification: ``quantity`` the
+        units that may still trade), or None and the refusal's text (the notice published)."""
+        intent = self.intent(
+            inst, product, side, quantity, reference_price=reference_price, price=price, multiplier=multiplier
+        )
+        now = self.clock.now_ns()
+        decision = self.risk.check(intent, now)
+        if decision.action not in _SENDABLE:
+            self.notice(decision, intent, signal_id, now)
+            return None, f"risk {decision.action}: {'; '.join(v.message for v in decision.violations)}"
+        return Approval.from_decision(intent, decision, now), None
+
     def place(
         self,
         inst: Instrument,

@@ -24,6 +24,8 @@ events                subscriber                                 priority
 ====================  =========================================  ========
 TICK_BATCH, FEED      runners (bars, derived data)               HIGH
 TICK_BATCH            exits (stop loss / target on the traded)   HIGH
+CHAIN                 options chain book (newest per expiry)     HIGH
+TICK_BATCH            options executor (chase, trail, exits)     HIGH
 CHAIN, FILL           strategies (bars come on the runners' call)  NORMAL
 TICK_BATCH            strategies' ``on_tick`` (only if defined)  NORMAL
 TICK_BATCH            portfolio marks                            LOW
@@ -33,8 +35,9 @@ TICK_BATCH, BAR       the recorder (last: recording waits)       LOW
 ====================  =========================================  ========
 
 Engine components start in this order and stop in reverse: store writer, recorder, broker health,
-signals, OMS, portfolio, cash sync, feed, runners, strategies, session watcher, scheduler, and last
-the garbage-collection scheduler (it freezes what start-up made).
+signals, OMS, portfolio, the options executor (when built: it reads the trades of earlier runs), cash
+sync, feed, runners, strategies, session watcher, scheduler, and last the garbage-collection scheduler
+(it freezes what start-up made).
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ from alphastock.calendar import MarketCalendar
 from alphastock.clock import Clock, ist
 from alphastock.collector import ScheduledCollector
 from alphastock.config import AlphaStockConfig
-from alphastock.engine import Engine
+from alphastock.engine import Component, Engine
 from alphastock.events import Event, EventType, Priority
 from alphastock.execution.broker_health import BrokerHealth, MonitoredMarketData, MonitoredTrading
 from alphastock.execution.charging import FillCharges
@@ -63,7 +66,7 @@ from alphastock.kernel.components import (
     WriterComponent,
     history_bars,
 )
-from alphastock.kernel.execution import ExecutionStack, build_execution
+from alphastock.kernel.execution import ExecutionStack, OptionsSetup, build_execution
 from alphastock.kernel.recorder import Recorder
 from alphastock.persistence.journal import Journal
 from alphastock.persistence.writer import StoreWriter, replay_and_rotate
@@ -313,11 +316,17 @@ async def build_kernel(
     if inserted:
         notes.append(f"replayed {inserted} journal records of an earlier run into DuckDB")
     writer = StoreWriter(store, inline=inline_writes)
-    # 5. Execution.
+    # 5. Execution (with the options executor when the options runner makes chains).
+    options_setup = None
+    if cfg.runners.options.enabled and cfg.option_trading.enabled:
+        options_setup = OptionsSetup(
+            cfg.option_trading, tuple(cfg.runners.options.underlyings), resolver, store,
+            forward_strikes=cfg.options.forward_strikes,
+        )  # fmt: skip
     execution = build_execution(
         broker=broker, journal=journal, writer=writer, bus=bus, clock=clock, risk=risk, ticks=ticks,
         instruments=instrument_cache, config=cfg.execution, charges=FillCharges(cfg.charges),
-        latency=engine.latency, health=broker_health,
+        latency=engine.latency, health=broker_health, options=options_setup,
     )  # fmt: skip
     # 6. Strategies, runners and the rest.
     strategy_manager = StrategyManager.from_config(
@@ -354,10 +363,14 @@ async def build_kernel(
     for job in jobs:
         scheduler.add(job)
     _subscribe(kernel, observers)
-    for component in (
+    components: list[Component] = [
         WriterComponent(writer), recorder, broker_health, execution.signals, execution.oms,
-        execution.portfolio, cash, feed_component, runners, strategies, session, scheduler,
-    ):  # fmt: skip
+        execution.portfolio,
+    ]  # fmt: skip
+    if execution.options is not None:
+        components.append(execution.options)
+    components += [cash, feed_component, runners, strategies, session, scheduler]
+    for component in components:
         engine.add(component)
     if cfg.live.gc_interval_s > 0:
         # Last: it freezes what start-up made once every other part has started.
@@ -373,6 +386,12 @@ def _subscribe(kernel: Kernel, observers: Sequence[Observer]) -> None:
                   conflate=conflate_tick_batches)  # fmt: skip
     bus.subscribe(EventType.TICK_BATCH, kernel.exits.on_event, priority=Priority.HIGH, name="exits",
                   conflate=conflate_tick_batches)  # fmt: skip
+    execution = kernel.execution
+    if execution.options is not None and execution.chains is not None:
+        # The chain book before the strategies: a signal made from a chain finds that chain.
+        bus.subscribe(EventType.CHAIN, execution.chains.on_event, priority=Priority.HIGH, name="chains")
+        bus.subscribe(EventType.TICK_BATCH, execution.options.on_event, priority=Priority.HIGH,
+                      name="options-executor", conflate=conflate_tick_batches)  # fmt: skip
     # Not BAR: bars reach the strategies on the runners' call (MarketPublisher). Delivering them
     # from the bus as well would feed every bar to every strategy twice.
     bus.subscribe((EventType.CHAIN, EventType.FILL), kernel.strategies.handle, name="strategies")

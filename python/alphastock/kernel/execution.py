@@ -6,18 +6,22 @@ which give it a synchronous recording bus and a simulated clock instead of the e
 
 Listener order (why it matters):
 
-1. OMS fill listeners: the :class:`Portfolio` first, then the :class:`ExitMonitor`: the exit monitor
-   reads the position the fill just moved (flat → the signals it planned are CLOSED).
-2. OMS order listeners: the executor's (signal ACTIVE / REJECTED by its orders; a filled entry's
-   exit plan into the :class:`ExitPlans` book).
+1. OMS fill listeners: the :class:`Portfolio` first, then the :class:`ExitMonitor`, then (options)
+   the :class:`ProtectionManager` and the :class:`OptionsExecutor`: each reads the position the fill
+   just moved (flat → the signals planned on it are CLOSED; a crossed position is closed on booked
+   fills; an entry fill is protected, a flat trade closed).
+2. OMS order listeners: the DirectExecutor's (signal ACTIVE / REJECTED by its orders; a filled
+   entry's exit plan into the :class:`ExitPlans` book), then the protection's (OCO) and the options
+   executor's (its entries).
 3. Signal consumers: the :class:`SignalRouter` only (one consumer: signals are handed on the
    SignalManager's call, with no bus hop on the signal → order path); it hands each signal to the
-   one executor registered for its asset type, or rejects it.
+   one executor registered for its asset type (direct; options when an options configuration is
+   given), or rejects it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from alphastock.clock import Clock
@@ -27,14 +31,25 @@ from alphastock.execution.config import ExecutionConfig
 from alphastock.execution.direct import DirectExecutor
 from alphastock.execution.exits import ExitMonitor, ExitPlans
 from alphastock.execution.oms import OMS
+from alphastock.execution.options import (
+    ChainBook,
+    OptionsExecutor,
+    OptionTradingConfig,
+    SignalValidator,
+    TradeBook,
+)
+from alphastock.execution.placing import OrderPlacer
 from alphastock.execution.portfolio import Portfolio
-from alphastock.execution.router import DIRECT, SignalRouter
+from alphastock.execution.protection import ProtectionManager
+from alphastock.execution.router import DIRECT, OPTIONS, SignalRouter
 from alphastock.latency import LatencyRecorder
 from alphastock.persistence.journal import Journal
 from alphastock.persistence.writer import StoreWriter
 from alphastock.ports import LatestPrices, Publisher
+from alphastock.refdata.resolver import SymbolResolver
 from alphastock.risk import RiskEngine
 from alphastock.signals.manager import SignalManager
+from alphastock.store import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +63,27 @@ class ExecutionStack:
     exits: ExitMonitor
     router: SignalRouter
     plans: ExitPlans
+    placer: OrderPlacer
+    options: OptionsExecutor | None = None
+    """The options executor (None: no options configuration given)."""
+    protection: ProtectionManager | None = None
+    chains: ChainBook | None = None
+    """The newest chain snapshots the options executor reads (the builder subscribes it to CHAIN)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OptionsSetup:
+    """What the options executor needs beyond the execution layer: its configuration, the options
+    underlyings, the symbol resolver (aliases, expiries, contracts), the store its trades of earlier
+    runs are read from, and the strikes voting on a rebuilt chain's forward."""
+
+    config: OptionTradingConfig
+    underlyings: tuple[str, ...]
+    resolver: SymbolResolver
+    store: Store | None = None
+    forward_strikes: int = 5
+    expiries_listed: int = 4
+    """Listed expiries the expiry rule chooses from."""
 
 
 def build_execution(
@@ -64,13 +100,15 @@ def build_execution(
     charges: FillCharges | None = None,
     latency: LatencyRecorder | None = None,
     health: BrokerHealth | None = None,
+    options: OptionsSetup | None = None,
 ) -> ExecutionStack:
     """Construct and connect the execution layer.
 
     ``broker`` is the execution client (orders and account: KiteBroker, PaperBroker, a test fake);
     ``ticks`` the latest prices (the TickStore); ``instruments`` the instrument lookup of the order
     path (lot, tick and freeze sizes); ``latency`` records tick → submit stamps; ``health`` counts
-    broker calls (None: not monitored). Every wait inside runs on ``clock``.
+    broker calls (None: not monitored); ``options`` adds the options executor. Every wait inside
+    runs on ``clock``.
     """
     signals = SignalManager(journal, writer, bus, clock, signal_ttl_s=config.signal_ttl_s)
     oms = OMS(
@@ -80,9 +118,10 @@ def build_execution(
     )  # fmt: skip
     portfolio = Portfolio(bus, writer=writer, risk=risk, ticks=ticks, clock=clock)
     plans = ExitPlans()
+    placer = OrderPlacer(oms, risk, clock=clock, bus=bus, writer=writer)
     executor = DirectExecutor(
         signals, oms, risk, portfolio, instruments, config,
-        clock=clock, bus=bus, writer=writer, ticks=ticks, plans=plans, health=health,
+        clock=clock, bus=bus, writer=writer, ticks=ticks, plans=plans, health=health, placer=placer,
     )  # fmt: skip
     exits = ExitMonitor(
         plans, closer=executor, positions=portfolio, signals=signals, orders=oms, ticks=ticks,
@@ -93,8 +132,47 @@ def build_execution(
     oms.add_order_listener(executor.on_order)  # 2.
     router = SignalRouter(signals)
     router.add_executor(DIRECT, executor.on_signal)
+    stack = ExecutionStack(signals, oms, portfolio, executor, exits, router, plans, placer)
+    if options is not None:
+        stack = _add_options(stack, options, journal=journal, writer=writer, clock=clock, risk=risk,
+                             ticks=ticks, instruments=instruments, health=health)  # fmt: skip
     signals.add_consumer(router.on_signal)  # 3.
-    return ExecutionStack(signals, oms, portfolio, executor, exits, router, plans)
+    return stack
 
 
-__all__ = ["ExecutionStack", "build_execution"]
+def _add_options(
+    stack: ExecutionStack,
+    setup: OptionsSetup,
+    *,
+    journal: Journal,
+    writer: StoreWriter,
+    clock: Clock,
+    risk: RiskEngine,
+    ticks: LatestPrices,
+    instruments: Any,
+    health: BrokerHealth | None,
+) -> ExecutionStack:
+    """The options executor and its protection, registered after the direct executor's listeners."""
+    cfg = setup.config
+    resolver = setup.resolver
+    protection = ProtectionManager(stack.oms, risk, instruments, clock, cfg.protection, ticks=ticks)
+    chains = ChainBook(ticks, forward_strikes=setup.forward_strikes)
+    validator = SignalValidator(
+        setup.underlyings, resolver.underlying_name, max_age_s=cfg.max_signal_age_s,
+        max_age_by_strategy=cfg.max_signal_age_by_strategy,
+    )  # fmt: skip
+    options = OptionsExecutor(
+        stack.signals, stack.oms, risk, stack.portfolio, stack.placer, protection,
+        TradeBook(journal, writer), chains, validator, cfg, clock=clock, ticks=ticks,
+        expiries=lambda name, today: resolver.option_expiries(name, today, setup.expiries_listed),
+        describe=resolver.describe, store=setup.store, health=health,
+    )  # fmt: skip
+    stack.oms.add_fill_listener(protection.on_fill)  # 1. after the portfolio's
+    stack.oms.add_fill_listener(options.on_fill)
+    stack.oms.add_order_listener(protection.on_order)  # 2.
+    stack.oms.add_order_listener(options.on_order)
+    stack.router.add_executor(OPTIONS, options.on_signal)
+    return replace(stack, options=options, protection=protection, chains=chains)
+
+
+__all__ = ["ExecutionStack", "OptionsSetup", "build_execution"]
