@@ -124,3 +124,30 @@ def test_cli_sim_serve_prints_where_it_listens() -> None:
     assert "seed 5" in result.output
     assert "stopped" in result.output
     assert DAY.year == 2026
+
+
+def test_option_spreads_carry_seeded_noise_and_premiums_decay_with_time() -> None:
+    a, b = _model(5), _model(5)
+    opt = a.opt
+    moneyness = np.abs(np.log(a.strike[opt] / a.spot[a.und[opt]]))
+    atm = int(opt[np.argmin(moneyness + (a.expiry_ns[opt] > a.expiry_ns[opt].min()))])  # nearest expiry
+    rel_spreads = []
+    for _ in range(40):
+        for m in (a, b):
+            m.step(1)
+        rel_spreads.append((a.ask_px[atm, 0] - a.bid_px[atm, 0]) / a.mid[atm])
+        np.testing.assert_array_equal(a.ask_px, b.ask_px)  # the noise is seeded: same seed, same quotes
+    ticks = np.round(np.array(rel_spreads) * a.mid[atm] / a.tick[atm])
+    assert len(set(ticks.tolist())) > 2  # the width moves from quote to quote, not only with the premium
+    assert min(rel_spreads) > 0
+    # Time to expiry: at the same spot a day later, every call near the money is worth less (a put deep
+    # enough in the money may gain from the carry, as in Black-76).
+    near = (np.abs(np.log(a.strike[opt] / a.spot[a.und[opt]])) < 0.02) & a.is_call[opt]
+    before = a._theoretical(np.zeros(a.n))[opt][near]
+    a.now_ns += 86_400 * 10**9
+    after = a._theoretical(np.zeros(a.n))[opt][near]
+    assert near.sum() > 20
+    priced = before > 0.05 + 1e-9  # above the Rs 0.05 floor (a contract expiring tomorrow may sit on it)
+    assert priced.sum() > 20
+    assert (after[priced] < before[priced]).all()
+    assert (after <= before + 1e-9).all()

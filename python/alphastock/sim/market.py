@@ -5,14 +5,18 @@ volatility (higher at the open and the close) and Poisson jumps, or replays
 recorded minute bars (:mod:`alphastock.sim.replay`). Futures are the spot
 carried at the risk-free rate plus a little noise; options are Black-76 on that
 forward with a smile ``iv = atm_iv * (1 + skew * m + curvature * m**2)``,
-``m = ln(K / F)``. Every tradable instrument gets a bid/ask spread that widens
-away from the money and five levels of depth. Trades print at the bid or the
-ask and move the last price, volume, OHLC and open interest.
+``m = ln(K / F)``, repriced on every step from the underlying and the time left to
+expiry (so premiums decay as the clock runs). Every tradable instrument gets a
+bid/ask spread (a share of its price, so an option's narrows in rupees as its
+premium decays) that widens away from the money, with seeded noise on options'
+spreads (:data:`SPREAD_NOISE`, from a stream of its own), and five levels of depth.
+Trades print at the bid or the ask and move the last price, volume, OHLC and open interest.
 
-Determinism: the model draws the same random numbers on every step whatever is
-subscribed or ordered, so the same seed and the same number of steps give the
-same prices. Units: prices in rupees, quantities in units, times as UTC epoch
-nanoseconds (``now_ns``) or seconds (``last_trade_time``).
+Determinism: the model draws the same random numbers on every step (from its main
+stream and the spread-noise stream) whatever is subscribed or ordered, so the
+same seed and the same number of steps give the same prices. Units: prices in
+rupees, quantities in units, times as UTC epoch nanoseconds (``now_ns``) or
+seconds (``last_trade_time``).
 """
 
 from __future__ import annotations
@@ -35,6 +39,9 @@ NS = 1_000_000_000
 TRADING_SECONDS_PER_YEAR = 252 * 6.25 * 3600
 YEAR_SECONDS = 365.0 * 86400
 KIND_INDEX, KIND_CASH, KIND_FUTURE, KIND_OPTION = 0, 1, 2, 3
+SPREAD_NOISE = 0.4
+"""An option's relative spread is scaled by a uniform draw in ``1 +- SPREAD_NOISE`` on every quote."""
+SPREAD_STREAM = 0x5EED
 # Trading sessions in IST minutes after midnight: NSE/NFO 09:15-15:30, MCX 09:00-23:30.
 SESSIONS = {"NSE": (555, 930), "NFO": (555, 930), "MCX": (540, 1410)}
 
@@ -56,6 +63,9 @@ class MarketModel:
         self.instruments = instruments
         self.replay = replay
         self.rng = np.random.Generator(np.random.PCG64(config.seed))
+        # Option spread noise has its own stream (seeded from the same seed), so adding it left every
+        # draw of the main stream, and so the underlyings' paths, as they were.
+        self.spread_rng = np.random.Generator(np.random.PCG64([config.seed, SPREAD_STREAM]))
         self.day = config.trading_date()
         self.now_ns = ist_ns(self.day, config.start_time)
         self.steps = 0
@@ -179,7 +189,8 @@ class MarketModel:
         """Bid/ask and depth around ``mid`` for tradable instruments; draws a fixed count of randoms."""
         n, rng = self.n, self.rng
         tick = self.tick
-        rel = np.where(self.kind == KIND_OPTION, 0.003, 0.0002) * self.liquidity
+        noise = self.spread_rng.uniform(1 - SPREAD_NOISE, 1 + SPREAD_NOISE, n)
+        rel = np.where(self.kind == KIND_OPTION, 0.003 * noise, 0.0002) * self.liquidity
         spread_ticks = np.maximum(1, np.round(self.mid * rel / tick))
         bid = np.maximum(np.floor((self.mid - 0.5 * spread_ticks * tick) / tick + 1e-9) * tick, 0.05)
         ask = bid + spread_ticks * tick
