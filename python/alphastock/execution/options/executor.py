@@ -234,7 +234,7 @@ class OptionsExecutor(BaseComponent):
         if self.book.open_count() >= self.config.max_open_positions:
             limit = self.config.max_open_positions
             return self._refuse(signal, Rejection("max_positions", f"{limit} option trades open already"))
-        if self.risk.state is not TradingState.ACTIVE:
+        if self.risk.state != TradingState.ACTIVE:
             return self._refuse(
                 signal, Rejection("risk_state", f"risk engine {self.risk.state}: new trades halted")
             )
@@ -312,6 +312,7 @@ class OptionsExecutor(BaseComponent):
             levels.stop, levels.target, levels.method,
         )  # fmt: skip
         market = cfg.entry.order_type == "MARKET"
+        self._refresh_data_time(inst.instrument_token, now)
         placed = self.placer.place(
             inst, cfg.product, "BUY", size.quantity, reference_price=chosen.ltp if chosen.ltp > 0 else entry,
             order_type="MARKET" if market else "LIMIT", price=None if market else entry,
@@ -330,6 +331,13 @@ class OptionsExecutor(BaseComponent):
         )
         self.signals.acted_on(signal.id)
         return placed.order
+
+    def _refresh_data_time(self, token: int, now: int) -> None:
+        """Give the risk engine the contract's newest tick time (the feed bridge watches only the
+        strategies' instruments): its data-age rule then judges the quote the entry is priced on."""
+        tick = self.ticks.latest(token)
+        if tick is not None and 0 < tick.ts_ns <= now:
+            self.risk.on_tick(token, tick.ts_ns)
 
     def _rounder(self, tick: float) -> Callable[[float, Direction], float]:
         def round_price(price: float, direction: Direction, /) -> float:
@@ -453,7 +461,12 @@ class OptionsExecutor(BaseComponent):
     # ----- management -----------------------------------------------------------------------------
 
     def on_event(self, event: Event[Any]) -> None:
-        """Bus handler for TICK_BATCH: manage the live trades at the engine clock's time."""
+        """Bus handler for TICK_BATCH: the live trades' contracts' data times to the risk engine, then
+        manage the live trades at the engine clock's time."""
+        traded = {t.token for t in self.book.live() if t.token is not None}
+        if traded:
+            for token in set(event.payload.tokens.tolist()) & traded:
+                self.risk.on_tick(int(token), event.ts_event)
         self.manage(self.clock.now_ns())
 
     def manage(self, now: int) -> None:
