@@ -22,6 +22,7 @@ from alphastock.execution import (
 from alphastock.execution.broker_health import BrokerHealth
 from alphastock.execution.charging import FillCharges
 from alphastock.kernel import build_execution
+from alphastock.kernel.execution import ExecutionStack, OptionsSetup
 from alphastock.latency import LatencyRecorder
 from alphastock.models import IST, Instrument, datetime_to_ns
 from alphastock.persistence.journal import Journal
@@ -135,6 +136,7 @@ class Stack:
     ticks: TickStore
     router: SignalRouter
     plans: ExitPlans
+    execution: ExecutionStack
 
     def close(self) -> None:
         self.writer.close()
@@ -154,6 +156,7 @@ def build(
     store: Store | None = None,
     charges: FillCharges | None = None,
     health: BrokerHealth | None = None,
+    options: OptionsSetup | None = None,
 ) -> Stack:
     store = store or Store.open(":memory:")
     journal = Journal(tmp_path / "journal.jsonl")
@@ -170,8 +173,9 @@ def build(
     stack = build_execution(
         broker=broker, journal=journal, writer=writer, bus=bus, clock=clock, risk=risk, ticks=ticks,
         instruments=lookup, config=config, charges=charges, latency=recorder, health=health,
+        options=options,
     )  # fmt: skip
     return Stack(
         store, journal, writer, bus, clock, risk, stack.signals, stack.oms, stack.portfolio, stack.executor,
-        stack.exits, recorder, ticks, stack.router, stack.plans,
+        stack.exits, recorder, ticks, stack.router, stack.plans, stack,
     )  # fmt: skip

@@ -21,8 +21,9 @@ Listener order (why it matters):
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 from alphastock.clock import Clock
 from alphastock.execution.broker_health import BrokerHealth
@@ -43,10 +44,10 @@ from alphastock.execution.portfolio import Portfolio
 from alphastock.execution.protection import ProtectionManager
 from alphastock.execution.router import DIRECT, OPTIONS, SignalRouter
 from alphastock.latency import LatencyRecorder
+from alphastock.models import Instrument
 from alphastock.persistence.journal import Journal
 from alphastock.persistence.writer import StoreWriter
 from alphastock.ports import LatestPrices, Publisher
-from alphastock.refdata.resolver import SymbolResolver
 from alphastock.risk import RiskEngine
 from alphastock.signals.manager import SignalManager
 from alphastock.store import Store
@@ -71,15 +72,31 @@ class ExecutionStack:
     """The newest chain snapshots the options executor reads (the builder subscribes it to CHAIN)."""
 
 
+class OptionsRefData(Protocol):
+    """What the options executor reads of the reference data (the :class:`SymbolResolver` is one)."""
+
+    def underlying_name(self, symbol: str) -> str:
+        """The derivative name of ``symbol`` (``NIFTY 50`` → ``NIFTY``), aliases applied."""
+        ...
+
+    def option_expiries(self, underlying: str, today: dt.date, count: int) -> list[dt.date]:
+        """The ``count`` nearest option expiries of ``underlying`` on or after ``today``."""
+        ...
+
+    def describe(self, token: int) -> Instrument | None:
+        """The instrument of ``token`` (None when unknown)."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class OptionsSetup:
     """What the options executor needs beyond the execution layer: its configuration, the options
-    underlyings, the symbol resolver (aliases, expiries, contracts), the store its trades of earlier
-    runs are read from, and the strikes voting on a rebuilt chain's forward."""
+    underlyings, the reference data (the symbol resolver: aliases, expiries, contracts), the store
+    its trades of earlier runs are read from, and the strikes voting on a rebuilt chain's forward."""
 
     config: OptionTradingConfig
     underlyings: tuple[str, ...]
-    resolver: SymbolResolver
+    resolver: OptionsRefData
     store: Store | None = None
     forward_strikes: int = 5
     expiries_listed: int = 4
@@ -175,4 +192,4 @@ def _add_options(
     return replace(stack, options=options, protection=protection, chains=chains)
 
 
-__all__ = ["ExecutionStack", "OptionsSetup", "build_execution"]
+__all__ = ["ExecutionStack", "OptionsRefData", "OptionsSetup", "build_execution"]
