@@ -3,13 +3,26 @@
 The engine's loop builds a :class:`LiveSnapshot` a few times a second (never the
 view itself reaching into trading state); the view only renders it. Prices and
 P&L are rupees, quantities units, times UTC epoch ns.
+
+The options executor's live trades come as :class:`OptionPositionRow` (:func:`option_position_rows`):
+a handful of dictionary reads and one TickStore read per trade, cheap enough for every frame.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from alphastock.signals.model import Signal
+
+if TYPE_CHECKING:
+    from alphastock.execution.options import ChainBook, OptionTrade
+    from alphastock.execution.portfolio import Portfolio
+    from alphastock.kernel import Kernel
+    from alphastock.options.chain import ChainSnapshot
+    from alphastock.ports import LatestPrices
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +122,107 @@ class OrderRow:
 
 
 @dataclass(frozen=True, slots=True)
+class OptionPositionRow:
+    """One live option trade (PENDING, OPEN or CLOSING) of the options executor.
+
+    Premiums rupees per unit, P&L rupees, quantities units; None where not known (no tick yet, no
+    chain snapshot of its expiry, the strike outside the snapshot, a NaN IV or greek)."""
+
+    trade_id: str
+    underlying: str
+    contract: str
+    """The tradingsymbol (``-`` before a contract was chosen)."""
+    lots: int | None
+    quantity: int | None
+    """Units ordered."""
+    filled: int
+    """Units filled so far."""
+    entry: float | None
+    last: float | None
+    """The contract's newest traded premium (TickStore)."""
+    unrealised: float | None
+    """The portfolio's position in the contract when it holds one, else (last - entry) x filled."""
+    iv: float | None
+    """Implied volatility, annualised decimal, from the newest chain snapshot."""
+    delta: float | None
+    gamma: float | None
+    theta: float | None
+    """Rupees per calendar day."""
+    stop: float | None
+    target: float | None
+    status: str
+
+
+def _known(value: float | None) -> float | None:
+    """``value`` as a float, None when missing or NaN."""
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def _greeks(chains: ChainBook | None, trade: OptionTrade) -> tuple[float | None, ...]:
+    """IV, delta, gamma and theta of ``trade``'s contract in the newest snapshot of its expiry."""
+    none = (None, None, None, None)
+    if chains is None or trade.expiry is None or trade.strike is None or trade.option_type is None:
+        return none
+    snap: ChainSnapshot | None = chains.latest(trade.underlying, trade.expiry)
+    if snap is None:
+        return none
+    # The strike ladder is short and sorted; a scan beats ChainSnapshot.row's every-column dict per frame.
+    strikes = snap.strike.tolist()
+    index = next((i for i, k in enumerate(strikes) if abs(k - trade.strike) <= 1e-6), None)
+    if index is None:
+        return none
+    side = "put" if trade.option_type == "PE" else "call"
+    return tuple(
+        _known(float(getattr(snap, f"{side}_{name}")[index])) for name in ("iv", "delta", "gamma", "theta")
+    )
+
+
+def option_position_rows(
+    trades: Iterable[OptionTrade],
+    ticks: LatestPrices,
+    portfolio: Portfolio | None = None,
+    chains: ChainBook | None = None,
+) -> tuple[OptionPositionRow, ...]:
+    """The view's rows of the live ones of ``trades``, oldest first (see :class:`OptionPositionRow`)."""
+    rows: list[OptionPositionRow] = []
+    for trade in sorted((t for t in trades if t.status.live), key=lambda t: (t.opened_ns, t.trade_id)):
+        last: float | None = None
+        if trade.token is not None:
+            tick = ticks.latest(trade.token)
+            if tick is not None and tick.last_price > 0:
+                last = _known(float(tick.last_price))
+        held = None
+        if portfolio is not None and trade.token is not None and trade.product is not None:
+            held = portfolio.position(trade.token, trade.product)
+        unrealised: float | None
+        if held is not None and held.quantity != 0:
+            unrealised = float(held.unrealised)
+        elif trade.filled_quantity == 0:
+            unrealised = 0.0
+        elif last is not None and trade.entry_premium is not None:
+            unrealised = (last - trade.entry_premium) * trade.filled_quantity
+        else:
+            unrealised = None
+        iv, delta, gamma, theta = _greeks(chains, trade)
+        row = OptionPositionRow(
+            trade.trade_id, trade.underlying, trade.tradingsymbol or "-", trade.lots, trade.quantity,
+            trade.filled_quantity, trade.entry_premium, last, unrealised, iv, delta, gamma, theta,
+            trade.stop, trade.target, trade.status.value,
+        )  # fmt: skip
+        rows.append(row)
+    return tuple(rows)
+
+
+def kernel_option_positions(kernel: Kernel) -> tuple[OptionPositionRow, ...]:
+    """:func:`option_position_rows` of ``kernel``'s options executor (empty without one)."""
+    execution = kernel.execution
+    if execution.options is None:
+        return ()
+    live = execution.options.book.live()
+    return option_position_rows(live, kernel.ticks, kernel.portfolio, execution.chains)
+
+
+@dataclass(frozen=True, slots=True)
 class LiveSnapshot:
     """The engine at one instant (see the module docstring)."""
 
@@ -140,6 +254,17 @@ class LiveSnapshot:
     orders: tuple[OrderRow, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
     """Warnings worth a line (token expiry, a degraded component)."""
+    option_positions: tuple[OptionPositionRow, ...] = ()
+    """The options executor's live trades (:func:`kernel_option_positions`)."""
 
 
-__all__ = ["LiveSnapshot", "OrderRow", "PositionRow", "RecentSignals", "SignalRow"]
+__all__ = [
+    "LiveSnapshot",
+    "OptionPositionRow",
+    "OrderRow",
+    "PositionRow",
+    "RecentSignals",
+    "SignalRow",
+    "kernel_option_positions",
+    "option_position_rows",
+]

@@ -1,4 +1,5 @@
-"""The live terminal view (rich): feed, positions, P&L, recent signals and orders, risk, latency.
+"""The live terminal view (rich): feed, positions, option positions, P&L, recent signals and orders, risk,
+latency.
 
 :func:`render` turns a :class:`~alphastock.live.snapshot.LiveSnapshot` into a
 renderable; :class:`LiveView` refreshes it at most ``refresh_per_s`` times a
@@ -17,7 +18,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from alphastock.live.snapshot import LiveSnapshot
+from alphastock.live.snapshot import LiveSnapshot, OptionPositionRow
 from alphastock.models import IST
 
 _STATE_STYLE = {"ACTIVE": "green", "REDUCING": "yellow", "HALTED": "bold red"}
@@ -72,6 +73,44 @@ def _positions(snap: LiveSnapshot) -> Table:
     return table
 
 
+_DASH = "-"
+"""An absent value (as the other panels show one)."""
+
+
+def _num(value: float | None, fmt: str = ",.2f") -> str:
+    return _DASH if value is None else format(value, fmt)
+
+
+def _option_qty(row: OptionPositionRow) -> str:
+    """Units filled / ordered while an entry is partly filled, else the units."""
+    if row.quantity is None:
+        return f"{row.filled:,}"
+    if row.filled not in (0, row.quantity):
+        return f"{row.filled:,}/{row.quantity:,}"
+    return f"{row.quantity:,}"
+
+
+_OPTION_COLUMNS = (
+    ("contract", "left"), ("lots", "right"), ("qty", "right"), ("entry", "right"), ("last", "right"),
+    ("unrealised", "right"), ("iv", "right"), ("delta", "right"), ("gamma", "right"), ("theta", "right"),
+    ("stop", "right"), ("target", "right"), ("status", "left"),
+)  # fmt: skip
+
+
+def _option_positions(snap: LiveSnapshot) -> Table:
+    table = Table(expand=True, show_edge=False)
+    for name, justify in _OPTION_COLUMNS:
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for row in snap.option_positions:
+        table.add_row(
+            row.contract, _DASH if row.lots is None else f"{row.lots:,}", _option_qty(row), _num(row.entry),
+            _num(row.last), _DASH if row.unrealised is None else _money(row.unrealised),
+            _DASH if row.iv is None else f"{row.iv:.1%}", _num(row.delta, ".2f"), _num(row.gamma, ".4f"),
+            _num(row.theta, ",.2f"), _num(row.stop), _num(row.target), row.status,
+        )  # fmt: skip
+    return table
+
+
 def _signals(snap: LiveSnapshot) -> Table:
     table = Table(expand=True, show_edge=False)
     for name in ("time", "strategy", "symbol", "action", "entry", "stop", "target", "conf", "status"):
@@ -104,9 +143,10 @@ def render(snap: LiveSnapshot) -> RenderableType:
     parts: list[RenderableType] = [
         Panel(_header(snap), title="engine", border_style="cyan"),
         Panel(_positions(snap), title=f"positions ({len(snap.positions)})"),
-        Panel(_signals(snap), title="recent signals"),
-        Panel(_orders(snap), title="recent orders"),
     ]
+    if snap.option_positions:
+        parts.append(Panel(_option_positions(snap), title=f"option positions ({len(snap.option_positions)})"))
+    parts += [Panel(_signals(snap), title="recent signals"), Panel(_orders(snap), title="recent orders")]
     if snap.notes:
         parts.append(Panel(Text("\n".join(snap.notes), style="yellow"), title="notes"))
     return Group(*parts)
