@@ -15,6 +15,7 @@ from rich.table import Table
 from alphastock import __version__
 from alphastock.cli_data import data_app
 from alphastock.cli_live import live as live_command
+from alphastock.cli_options import positions as options_positions
 from alphastock.cli_strategies import strategies_app
 from alphastock.config import as_plain_data, load_config
 from alphastock.errors import AlphaStockError
@@ -26,10 +27,14 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 config_app = typer.Typer(help="Inspect the effective configuration.", no_args_is_help=True)
-options_app = typer.Typer(help="Price options, compute greeks and implied volatility.", no_args_is_help=True)
+options_app = typer.Typer(
+    help="Price options, compute greeks and implied volatility; list the options executor's trades.",
+    no_args_is_help=True,
+)
 app.add_typer(config_app, name="config")
 sim_app = typer.Typer(help="The Kite-compatible exchange simulator.", no_args_is_help=True)
 app.add_typer(options_app, name="options")
+options_app.command("positions")(options_positions)
 db_app = typer.Typer(help="Inspect and export the DuckDB store.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(sim_app, name="sim")
