@@ -87,4 +87,34 @@ class ExecutionConfig(ConfigModel):
         return value
 
 
-__all__ = ["ExecutionConfig"]
+class ProtectionConfig(ConfigModel):
+    """Resting protection (see :mod:`alphastock.execution.protection`). Percent for ``*_pct``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    stop_limit_offset_pct: float = Field(
+        5.0,
+        gt=0,
+        lt=40,
+        description="SL orders: the limit this percent of the trigger beyond it (below for a SELL stop)",
+    )
+    stop_limit_offset_ticks: int | None = Field(
+        None, ge=1, description="SL orders: the limit this many ticks beyond the trigger (overrides the pct)"
+    )
+    exit_order_type: Literal["MARKET", "LIMIT"] = Field(
+        "MARKET", description="exit_now and crossed positions: MARKET with market_protection, or LIMIT"
+    )
+    exit_limit_offset_ticks: int = Field(
+        2, ge=0, description="LIMIT exits: ticks beyond the touch (sell at bid - n, buy at ask + n)"
+    )
+    market_protection: float = Field(
+        2.0, description="MARKET exits: protection percent in (0, 100], or -1 for the broker's automatic"
+    )
+    max_attempts: int = Field(
+        3,
+        ge=1,
+        description="placements of one leg refused (risk or broker) before the bracket gives up on it",
+    )
+
+
+__all__ = ["ExecutionConfig", "ProtectionConfig"]

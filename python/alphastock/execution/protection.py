@@ -60,12 +60,10 @@ from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field
-
 from alphastock._core import OrderIntent
 from alphastock.clock import Clock
-from alphastock.config_model import ConfigModel
 from alphastock.events import Event, EventType, FillInfo, RiskNotice
+from alphastock.execution.config import ProtectionConfig
 from alphastock.execution.oms import OMS
 from alphastock.execution.orders import Approval, ManagedOrder
 from alphastock.execution.transitions import OrderState
@@ -81,36 +79,6 @@ S = OrderState
 _AT_BROKER = (S.OPEN, S.TRIGGER_PENDING, S.PARTIALLY_FILLED)
 _SENDABLE = (RiskAction.APPROVE, RiskAction.REDUCE_SIZE)
 Leg = Literal["stop", "target", "exit"]
-
-
-class ProtectionConfig(ConfigModel):
-    """Resting protection (see :mod:`alphastock.execution.protection`). Percent for ``*_pct``."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    stop_limit_offset_pct: float = Field(
-        5.0,
-        gt=0,
-        lt=40,
-        description="SL orders: the limit this percent of the trigger beyond it (below for a SELL stop)",
-    )
-    stop_limit_offset_ticks: int | None = Field(
-        None, ge=1, description="SL orders: the limit this many ticks beyond the trigger (overrides the pct)"
-    )
-    exit_order_type: Literal["MARKET", "LIMIT"] = Field(
-        "MARKET", description="exit_now and crossed positions: MARKET with market_protection, or LIMIT"
-    )
-    exit_limit_offset_ticks: int = Field(
-        2, ge=0, description="LIMIT exits: ticks beyond the touch (sell at bid - n, buy at ask + n)"
-    )
-    market_protection: float = Field(
-        2.0, description="MARKET exits: protection percent in (0, 100], or -1 for the broker's automatic"
-    )
-    max_attempts: int = Field(
-        3,
-        ge=1,
-        description="placements of one leg refused (risk or broker) before the bracket gives up on it",
-    )
 
 
 @dataclass(frozen=True, slots=True)

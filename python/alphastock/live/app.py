@@ -37,7 +37,13 @@ from alphastock.kernel import (
 from alphastock.live.connect import Connection
 from alphastock.live.reconcile import reconcile, resolve_stored_unknown
 from alphastock.live.safety import RunMode
-from alphastock.live.snapshot import LiveSnapshot, OrderRow, PositionRow, RecentSignals
+from alphastock.live.snapshot import (
+    LiveSnapshot,
+    OrderRow,
+    PositionRow,
+    RecentSignals,
+    kernel_option_positions,
+)
 from alphastock.live.summary import Reconciliation, SessionSummary, exit_code
 from alphastock.models import IST
 from alphastock.ports import Adapters, ExecutionVenue
@@ -208,6 +214,7 @@ class TradingApp:
             rejections=self.risk_rejections, errors=errors,
             latency_p50_us=latency.get("p50", math.nan), latency_p99_us=latency.get("p99", math.nan),
             positions=positions, signals=signals, orders=orders, notes=notes,
+            option_positions=kernel_option_positions(self.kernel),
         )  # fmt: skip
 
     def status_line(self) -> str:
@@ -217,6 +224,7 @@ class TradingApp:
             f"{dt.datetime.fromtimestamp(snap.clock_ns / 1e9, IST):%H:%M:%S} IST feed={snap.feed} "
             f"ticks={snap.ticks_total} ({snap.ticks_per_s:,.0f}/s) signals={snap.signals_total} "
             f"orders={snap.orders_today} fills={snap.fills_total} positions={len(snap.positions)} "
+            f"option_trades={len(snap.option_positions)} "
             f"pnl={snap.day_pnl:,.2f} risk={snap.risk_state} "
             f"tick->submit p50={_us(snap.latency_p50_us)} p99={_us(snap.latency_p99_us)}"
         ) + ("" if self.kernel.broker_health.reachable else " broker=UNREACHABLE (new orders halted)")

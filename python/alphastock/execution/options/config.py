@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field
 
 from alphastock.config_model import ConfigModel
-from alphastock.execution.protection import ProtectionConfig
+from alphastock.execution.config import ProtectionConfig
 from alphastock.options.selector import SelectionConfig
 from alphastock.options.targets import ExitMethodConfig
 
