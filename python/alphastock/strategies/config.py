@@ -84,6 +84,13 @@ def _default_instances() -> list[StrategyInstanceConfig]:
             strategy="mean_reversion", symbols=["NSE:RELIANCE", "NSE:INFY", "NSE:HDFCBANK"], timeframe="1m"
         ),
         StrategyInstanceConfig(strategy="breakout", symbols=["NSE:SBIN", "NSE:TCS"], timeframe="1m"),
+        # Index signals, traded through their options (config/default.yaml says why these).
+        StrategyInstanceConfig(
+            strategy="ma_crossover",
+            name="ma_crossover_index",
+            symbols=["NSE:NIFTY 50", "NSE:NIFTY BANK"],
+            timeframe="1m",
+        ),
     ]
 
 
