@@ -69,13 +69,17 @@ def server() -> Any:
 
 
 async def until(
-    predicate: Callable[[], bool], timeout: float = 30.0, step: Callable[[], None] | None = None
+    predicate: Callable[[], bool],
+    timeout: float = 30.0,
+    step: Callable[[], None] | None = None,
+    every: float = 0.05,
 ) -> None:
+    """Wait until ``predicate`` holds, calling ``step`` between looks every ``every`` wall seconds."""
     async with asyncio.timeout(timeout):
         while not predicate():
             if step is not None:
                 step()
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(every)
 
 
 @asynccontextmanager
@@ -155,7 +159,8 @@ async def _open_trade(app: TradingApp, server: SimServer) -> tuple[OptionTrade, 
             for k in [*(trade.stop_order_key or "").split(","), trade.target_order_key or ""]
         }
 
-    await until(lambda: set(resting().values()) == {"TRIGGER PENDING", "OPEN"})
+    # Kite allows 10 requests/s on the order book (the simulator enforces it): look 4 times a second.
+    await until(lambda: set(resting().values()) == {"TRIGGER PENDING", "OPEN"}, every=0.25)
     book = {o["tag"]: o for o in kite.orders()}
     return trade, {"expected": expected, "picked": picked, "book": book, "signal": signal}
 
