@@ -40,7 +40,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -652,6 +652,45 @@ class OMS(FillCollector):
         self.bus.publish_nowait(Event(kind, order.snapshot(), ts_event=order.updated_ns))
 
     # ----- queries and lifecycle ------------------------------------------------------------------
+
+    def restore(self, row: Mapping[str, Any], *, purpose: str, trade_ids: Iterable[str] = ()) -> ManagedOrder:
+        """Follow again an order an earlier session placed (its ``orders`` row), e.g. an options trade's
+        resting stop after a restart: registered by key and broker order id in its stored state, with no
+        journal record (the earlier session journaled it) and no broker call; the broker's book
+        (reconciliation) and its updates move it on from there. ``trade_ids`` are the executions
+        already booked for it (``fills``), so they are not booked twice. ``purpose`` is the order's
+        (``stop``, ``target`` ...: not stored in the row). Returns the tracked order (the one already
+        tracked when its key is known)."""
+        key = str(row["idempotency_key"])
+        known = self._orders.get(key)
+        if known is not None:
+            return known
+        order_type = str(row["order_type"])
+        fields: dict[str, Any] = {
+            "tag": key, "exchange": row["exchange"], "tradingsymbol": row["symbol"],
+            "instrument_token": int(row.get("token") or 0), "transaction_type": row["side"],
+            "quantity": int(row["quantity"]), "product": row["product"], "order_type": order_type,
+            "variety": row.get("variety") or "regular", "price": row.get("price"),
+            "trigger_price": row.get("trigger_price"),
+        }  # fmt: skip
+        if row.get("validity"):
+            fields["validity"] = row["validity"]
+        if order_type in ("MARKET", "SL-M"):
+            fields["market_protection"] = -1.0  # a record of an order already at the broker
+        filled = int(row.get("filled_quantity") or 0)
+        order = ManagedOrder(
+            key=key, request=OrderRequest.model_validate(fields), state=S(str(row["state"])),
+            created_ns=int(row["created_ns"]), updated_ns=int(row.get("updated_ns") or row["created_ns"]),
+            signal_id=row.get("signal_id"), parent_key=row.get("parent_id"), purpose=purpose,
+            broker_order_id=row.get("broker_order_id"), filled_quantity=filled,
+            average_price=row.get("average_price"), message=row.get("status_message"),
+            fill_quantity=filled, trade_ids=set(trade_ids), submit_recorded=True,
+        )  # fmt: skip
+        self._orders[key] = order
+        if order.broker_order_id:
+            self._by_broker_id[order.broker_order_id] = order
+        log.info("order %s (%s, %s) of an earlier session followed again", key, purpose, order.state)
+        return order
 
     def get(self, key: str) -> ManagedOrder | None:
         """The order with this idempotency key."""

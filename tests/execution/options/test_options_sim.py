@@ -221,7 +221,7 @@ def test_a_buy_signal_on_nifty_becomes_a_protected_call_that_exits_at_its_target
     assert '"runner_up"' in row["choice"]
     assert '"iv"' in row["choice"]
     assert events[:2] == ["selected", "entry_sent"]
-    assert events.index("protected") < events.index("exit_fill") < events.index("closed") == len(events) - 1
+    assert events.index("protected") < events.index("exit_fill") < events.index("closed") == len(events) - 1, events
 
 
 def test_another_run_exits_at_the_stop(server: SimServer, tmp_path: Path) -> None:

@@ -178,31 +178,50 @@ class OptionsExecutor(BaseComponent):
         if self.store is None:
             return
         read = self.book.load(self.store)
-        for trade in self.book.live():
+        for trade in list(self.book.live()):
             self._adopt(trade)
         if read:
             live = self.book.open_count()
             log.info("options executor: %d trades of earlier runs read, %d live", read, live)
 
     def _adopt(self, trade: OptionTrade) -> None:
-        """Follow a live trade of an earlier run again: its resting protection is adopted (no second
-        stop is placed), or the missing legs placed when the OMS tracks none of them."""
-        if trade.status is not TradeStatus.OPEN and trade.status is not TradeStatus.CLOSING:
-            return
+        """Follow a live trade of an earlier run again: its orders are restored into the OMS from the
+        store (the broker's book moves them on) and its resting protection adopted, so no second stop
+        is placed (a leg short of the position is placed). A trade whose orders are not in the store is
+        reported, not guessed at."""
         stops, targets = _split(trade.stop_order_key), _split(trade.target_order_key)
-        unknown = [k for k in (*stops, *targets) if self.oms.get(k) is None]
-        if unknown:
-            self.record_error(f"trade {trade.trade_id}: orders {unknown} unknown to the OMS")
+        wanted = [(trade.entry_order_key, "entry")] if trade.entry_order_key else []
+        wanted += [(k, "stop") for k in stops] + [(k, "target") for k in targets]
+        missing = [key for key, purpose in wanted if key is not None and not self._restore(key, purpose)]
+        if missing:
+            self.record_error(f"trade {trade.trade_id}: orders {missing} not in the store")
             log.error(
-                "options executor: trade %s (%s) cannot be adopted: its orders %s are not tracked by the "
-                "OMS; check its protection at the broker", trade.trade_id, trade.tradingsymbol, unknown,
+                "options executor: trade %s (%s) of an earlier run cannot be adopted: its orders %s are "
+                "not in the store; check its protection at the broker",
+                trade.trade_id, trade.tradingsymbol, missing,
             )  # fmt: skip
             return
+        if trade.status is TradeStatus.PENDING or not trade.filled_quantity:
+            return  # the entry's fills (the broker's book) protect it as they are booked
         plan = self._plan(trade, trade.filled_quantity, trade.entry_premium)
-        self.protection.adopt(plan, stop_keys=stops, target_keys=targets)
-        self.book.save(
-            trade, self.clock.now_ns(), "adopted", {"stop_orders": stops, "target_orders": targets}
-        )
+        bracket = self.protection.adopt(plan, stop_keys=stops, target_keys=targets)
+        self._keep_keys(trade, bracket)
+        adopted = {"stop_orders": bracket.stop_keys, "target_orders": bracket.target_keys}
+        self.book.save(trade, self.clock.now_ns(), "adopted", adopted)
+        log.info("options executor: trade %s adopted with its resting protection %s", trade.trade_id, adopted)
+
+    def _restore(self, key: str, purpose: str) -> bool:
+        """The OMS follows order ``key`` (restored from the store when an earlier run placed it)."""
+        if self.oms.get(key) is not None:
+            return True
+        if self.store is None:
+            return False
+        row = self.store.order(key)
+        if row is None:
+            return False
+        booked = self.store.fills(key).column("trade_id").to_pylist()
+        self.oms.restore(row, purpose=purpose, trade_ids=booked)
+        return True
 
     def health(self) -> Health:
         """Counters: trades live, refused signals by reason."""
@@ -399,20 +418,26 @@ class OptionsExecutor(BaseComponent):
         if key == trade.entry_order_key:
             self._entry_filled(trade, fill, now)
             return
-        holding = self.portfolio.position(fill.token, fill.product)
         self.book.save(
             trade, now, "exit_fill", {"order": key, "quantity": fill.quantity, "price": fill.price}
         )
-        if holding is None or holding.quantity == 0:
-            purpose = order.purpose if order is not None else "exit"
-            trade.exit_reason = trade.exit_reason or {"stop": "stop", "target": "target"}.get(
-                purpose, purpose
-            )
+        if self._flat(trade, fill):
+            trade.exit_reason = trade.exit_reason or (order.purpose if order is not None else "exit")
             trade.status = TradeStatus.CLOSED
             self.book.save(trade, now, "closed", {"reason": trade.exit_reason, "price": fill.price})
             signal = self.signals.get(trade.signal_id)
             if signal is not None and signal.status is SignalStatus.ACTIVE:
                 self.signals.update_status(trade.signal_id, SignalStatus.CLOSED, trade.exit_reason)
+
+    def _flat(self, trade: OptionTrade, fill: FillInfo) -> bool:
+        """Whether ``trade``'s position is flat after ``fill``: by its bracket (the entry's fills less the
+        protective and exit fills: right for a trade adopted after a restart, whose earlier fills the
+        Portfolio never saw), else by the Portfolio."""
+        bracket = self.protection.bracket(trade.trade_id)
+        if bracket is not None:
+            return self.protection.position(bracket) == 0
+        holding = self.portfolio.position(fill.token, fill.product)
+        return holding is None or holding.quantity == 0
 
     def _entry_filled(self, trade: OptionTrade, fill: FillInfo, now: int) -> None:
         first = trade.filled_quantity == 0
