@@ -386,28 +386,28 @@ def _stamped(h: Harness, stamps: dict[str, int]) -> Iterator[None]:
 
     names = ("select_contract", "premium_levels", "size_option_lots")
     saved_module = {name: getattr(executor_module, name) for name in names}
-    saved = (ex.expiries, h.stack.chains.fresh, ex.placer.place)
+    saved = (ex._listed_expiries, h.stack.chains.fresh, ex.placer.place)
     try:
         for name, fn in saved_module.items():
             setattr(executor_module, name, wrap(name, fn))
-        ex.expiries = wrap("expiries", ex.expiries)
+        ex._listed_expiries = wrap("expiries", ex._listed_expiries)  # type: ignore[method-assign]
         h.stack.chains.fresh = wrap("fresh", h.stack.chains.fresh)  # type: ignore[method-assign]
         ex.placer.place = wrap("place", ex.placer.place)  # type: ignore[method-assign]
         yield
     finally:
         for name, fn in saved_module.items():
             setattr(executor_module, name, fn)
-        ex.expiries, h.stack.chains.fresh, ex.placer.place = saved  # type: ignore[method-assign]
+        ex._listed_expiries, h.stack.chains.fresh, ex.placer.place = saved  # type: ignore[method-assign]
 
 
 SPLIT = (
     ("submit -> hand-over (signal journal, DuckDB queue, router)", "t_submit", "handed_ns"),
     ("validation", "handed_ns", "expiries"),
-    ("expiry list (resolver.option_expiries) + choose_expiry", "expiries", "fresh"),
+    ("expiry list (read once a day per underlying) + choose_expiry", "expiries", "fresh"),
     ("selection (ChainBook.fresh + select_contract)", "fresh", "select_contract_end"),
     ("levels (describe, entry, premium_levels)", "select_contract_end", "premium_levels_end"),
     ("sizing (size_option_lots)", "premium_levels_end", "size_option_lots_end"),
-    ("trade record (OptionTrade, TradeBook.add, log)", "size_option_lots_end", "place"),
+    ("band check, data time (the trade's record follows the hand-over)", "size_option_lots_end", "place"),
     ("risk (intent + RiskEngine.check)", "place", "risk_ns"),
     ("OMS (request, journal, place_order_now)", "risk_ns", "broker_ns"),
 )

@@ -363,10 +363,13 @@ class DirectExecutor:
         self.signals.update_status(signal.id, SignalStatus.REJECTED, reason)
 
     def on_order(self, order: ManagedOrder) -> None:
-        """OMS order listener: a signal whose order the broker took becomes ACTIVE (and a filled entry's
-        exit plan is recorded); one whose every order was refused or cancelled unfilled, REJECTED."""
+        """OMS order listener for this executor's orders: a signal whose order the broker took becomes
+        ACTIVE (and a filled entry's exit plan is recorded); one whose every order was refused or
+        cancelled unfilled, REJECTED."""
         sid = order.signal_id
-        if sid is None:
+        if sid is None or order.key not in self._orders_by_signal.get(sid, ()):
+            # Not an order this executor placed for the signal (the options executor's entry carries
+            # its signal's id too, and an index signal's levels are no option's prices).
             return
         signal = self.signals.get(sid)
         if signal is None:

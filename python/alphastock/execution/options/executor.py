@@ -53,6 +53,7 @@ from alphastock.clock import Clock, ist, ist_ns
 from alphastock.engine import BaseComponent, Health
 from alphastock.events import Event, FillInfo
 from alphastock.execution.broker_health import BrokerHealth
+from alphastock.execution.direct import log_when_idle
 from alphastock.execution.oms import OMS
 from alphastock.execution.options.chains import ChainBook
 from alphastock.execution.options.config import OptionTradingConfig
@@ -61,7 +62,7 @@ from alphastock.execution.options.validation import Rejection, SignalValidator, 
 from alphastock.execution.orders import ManagedOrder
 from alphastock.execution.placing import OrderPlacer
 from alphastock.execution.portfolio import Portfolio
-from alphastock.execution.protection import Bracket, ProtectionManager, ProtectionPlan
+from alphastock.execution.protection import Bracket, ProtectionManager, ProtectionPlan, collar_band
 from alphastock.execution.sizing import size_option_lots
 from alphastock.execution.transitions import OrderState
 from alphastock.models import Instrument
@@ -167,6 +168,7 @@ class OptionsExecutor(BaseComponent):
         self.elasticity = elasticity
         self.broker_health = health
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._expiry_cache: dict[tuple[str, dt.date], list[dt.date]] = {}
         self.rejected = validator.rejected
         """Signals refused, by reason code (validation, selection, levels, size, risk, broker)."""
 
@@ -266,7 +268,7 @@ class OptionsExecutor(BaseComponent):
     ) -> ManagedOrder | None:
         cfg = self.config
         today = ist(now).date()
-        expiry = choose_expiry(self.expiries(underlying, today), now, cfg.selection.expiry)
+        expiry = choose_expiry(self._listed_expiries(underlying, today), now, cfg.selection.expiry)
         if expiry is None:
             return self._refuse(signal, Rejection("expiry", f"no {underlying} expiry passes the expiry rule"))
         snapshot = self.chains.fresh(underlying, expiry, now, cfg.chain_max_age_s)
@@ -293,22 +295,36 @@ class OptionsExecutor(BaseComponent):
         )  # fmt: skip
         if not levels.ok:
             return self._refuse(signal, Rejection("levels", levels.reason or "no premium levels"))
+        stop, target, banded = self._inside_band(
+            levels.entry, levels.stop, levels.target, tick, chosen.option_type
+        )
         capital = cfg.capital if cfg.capital is not None else self.risk.cash
         lot = max(inst.lot_size, 1)
         size = size_option_lots(
-            capital or 0.0, cfg.risk_per_trade_pct, levels.entry, levels.stop, lot,
+            capital or 0.0, cfg.risk_per_trade_pct, levels.entry, stop, lot,
             max_premium=cfg.max_premium_per_trade, max_lots=cfg.max_lots,
         )  # fmt: skip
         if size.lots < 1:
             code = "max_premium" if size.capped_by == "max_premium" else "size"
             return self._refuse(signal, Rejection(code, size.reason or "size 0"))
+        # The order first: everything it needs is known, and the trade's record (the journal, then
+        # DuckDB) follows on this same call, off the signal -> broker path. The OMS journals the entry
+        # (with the signal's id) before its broker call.
+        market = cfg.entry.order_type == "MARKET"
+        self._refresh_data_time(inst.instrument_token, now)
+        placed = self.placer.place(
+            inst, cfg.product, "BUY", size.quantity, reference_price=chosen.ltp if chosen.ltp > 0 else entry,
+            order_type="MARKET" if market else "LIMIT", price=None if market else entry,
+            market_protection=cfg.entry.market_protection if market else None, purpose="entry",
+            signal_id=signal.id, handed_ns=handed_ns, recv_ns=signal.recv_ns,
+        )  # fmt: skip
         trade = OptionTrade(
             trade_id=new_trade_id(now), signal_key=key, signal_id=signal.id, strategy=signal.strategy,
             underlying=underlying, action=signal.action.value, opened_ns=now, exchange=inst.exchange,
             tradingsymbol=inst.tradingsymbol, token=inst.instrument_token, expiry=chosen.expiry,
             strike=chosen.strike, option_type=chosen.option_type, product=cfg.product, lot_size=lot,
-            lots=size.lots, quantity=size.quantity, entry_premium=levels.entry, stop=levels.stop,
-            target=levels.target, exit_method=levels.method,
+            lots=size.lots, quantity=size.quantity, entry_premium=levels.entry, stop=stop, target=target,
+            exit_method=levels.method,
             choice=_plain({
                 "chosen": candidate_detail(chosen), "runner_up": candidate_detail(selection.runner_up),
                 "chain_ts_ns": snapshot.ts_ns, "forward": snapshot.forward, "spot": snapshot.spot,
@@ -322,22 +338,10 @@ class OptionsExecutor(BaseComponent):
                 "risk_per_lot": size.risk_per_lot, "premium": size.premium, "capped_by": size.capped_by,
                 "max_premium": cfg.max_premium_per_trade, "max_lots": cfg.max_lots,
             }),
-            levels=_plain({"method": levels.method, **levels.detail}),
+            levels=_plain({"method": levels.method, **levels.detail, "stop": stop, "target": target,
+                           **banded}),
         )  # fmt: skip
         self.book.add(trade, now, {"signal": signal.id, "expiry": expiry.isoformat()})
-        log.info(
-            "options executor: %s %s -> %s %s lots (%d units) entry %.2f stop %.2f target %.2f (%s)",
-            signal.action.value, underlying, inst.tradingsymbol, size.lots, size.quantity, levels.entry,
-            levels.stop, levels.target, levels.method,
-        )  # fmt: skip
-        market = cfg.entry.order_type == "MARKET"
-        self._refresh_data_time(inst.instrument_token, now)
-        placed = self.placer.place(
-            inst, cfg.product, "BUY", size.quantity, reference_price=chosen.ltp if chosen.ltp > 0 else entry,
-            order_type="MARKET" if market else "LIMIT", price=None if market else entry,
-            market_protection=cfg.entry.market_protection if market else None, purpose="entry",
-            signal_id=signal.id, handed_ns=handed_ns, recv_ns=signal.recv_ns,
-        )  # fmt: skip
         if placed.order is None:
             trade.status = TradeStatus.FAILED
             trade.exit_reason = placed.refusal
@@ -349,7 +353,41 @@ class OptionsExecutor(BaseComponent):
             trade, now, "entry_sent", {"order": placed.order.key, "price": None if market else entry}
         )
         self.signals.acted_on(signal.id)
+        log_when_idle(
+            logging.INFO,
+            "options executor: %s %s -> %s %s lots (%d units) entry %.2f stop %.2f target %.2f (%s)",
+            signal.action.value, underlying, inst.tradingsymbol, size.lots, size.quantity, levels.entry,
+            stop, target, levels.method,
+        )  # fmt: skip
         return placed.order
+
+    def _inside_band(
+        self, entry: float, stop: float, target: float, tick: float, kind: str
+    ) -> tuple[float, float, dict[str, float]]:
+        """The stop and target moved inside the exchange's limit-price protection band around the entry
+        (NSE options: ±₹20 up to a ₹50 reference, else ±40%; the risk engine's collar, which refuses
+        orders outside it), one tick inside its edges: a target beyond the band could not rest at the
+        broker, a stop beyond it could not fill at its limit. Returns (stop, target, what was moved)."""
+        band = collar_band(kind, entry, self.risk.limits)
+        moved: dict[str, float] = {}
+        if math.isfinite(band):
+            ceiling = round_to_tick(entry + band, tick, TickRounding.DOWN) - tick
+            floor = round_to_tick(entry - band, tick, TickRounding.UP) + tick
+            if target > ceiling > entry:
+                moved["target_before_band"], target = target, round_to_tick(ceiling, tick, TickRounding.DOWN)
+            if stop < floor < entry:
+                moved["stop_before_band"], stop = stop, round_to_tick(floor, tick, TickRounding.UP)
+        return stop, target, moved
+
+    def _listed_expiries(self, underlying: str, today: dt.date) -> list[dt.date]:
+        """The listed expiries of ``underlying`` on or after ``today``, read from the instruments dump once
+        per underlying and IST day (a DuckDB read costs 1-3 ms: never on the signal -> order path twice;
+        the dump is downloaded once a day, before the open)."""
+        key = (underlying, today)
+        listed = self._expiry_cache.get(key)
+        if listed is None:
+            listed = self._expiry_cache[key] = list(self.expiries(underlying, today))
+        return listed
 
     def _refresh_data_time(self, token: int, now: int) -> None:
         """Give the risk engine the contract's newest tick time (the feed bridge watches only the
@@ -412,7 +450,7 @@ class OptionsExecutor(BaseComponent):
         order = self.oms.get(key)
         if trade is None and order is not None and order.parent_key is not None:
             trade = self.book.by_order(order.parent_key)
-        if trade is None:
+        if trade is None or not trade.status.live:
             return
         now = self.clock.now_ns()
         if key == trade.entry_order_key:
@@ -435,7 +473,7 @@ class OptionsExecutor(BaseComponent):
         Portfolio never saw), else by the Portfolio."""
         bracket = self.protection.bracket(trade.trade_id)
         if bracket is not None:
-            return self.protection.position(bracket) == 0
+            return self.protection.position(bracket, booked=True) == 0
         holding = self.portfolio.position(fill.token, fill.product)
         return holding is None or holding.quantity == 0
 

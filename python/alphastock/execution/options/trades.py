@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -142,6 +142,8 @@ class TradeBook:
         self.journal = journal
         self.writer = writer
         self._trades: dict[str, OptionTrade] = {}
+        self._live: dict[str, OptionTrade] = {}
+        """The trades that may still hold or open a position (what the executor scans per signal)."""
         self._keys: set[str] = set()
 
     def load(self, store: Store) -> int:
@@ -153,6 +155,7 @@ class TradeBook:
             self._keys.add(trade.signal_key)
             if trade.status.live:
                 self._trades[trade.trade_id] = trade
+                self._live[trade.trade_id] = trade
         return len(rows)
 
     def acted_on(self, key: str) -> bool:
@@ -162,6 +165,7 @@ class TradeBook:
     def add(self, trade: OptionTrade, now_ns: int, detail: Mapping[str, Any] | None = None) -> None:
         """Start following ``trade`` and persist it (event ``selected``)."""
         self._trades[trade.trade_id] = trade
+        self._live[trade.trade_id] = trade
         self._keys.add(trade.signal_key)
         self.save(trade, now_ns, "selected", detail)
 
@@ -170,6 +174,8 @@ class TradeBook:
     ) -> None:
         """Persist ``trade``'s state and the step ``event`` that changed it (journal, then DuckDB)."""
         trade.updated_ns = now_ns
+        if not trade.status.live:
+            self._live.pop(trade.trade_id, None)
         record = trade.record()
         step = {"trade_id": trade.trade_id, "ts_ns": now_ns, "event": event, "detail": dict(detail or {})}
         self.journal.append("option_trade", option_trade_json(record), now_ns)
@@ -181,17 +187,17 @@ class TradeBook:
         """A followed trade."""
         return self._trades.get(trade_id)
 
-    def live(self) -> Iterator[OptionTrade]:
-        """Trades that may still hold or open a position."""
-        return (t for t in list(self._trades.values()) if t.status.live)
+    def live(self) -> list[OptionTrade]:
+        """Trades that may still hold or open a position (a copy: management may close them)."""
+        return [t for t in self._live.values() if t.status.live]
 
     def open_count(self) -> int:
         """Trades holding or opening a position (the ``max_open_positions`` count)."""
-        return sum(1 for t in self._trades.values() if t.status.live)
+        return sum(1 for t in self._live.values() if t.status.live)
 
     def by_order(self, key: str) -> OptionTrade | None:
-        """The trade whose entry, stop or target order (one of its slices) has OMS key ``key``."""
-        for trade in self._trades.values():
+        """The live trade whose entry, stop or target order (one of its slices) has OMS key ``key``."""
+        for trade in self._live.values():
             if (
                 key == trade.entry_order_key
                 or key in _keys(trade.stop_order_key)
