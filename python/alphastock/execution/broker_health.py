@@ -1,9 +1,10 @@
 """Is the broker there? One count of consecutive failed broker calls, and the gate it closes.
 
 :class:`MonitoredExecution`, :class:`MonitoredAccount` and :class:`MonitoredMarketData`
-wrap a broker's roles (:mod:`alphastock.ports`), and :class:`MonitoredTrading` /
-:class:`MonitoredBroker` their combinations; each has the role's typed calls, and reports the
-outcome of each awaited call (orders and reads) to one :class:`BrokerHealth`. Nothing else is
+wrap a broker's roles (:mod:`alphastock.ports`), :class:`MonitoredGtt` its GTT role
+(:func:`gtt_client`), and :class:`MonitoredTrading` / :class:`MonitoredBroker` their combinations;
+each has the role's typed calls, and reports the outcome of each awaited call (orders and reads) to
+one :class:`BrokerHealth`. Nothing else is
 forwarded: what a consumer needs of the broker beyond its role, it gets from the broker itself.
 
 A call fails as an *outage* when the broker could not be reached or failed upstream
@@ -36,6 +37,8 @@ from alphastock.models import (
     Candle,
     ChargeBreakdown,
     ChargeOrder,
+    Gtt,
+    GttRequest,
     Holding,
     Instrument,
     Ltp,
@@ -59,6 +62,7 @@ from alphastock.ports import (
     BrokerCapabilities,
     CandleInterval,
     ExecutionClient,
+    GttClient,
     MarginSegment,
     MarketDataClient,
     Placement,
@@ -77,6 +81,8 @@ MONITORED_CALLS = frozenset(
 )  # fmt: skip
 """Broker coroutine methods whose outcome is counted (every awaited call of the three roles; a
 ``place_order_now`` placement counts as ``place_order`` when awaited)."""
+MONITORED_GTT_CALLS = frozenset({"place_gtt", "modify_gtt", "delete_gtt", "gtts", "gtt"})
+"""The GTT role's calls, counted by :class:`MonitoredGtt`."""
 
 
 def is_outage(exc: BaseException) -> bool:
@@ -366,13 +372,59 @@ class MonitoredBroker(MonitoredTrading, MonitoredMarketData):
         self.market_data = inner
 
 
+class MonitoredGtt(_Observed):
+    """A :class:`~alphastock.ports.GttClient` whose calls are reported to ``health`` (a GTT call that
+    could not reach the broker counts towards its outage as an order call does)."""
+
+    def __init__(self, inner: GttClient, health: BrokerHealth) -> None:
+        super().__init__(inner, health)
+        self.gtt_client = inner
+
+    async def place_gtt(self, request: GttRequest) -> int:
+        """See :meth:`GttClient.place_gtt`."""
+        return await self._observe("place_gtt", self.gtt_client.place_gtt(request))
+
+    async def modify_gtt(self, trigger_id: int, request: GttRequest) -> int:
+        """See :meth:`GttClient.modify_gtt`."""
+        return await self._observe("modify_gtt", self.gtt_client.modify_gtt(trigger_id, request))
+
+    async def delete_gtt(self, trigger_id: int) -> int:
+        """See :meth:`GttClient.delete_gtt`."""
+        return await self._observe("delete_gtt", self.gtt_client.delete_gtt(trigger_id))
+
+    async def gtts(self) -> list[Gtt]:
+        """See :meth:`GttClient.gtts`."""
+        return await self._observe("gtts", self.gtt_client.gtts())
+
+    async def gtt(self, trigger_id: int) -> Gtt:
+        """See :meth:`GttClient.gtt`."""
+        return await self._observe("gtt", self.gtt_client.gtt(trigger_id))
+
+
+def gtt_client(client: object, health: BrokerHealth | None) -> GttClient | None:
+    """``client``'s GTT role, reported to ``health`` (:class:`MonitoredGtt`; as is when ``health`` is
+    None), or None unless the client declares :attr:`BrokerCapabilities.gtt` and implements
+    :class:`~alphastock.ports.GttClient`. A monitored wrapper (:class:`MonitoredTrading` ...) is looked
+    through to the broker it wraps: the wrappers forward only their roles' calls."""
+    inner = client.inner if isinstance(client, _Observed) else client
+    capabilities = getattr(inner, "capabilities", None)
+    if not isinstance(capabilities, BrokerCapabilities) or not capabilities.gtt:
+        return None
+    if not isinstance(inner, GttClient):
+        return None
+    return inner if health is None else MonitoredGtt(inner, health)
+
+
 __all__ = [
     "MONITORED_CALLS",
+    "MONITORED_GTT_CALLS",
     "BrokerHealth",
     "MonitoredAccount",
     "MonitoredBroker",
     "MonitoredExecution",
+    "MonitoredGtt",
     "MonitoredMarketData",
     "MonitoredTrading",
+    "gtt_client",
     "is_outage",
 ]
