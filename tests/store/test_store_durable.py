@@ -142,6 +142,37 @@ def test_transitions_update_the_order_and_append_numbered_events(store: Store) -
     assert store.count("order_events") == 4
 
 
+def test_a_transition_stores_confirmed_terms_and_none_keeps_them(store: Store) -> None:
+    store.insert_order(order(order_type="SL", price=100.0, trigger_price=101.0))
+    store.transition_order("AS0001", "TRIGGER_PENDING", T0 + 1, broker_order_id="B1")
+    o = store.order("AS0001")
+    assert o is not None
+    assert (o["quantity"], o["price"], o["trigger_price"]) == (130, 100.0, 101.0)
+    # A confirmed modification: 65 units, stop-limit at 104.5 / trigger 105.
+    store.transition_order("AS0001", "TRIGGER_PENDING", T0 + 2, quantity=65, price=104.5, trigger_price=105.0)
+    o = store.order("AS0001")
+    assert o is not None
+    assert (o["quantity"], o["price"], o["trigger_price"], o["updated_ns"]) == (65, 104.5, 105.0, T0 + 2)
+    store.transition_order("AS0001", "CANCEL_PENDING", T0 + 3)  # None: unchanged
+    store.transition_order("AS0001", "TRIGGER_PENDING", T0 + 4, price=104.0)  # only the limit moves
+    o = store.order("AS0001")
+    assert o is not None
+    assert (o["state"], o["quantity"], o["price"], o["trigger_price"], o["broker_order_id"]) == (
+        "TRIGGER_PENDING",
+        65,
+        104.0,
+        105.0,
+        "B1",
+    )
+    assert store.order_events("AS0001").column("to_state").to_pylist() == [
+        "PENDING",
+        "TRIGGER_PENDING",
+        "TRIGGER_PENDING",
+        "CANCEL_PENDING",
+        "TRIGGER_PENDING",
+    ]
+
+
 def test_fills_ignore_a_redelivered_trade(store: Store) -> None:
     fill = FillRecord(
         trade_id="T1",

@@ -267,14 +267,33 @@ def _signal_state(store: Store, signal_id: str) -> tuple[str, int] | None:
     return None if not rows else (str(rows[0][0]), int(rows[0][1]))
 
 
+_TERMS: Final = ("quantity", "price", "trigger_price")
+
+
+def _confirmed_terms(fields: dict[str, Any]) -> dict[str, Any]:
+    """An ``order_transition`` record's fields for :meth:`Store.transition_order`. The OMS journals a
+    confirmed modification's terms as fields of their own; records written before it did carry them
+    only in the ``payload`` (``modify: confirmed``), which is read for them then."""
+    payload = fields.get("payload")
+    if (
+        isinstance(payload, dict)
+        and payload.get("modify") == "confirmed"
+        and not any(t in fields for t in _TERMS)
+    ):
+        fields.update({t: payload[t] for t in _TERMS if payload.get(t) is not None})
+    return fields
+
+
 def replay(journal: str | Path | Journal, store: Store) -> ReplayStats:
     """Insert every journaled record DuckDB lacks, in journal order; idempotent (a rerun inserts nothing).
 
     Signals and orders by key (``insert_*`` return False for existing keys), fills by
     ``(order_key, trade_id)``, order transitions when no event with the same (key, ts_ns, to_state)
-    is stored. A signal's status is its last ``signal_status`` record in the journal, applied (after
-    every insert) when the stored status or time differs: replaying the earlier ones too would move
-    a CLOSED signal back through ACTIVE, and count statuses DuckDB already had as missing.
+    is stored, with the terms (quantity, price, trigger) a confirmed modification set, as the live
+    write set them (see :func:`_confirmed_terms`). A signal's status is its last ``signal_status``
+    record in the journal, applied (after every insert) when the stored status or time differs:
+    replaying the earlier ones too would move a CLOSED signal back through ACTIVE, and count
+    statuses DuckDB already had as missing.
     """
     path = journal.path if isinstance(journal, Journal) else Path(journal)
     stats = ReplayStats()
@@ -291,7 +310,7 @@ def replay(journal: str | Path | Journal, store: Store) -> ReplayStats:
         elif kind == "order":
             stats.orders += store.insert_order(OrderRecord(**data))
         elif kind == "order_transition":
-            fields = dict(data)
+            fields = _confirmed_terms(dict(data))
             key, to_state, ts_ns = fields.pop("key"), fields.pop("to_state"), int(fields.pop("ts_ns"))
             if store.order(key) is not None and not _has_event(store, key, ts_ns, to_state):
                 store.transition_order(key, to_state, ts_ns, **fields)

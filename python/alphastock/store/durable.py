@@ -191,12 +191,16 @@ class DurableWrites(StoreBase):
         filled_quantity: int | None = None,
         average_price: float | None = None,
         status_message: str | None = None,
+        quantity: int | None = None,
+        price: float | None = None,
+        trigger_price: float | None = None,
     ) -> int:
         """Move an order to ``to_state`` and record the event, in one transaction; returns the event's seq.
 
         The fields given (not ``None``) are updated too; ``updated_ns`` becomes ``ts_ns``.
-        Raises :class:`StoreError` if no order has this key. The transition table itself
-        belongs to the OMS: the store records what it is told.
+        ``quantity`` (units), ``price`` and ``trigger_price`` (rupees) are the order's terms as the
+        broker confirmed a modification of them. Raises :class:`StoreError` if no order has this key.
+        The transition table itself belongs to the OMS: the store records what it is told.
         """
         sets = ["state = ?", "updated_ns = ?"]
         params: list[Any] = [to_state, int(ts_ns)]
@@ -205,6 +209,9 @@ class DurableWrites(StoreBase):
             ("filled_quantity", None if filled_quantity is None else int(filled_quantity)),
             ("average_price", average_price),
             ("status_message", status_message),
+            ("quantity", None if quantity is None else int(quantity)),
+            ("price", price),
+            ("trigger_price", trigger_price),
         ):
             if value is not None:
                 sets.append(f"{column} = ?")
