@@ -427,3 +427,70 @@ def test_monitored_gtt_reports_every_gtt_call_and_an_outage() -> None:
     asyncio.run(fail())
     assert (health.calls, health.failures, health.reachable) == (7, 2, False)
     assert health.last_error == "delete_gtt: connection refused"
+
+
+def test_exit_now_after_an_unpolled_firing_follows_the_fired_order_instead_of_deleting(
+    server: SimServer, tmp_path: Path
+) -> None:
+    world = World(server, tmp_path)
+    seen: dict[str, Any] = {}
+
+    async def scenario() -> None:
+        ltp = await world.mark()
+        entry = await world.enter(ltp)
+        bracket = world.manager.protect(world.plan(entry, ltp))
+        await world.settle()
+        assert bracket.trigger_id is not None
+        for _ in range(240):  # the GTT fires at the simulator; no poll: the OMS does not know yet
+            world.walk_nifty(0.9997)
+            if (await world.broker.gtt(bracket.trigger_id)).status != GttStatus.ACTIVE:
+                break
+        world.server.advance(5)
+        assert world.manager.exit_now("T1", "square-off")
+        await world.settle()  # delete refused (triggered): the GTT is read, its order followed
+        await world.mark()
+        await world.settle()
+        seen["bracket"] = bracket
+
+    run(world, scenario)
+    bracket = seen["bracket"]
+    (stop,) = [o for o in world.stack.oms.orders() if o.purpose == "stop"]
+    assert bracket.stop_keys == [stop.key]
+    assert (bracket.gtt_phase, bracket.gtt_status) == ("ended", "triggered")
+    assert world.manager.counters.deleted == 0
+    # The fired order filled, or was cancelled and the rest closed by an exit: flat either way.
+    exits = [o for o in world.stack.oms.orders() if o.purpose == "exit"]
+    assert stop.filled_quantity + sum(o.filled_quantity for o in exits) == LOT
+    assert (world.manager.position(bracket), bracket.closed, world.held()) == (0, True, 0)
+
+
+def test_a_gtt_kite_refuses_falls_back_to_resting_orders(server: SimServer, tmp_path: Path) -> None:
+    world = World(server, tmp_path)
+    seen: dict[str, Any] = {}
+
+    async def scenario() -> None:
+        ltp = await world.mark()
+        entry = await world.enter(ltp)
+        # Our last price is stale (1 % above the market's): our checks pass, Kite finds the stop within
+        # 0.25 % of its last price and refuses the GTT.
+        stale = _tick(ltp * 1.01)
+        world.clock.advance(1)
+        world.ticks.push_batch([world.token], [world.clock.now_ns()], [stale])
+        stop = seen["stop"] = _tick(ltp * 0.999)
+        assert world.manager.gtt_refusal(world.plan(entry, stale, stop_trigger=stop)) is None
+        bracket = world.manager.protect(world.plan(entry, stale, stop_trigger=stop))
+        await world.settle()
+        seen["bracket"] = bracket
+        seen["gtts"] = await world.broker.gtts()
+
+    run(world, scenario)
+    bracket = seen["bracket"]
+    assert seen["gtts"] == []
+    assert (bracket.mode, bracket.trigger_id, bracket.protected) == ("orders", None, True)
+    assert any("Kite refused the GTT" in e and "too close" in e for e in bracket.errors)
+    assert (world.manager.counters.failures, world.manager.counters.fallbacks) == (1, 1)
+    stops = [o for o in world.stack.oms.orders() if o.purpose == "stop"]
+    assert [(o.request.order_type.value, o.request.trigger_price, o.request.quantity) for o in stops] == [
+        ("SL", seen["stop"], LOT)
+    ]
+    assert stops[0].state is S.TRIGGER_PENDING
