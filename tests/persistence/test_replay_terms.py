@@ -8,6 +8,7 @@ from typing import Any
 from alphastock.persistence.journal import Journal
 from alphastock.persistence.writer import replay
 from alphastock.store import Store
+from alphastock.store.records import OrderRecord
 from tests.execution._harness import T0
 
 STOP = {
@@ -94,3 +95,35 @@ def test_a_journal_written_before_the_terms_were_fields_is_read_from_the_payload
         _transition("TRIGGER_PENDING", T0 + 2, payload=_terms("confirmed", 10, 794.0, 795.0)),
     )
     assert (row["quantity"], row["price"], row["trigger_price"]) == (10, 794.0, 795.0)
+
+
+def test_records_stamped_alike_are_each_replayed_once(tmp_path: Path) -> None:
+    """A simulated clock stamps a modification's request and confirmation with one time: both count."""
+    records = [
+        _transition("TRIGGER_PENDING", T0 + 1),
+        _transition("TRIGGER_PENDING", T0 + 1, payload=_terms("requested", 10, 794.0, 795.0)),
+        _transition(
+            "TRIGGER_PENDING",
+            T0 + 1,
+            quantity=10,
+            price=794.0,
+            trigger_price=795.0,
+            payload=_terms("confirmed", 10, 794.0, 795.0),
+        ),
+    ]
+    with Journal(tmp_path / "j.jsonl") as journal, Store.open(":memory:") as store:
+        journal.append("order", STOP)
+        for record in records:
+            journal.append("order_transition", record)
+        # The live writer got as far as the first transition before the crash.
+        store.insert_order(OrderRecord(**STOP))
+        first = dict(records[0])
+        store.transition_order(first.pop("key"), first.pop("to_state"), first.pop("ts_ns"), **first)
+        assert replay(journal, store).transitions == 2
+        assert replay(journal, store).transitions == 0
+        row = store.order("ASstop1")
+        assert row is not None
+        assert (row["price"], row["trigger_price"]) == (794.0, 795.0)
+        assert (
+            store.order_events("ASstop1").column("to_state").to_pylist() == ["NEW"] + ["TRIGGER_PENDING"] * 3
+        )

@@ -15,8 +15,11 @@ Every order (see :mod:`alphastock.execution.transitions` for its states):
 3. Broker order updates (:meth:`run_updates` over ``broker.order_updates()``, when the broker
    declares ``streams_order_updates``) and
    the periodic :meth:`reconcile` (``broker.orders()``, matching UNKNOWN orders by
-   tag) are mapped to transitions; an illegal one is refused and logged. Each
-   transition is journaled, written to DuckDB and published (ORDER_* events).
+   tag) are mapped to transitions; an illegal one is refused, logged, and nothing of it is
+   taken. Each transition is journaled, written to DuckDB and published (ORDER_* events); a
+   modification's terms the broker confirmed go with it (the ``orders`` row's quantity, price
+   and trigger). A CANCEL_PENDING order the broker reports resting stays CANCEL_PENDING, taking
+   the report's terms and fills, while its cancel request stands (see :meth:`OMS.cancel`).
    An UNKNOWN order whose tag is still missing from :data:`ABSENT_READS` successful
    order-book reads taken ``unknown_timeout_s`` or more after the call was never
    placed (Kite's book lists every order of the day, rejected ones included): it
@@ -53,9 +56,11 @@ from alphastock.execution.charging import FillCharges
 from alphastock.execution.fills import FillCollector, FillListener
 from alphastock.execution.orders import Approval, ManagedOrder, NotApprovedError, new_order_key
 from alphastock.execution.transitions import (
+    RESTING,
     IllegalTransitionError,
     OrderState,
     check_transition,
+    reported_state,
     state_from_kite,
 )
 from alphastock.latency import LatencyRecorder, OrderTrace
@@ -161,6 +166,9 @@ class OMS(FillCollector):
         self._fill_locks: dict[str, asyncio.Lock] = {}
         self._loops: list[asyncio.Task[None]] = []
         self._emitted_value: dict[str, float] = {}
+        self._cancel_unconfirmed: set[str] = set()
+        """CANCEL_PENDING orders whose cancel request the broker did not take (refused, outcome unknown,
+        asked by an earlier session): the broker's next report of one resting returns it to that state."""
 
     # ----- wiring ---------------------------------------------------------------------------------
 
@@ -351,24 +359,34 @@ class OMS(FillCollector):
             self._record(order, S.SUBMITTED)
 
     async def cancel(self, key: str) -> bool:
-        """Ask the broker to cancel an open order; False when it is not open or the broker refused."""
+        """Ask the broker to cancel an open order; False when it is not open or the broker did not take
+        the request.
+
+        The order is CANCEL_PENDING from the call on, and stays so, taking terms and fills, while the
+        broker reports it resting (the exchange has not processed the cancel yet; see
+        :mod:`alphastock.execution.transitions`) until CANCELLED or FILLED end it. When the broker
+        refuses the request (the order filled, say) or its outcome is unknown, the order book is read
+        again: FILLED (its fills booked) or CANCELLED when it says so, else back to the resting state it
+        shows; a CANCEL_PENDING order whose request was not taken may be cancelled again.
+        """
         order = self._orders.get(key)
-        if (
-            order is None
-            or order.broker_order_id is None
-            or order.state
-            not in (
-                S.OPEN,
-                S.TRIGGER_PENDING,
-                S.PARTIALLY_FILLED,
-            )
-        ):
+        if order is None or order.broker_order_id is None:
             return False
-        self._transition(order, S.CANCEL_PENDING)
+        again = order.state is S.CANCEL_PENDING and key in self._cancel_unconfirmed
+        if not again and order.state not in RESTING:
+            return False
+        if again:
+            self._cancel_unconfirmed.discard(key)
+        else:
+            self._transition(order, S.CANCEL_PENDING)
         try:
             await self.broker.cancel_order(order.broker_order_id, order.request.variety)
         except BrokerError as exc:
-            log.warning("cancel of %s refused: %s", key, exc)
+            taken = "outcome unknown" if isinstance(exc, AmbiguousOrderOutcome) else "refused"
+            log.warning("cancel of %s %s: %s; reading the order book", key, taken, exc)
+            if order.state is S.CANCEL_PENDING:
+                self._cancel_unconfirmed.add(key)
+                order.message = f"cancel {taken}: {exc}"
             await self.reconcile()
             return False
         return True
@@ -513,7 +531,11 @@ class OMS(FillCollector):
             return False
         self.counters.updates += 1
         self._record_submitted(order)
-        new_state = state_from_kite(update.status, update.filled_quantity, update.quantity)
+        reported = state_from_kite(update.status, update.filled_quantity, update.quantity)
+        taken = order.key not in self._cancel_unconfirmed
+        new_state = reported_state(order.state, reported, cancel_taken=taken)
+        if new_state is not None and new_state is not order.state and not self._legal(order, new_state):
+            return False  # nothing of an update the table refuses is taken
         terms = new_state is not None and self._take_terms(order, update)
         filled = max(update.filled_quantity, order.filled_quantity)
         grew = filled > order.filled_quantity
@@ -522,15 +544,11 @@ class OMS(FillCollector):
             order.average_price = update.average_price or order.average_price
         if new_state is None or new_state is order.state:
             if grew or terms:
-                payload = _terms(order.request, "confirmed") if terms else None
-                self._record(order, order.state, event=EventType.ORDER_UPDATED, payload=payload)
+                self._record(order, order.state, event=EventType.ORDER_UPDATED, terms=terms)
             if grew:
                 self._spawn(self._collect_fills(order))
             return grew or terms
-        try:
-            self._transition(order, new_state, message=update.status_message)
-        except IllegalTransitionError:
-            return False
+        self._transition(order, new_state, message=update.status_message, terms=terms)
         if grew or (new_state is S.FILLED and order.fill_quantity < order.filled_quantity):
             self._spawn(self._collect_fills(order))
         return True
@@ -608,18 +626,28 @@ class OMS(FillCollector):
 
     # ----- transitions ----------------------------------------------------------------------------
 
-    def _transition(self, order: ManagedOrder, new: OrderState, *, message: str | None = None) -> None:
-        self._record_submitted(order)  # keep the recorded history in order
+    def _legal(self, order: ManagedOrder, new: OrderState) -> bool:
+        """Whether ``order`` may move to ``new``; a refusal is counted and logged."""
         try:
             check_transition(order.key, order.state, new)
         except IllegalTransitionError:
             self.counters.illegal_transitions += 1
             log.warning("order %s: %s -> %s refused (illegal transition)", order.key, order.state, new)
-            raise
+            return False
+        return True
+
+    def _transition(
+        self, order: ManagedOrder, new: OrderState, *, message: str | None = None, terms: bool = False
+    ) -> None:
+        self._record_submitted(order)  # keep the recorded history in order
+        if not self._legal(order, new):
+            raise IllegalTransitionError(f"order {order.key}: {order.state} -> {new} is not allowed")
+        if order.state is S.CANCEL_PENDING:
+            self._cancel_unconfirmed.discard(order.key)
         order.state = new
         if message:
             order.message = message
-        self._record(order, new)
+        self._record(order, new, terms=terms)
 
     def _record(
         self,
@@ -628,7 +656,10 @@ class OMS(FillCollector):
         *,
         event: EventType | None = None,
         payload: dict[str, Any] | None = None,
+        terms: bool = False,
     ) -> None:
+        """Journal, store and publish ``order`` in ``state``; ``terms``: the broker confirmed its terms
+        (a modification's), which are recorded (``orders`` row, ``payload``) with it."""
         order.updated_ns = self.clock.now_ns()
         fields: dict[str, Any] = {
             "broker_order_id": order.broker_order_id,
@@ -636,6 +667,9 @@ class OMS(FillCollector):
             "average_price": order.average_price,
             "status_message": order.message,
         }
+        if terms:
+            payload = _terms(order.request, "confirmed")
+            fields.update({k: payload[k] for k in ("quantity", "price", "trigger_price")})
         if payload is not None:
             fields["payload"] = payload  # the order_events row's JSON (a modification's terms)
         self.journal.append(
@@ -689,6 +723,9 @@ class OMS(FillCollector):
         self._orders[key] = order
         if order.broker_order_id:
             self._by_broker_id[order.broker_order_id] = order
+        if order.state is S.CANCEL_PENDING:
+            # This session did not see the broker take that cancel: the book's next report decides.
+            self._cancel_unconfirmed.add(key)
         log.info("order %s (%s, %s) of an earlier session followed again", key, purpose, order.state)
         return order
 

@@ -240,7 +240,8 @@ class ReplayStats:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-def _has_event(store: Store, key: str, ts_ns: int, to_state: str) -> bool:
+def _events(store: Store, key: str, ts_ns: int, to_state: str) -> int:
+    """Stored events of order ``key`` to ``to_state`` at ``ts_ns``."""
     rows = (
         store.cursor()
         .execute(
@@ -249,7 +250,7 @@ def _has_event(store: Store, key: str, ts_ns: int, to_state: str) -> bool:
         )
         .fetchall()
     )
-    return bool(rows and rows[0][0])
+    return int(rows[0][0]) if rows else 0
 
 
 def _has_trade_event(store: Store, trade_id: str, ts_ns: int, event: str) -> bool:
@@ -288,17 +289,20 @@ def replay(journal: str | Path | Journal, store: Store) -> ReplayStats:
     """Insert every journaled record DuckDB lacks, in journal order; idempotent (a rerun inserts nothing).
 
     Signals and orders by key (``insert_*`` return False for existing keys), fills by
-    ``(order_key, trade_id)``, order transitions when no event with the same (key, ts_ns, to_state)
-    is stored, with the terms (quantity, price, trigger) a confirmed modification set, as the live
-    write set them (see :func:`_confirmed_terms`). A signal's status is its last ``signal_status``
-    record in the journal, applied (after every insert) when the stored status or time differs:
-    replaying the earlier ones too would move a CLOSED signal back through ACTIVE, and count
-    statuses DuckDB already had as missing.
+    ``(order_key, trade_id)``, the n-th order transition with a given (key, ts_ns, to_state) when
+    fewer than n such events are stored (a simulated clock stamps several records of one order
+    alike: a modification's request and confirmation, say), with the terms (quantity, price,
+    trigger) a confirmed modification set, as the live write set them (see
+    :func:`_confirmed_terms`). A signal's status is its last ``signal_status`` record in the
+    journal, applied (after every insert) when the stored status or time differs: replaying the
+    earlier ones too would move a CLOSED signal back through ACTIVE, and count statuses DuckDB
+    already had as missing.
     """
     path = journal.path if isinstance(journal, Journal) else Path(journal)
     stats = ReplayStats()
     last_status: dict[str, dict[str, Any]] = {}
     last_trade: dict[str, dict[str, Any]] = {}
+    transitions_seen: dict[tuple[str, int, str], int] = {}
     for record in read_journal(path):
         stats.records += 1
         kind, data = record["kind"], record["data"]
@@ -312,7 +316,9 @@ def replay(journal: str | Path | Journal, store: Store) -> ReplayStats:
         elif kind == "order_transition":
             fields = _confirmed_terms(dict(data))
             key, to_state, ts_ns = fields.pop("key"), fields.pop("to_state"), int(fields.pop("ts_ns"))
-            if store.order(key) is not None and not _has_event(store, key, ts_ns, to_state):
+            event = (key, ts_ns, to_state)
+            transitions_seen[event] = transitions_seen.get(event, 0) + 1
+            if store.order(key) is not None and _events(store, *event) < transitions_seen[event]:
                 store.transition_order(key, to_state, ts_ns, **fields)
                 stats.transitions += 1
         elif kind == "fill":
