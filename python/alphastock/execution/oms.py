@@ -712,13 +712,18 @@ class OMS(FillCollector):
         if order_type in ("MARKET", "SL-M"):
             fields["market_protection"] = -1.0  # a record of an order already at the broker
         filled = int(row.get("filled_quantity") or 0)
+        state = S(str(row["state"]))
+        if state is S.NEW:
+            # Journaled but its broker call's outcome never recorded: only the book (by tag) can tell.
+            state = S.UNKNOWN
         order = ManagedOrder(
-            key=key, request=OrderRequest.model_validate(fields), state=S(str(row["state"])),
+            key=key, request=OrderRequest.model_validate(fields), state=state,
             created_ns=int(row["created_ns"]), updated_ns=int(row.get("updated_ns") or row["created_ns"]),
             signal_id=row.get("signal_id"), parent_key=row.get("parent_id"), purpose=purpose,
             broker_order_id=row.get("broker_order_id"), filled_quantity=filled,
             average_price=row.get("average_price"), message=row.get("status_message"),
             fill_quantity=filled, trade_ids=set(trade_ids), submit_recorded=True,
+            unknown_since=self.clock.now_ns() if state is S.UNKNOWN else 0,
         )  # fmt: skip
         self._orders[key] = order
         if order.broker_order_id:

@@ -491,6 +491,12 @@ class ProtectionManager:
             "product": plan.product,
         }
         if leg == "stop":
+            # The band moves with the last price: the limit is placed inside today's band, not the one
+            # of when the bracket was made (a premium that rose since would leave it outside, refused).
+            b.stop_limit = stop_limit_price(
+                b.stop_trigger, side, plan.tick_size, self.config, kind=plan.kind, limits=self.risk.limits,
+                references=[self._last(plan)],
+            )  # fmt: skip
             fields.update(order_type="SL", price=b.stop_limit, trigger_price=b.stop_trigger)
             message = f"stop of trade {b.trade_id}: trigger {b.stop_trigger:.2f}, limit {b.stop_limit:.2f}"
         else:

@@ -192,7 +192,12 @@ class OptionsExecutor(BaseComponent):
         is placed (a leg short of the position is placed). A trade whose orders are not in the store is
         reported, not guessed at."""
         stops, targets = _split(trade.stop_order_key), _split(trade.target_order_key)
-        wanted = [(trade.entry_order_key, "entry")] if trade.entry_order_key else []
+        # The entry only while it may still fill: a filled one's units are the trade's filled quantity.
+        wanted = (
+            [(trade.entry_order_key, "entry")]
+            if trade.entry_order_key and trade.status is TradeStatus.PENDING
+            else []
+        )
         wanted += [(k, "stop") for k in stops] + [(k, "target") for k in targets]
         missing = [key for key, purpose in wanted if key is not None and not self._restore(key, purpose)]
         if missing:
