@@ -26,11 +26,12 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from alphastock.clock import Clock
-from alphastock.execution.broker_health import BrokerHealth
+from alphastock.execution.broker_health import BrokerHealth, gtt_client
 from alphastock.execution.charging import FillCharges
 from alphastock.execution.config import ExecutionConfig
 from alphastock.execution.direct import DirectExecutor
 from alphastock.execution.exits import ExitMonitor, ExitPlans
+from alphastock.execution.gtt_protection import GttProtection
 from alphastock.execution.oms import OMS
 from alphastock.execution.options import (
     ChainBook,
@@ -151,8 +152,10 @@ def build_execution(
     router.add_executor(DIRECT, executor.on_signal)
     stack = ExecutionStack(signals, oms, portfolio, executor, exits, router, plans, placer)
     if options is not None:
-        stack = _add_options(stack, options, journal=journal, writer=writer, clock=clock, risk=risk,
-                             ticks=ticks, instruments=instruments, health=health)  # fmt: skip
+        stack = _add_options(
+            stack, options, broker=broker, journal=journal, writer=writer, clock=clock, risk=risk,
+            ticks=ticks, instruments=instruments, health=health,
+        )  # fmt: skip
     signals.add_consumer(router.on_signal)  # 3.
     return stack
 
@@ -161,6 +164,7 @@ def _add_options(
     stack: ExecutionStack,
     setup: OptionsSetup,
     *,
+    broker: Any,
     journal: Journal,
     writer: StoreWriter,
     clock: Clock,
@@ -172,7 +176,14 @@ def _add_options(
     """The options executor and its protection, registered after the direct executor's listeners."""
     cfg = setup.config
     resolver = setup.resolver
-    protection = ProtectionManager(stack.oms, risk, instruments, clock, cfg.protection, ticks=ticks)
+    gtt = gtt_client(broker, health) if cfg.product == "NRML" else None
+    # NRML positions are carried overnight: protected by a GTT OCO at the broker where it has GTT (a
+    # plan Kite would refuse falls back to resting orders); MIS ones by resting SL + LIMIT orders.
+    protection = (
+        ProtectionManager(stack.oms, risk, instruments, clock, cfg.protection, ticks=ticks)
+        if gtt is None
+        else GttProtection(stack.oms, risk, instruments, clock, gtt, cfg.protection, ticks=ticks)
+    )
     chains = ChainBook(ticks, forward_strikes=setup.forward_strikes)
     validator = SignalValidator(
         setup.underlyings, resolver.underlying_name, max_age_s=cfg.max_signal_age_s,

@@ -31,6 +31,8 @@ OVERRIDES: dict[str, Any] = {
     "strategies": {"instances": []},
     "runners": {"options": {"underlyings": ["NIFTY"], "snapshot_interval_s": 5.0}},
     "option_trading": {
+        # At speed 60 the default 5 s is 12 reads a second, past Kite's 10/s (the simulator answers 429).
+        "gtt_poll_interval_s": 60.0,
         "capital": 1_000_000.0,
         "risk_per_trade_pct": 1.0,
         "levels": {"method": "premium_pct", "sl_pct": 20.0, "target_multiplier": 10.0},
@@ -77,11 +79,14 @@ async def until(
 
 @asynccontextmanager
 async def running(
-    endpoint: SimEndpoint, data_dir: Path, session_id: str = "opt"
+    endpoint: SimEndpoint, data_dir: Path, session_id: str = "opt", trading: dict[str, Any] | None = None
 ) -> AsyncIterator[TradingApp]:
     """A started app with no strategies (the test makes the signals), once a NIFTY chain is in the
     options executor's book."""
-    config = load_config([], environ={}, overrides=OVERRIDES)
+    overrides = OVERRIDES
+    if trading:
+        overrides = {**OVERRIDES, "option_trading": {**OVERRIDES["option_trading"], **trading}}
+    config = load_config([], environ={}, overrides=overrides)
     store = Store.open(data_dir=data_dir)
     try:
         app = TradingApp(config, connection(endpoint), store, data_dir=data_dir, session_id=session_id)
@@ -91,7 +96,12 @@ async def running(
         app.kernel.strategies.trading = False
         chains = app.kernel.execution.chains
         assert chains is not None
-        await until(lambda: bool(chains.expiries("NIFTY")))
+
+        def quoted() -> bool:  # both expiries' chains, with most of their calls quoted two-sided
+            snaps = [chains.latest("NIFTY", e) for e in chains.expiries("NIFTY")]
+            return len(snaps) >= 2 and all(s is not None and int((s.call_ask > 0).sum()) >= 15 for s in snaps)
+
+        await until(quoted)
         yield app
     finally:
         store.close()

@@ -20,7 +20,15 @@ from alphastock.live.app import TradingApp
 from alphastock.signals.model import SignalStatus
 from alphastock.sim import SimConfig, SimServer
 from alphastock.store import Store
-from tests.execution.options._sim_app import endpoint_of, open_trade, running, sdk, until, walk_nifty
+from tests.execution.options._sim_app import (
+    endpoint_of,
+    nifty_signal,
+    open_trade,
+    running,
+    sdk,
+    until,
+    walk_nifty,
+)
 
 
 @pytest.fixture
@@ -108,3 +116,38 @@ def test_another_run_exits_at_the_stop(server: SimServer, tmp_path: Path) -> Non
     assert trade.exit_reason == "stop"
     assert after[trade.target_order_key or ""] == "CANCELLED"
     assert after[(trade.stop_order_key or "").split(",")[0]] == "COMPLETE"
+
+
+def test_an_nrml_trade_rests_as_a_gtt_oco_that_fires_at_the_stop(server: SimServer, tmp_path: Path) -> None:
+    async def scenario() -> tuple[OptionTrade, dict[str, Any]]:
+        endpoint = endpoint_of(server)
+        async with running(endpoint, tmp_path, trading={"product": "NRML"}) as app:
+            executor = app.kernel.execution.options
+            assert executor is not None
+            signal = nifty_signal(app, "nifty-nrml")
+            assert app.kernel.signals.submit(signal)
+            await until(lambda: bool(executor.book.all()))
+            (trade,) = executor.book.all()
+            await until(lambda: trade.gtt_id is not None)
+            kite = sdk(endpoint)
+            (gtt,) = [g for g in kite.get_gtts() if g["id"] == int(trade.gtt_id or 0)]
+            placed = {"gtt": gtt, "orders": [o for o in kite.orders() if o["order_type"] == "SL"]}
+            await until(
+                lambda: trade.status is TradeStatus.CLOSED, timeout=60.0, step=walk_nifty(server, 0.99995)
+            )
+            placed["after"] = kite.get_gtt(int(trade.gtt_id or 0))
+            await app.shutdown("test over")
+            return trade, placed
+
+    trade, seen = asyncio.run(scenario())
+    gtt = seen["gtt"]
+    assert (gtt["type"], gtt["status"]) == ("two-leg", "active")
+    assert gtt["condition"]["trigger_values"] == pytest.approx([trade.levels["stop"], trade.levels["target"]])
+    legs = gtt["orders"]
+    assert [(leg["transaction_type"], leg["order_type"], leg["product"]) for leg in legs] == [
+        ("SELL", "LIMIT", "NRML"), ("SELL", "LIMIT", "NRML"),
+    ]  # fmt: skip
+    assert [leg["quantity"] for leg in legs] == [trade.quantity, trade.quantity]
+    assert seen["orders"] == []  # no resting SL: the GTT protects the position
+    assert seen["after"]["status"] == "triggered"
+    assert trade.exit_reason == "stop"

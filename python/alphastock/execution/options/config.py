@@ -66,7 +66,7 @@ class OptionTradingConfig(_Section):
     enabled: bool = Field(True, description="trade signals on options underlyings through options")
     product: Literal["MIS", "NRML"] = Field(
         "MIS",
-        description="MIS: resting SL + LIMIT, squared off the same day; NRML: carried overnight",
+        description="MIS: resting SL + LIMIT, exited the same day; NRML: carried, protected by a GTT OCO",
     )
     capital: float | None = Field(
         None, gt=0, allow_inf_nan=False, description="rupees; null = the broker's available margin"
@@ -87,6 +87,9 @@ class OptionTradingConfig(_Section):
         10.0,
         gt=0,
         description="a chain snapshot older than this is rebuilt from the TickStore's quotes first",
+    )
+    gtt_poll_interval_s: float = Field(
+        5.0, gt=0, description="NRML: seconds (engine clock) between reads of the trades' GTTs"
     )
     selection: SelectionConfig = SelectionConfig()
     levels: ExitMethodConfig = ExitMethodConfig()

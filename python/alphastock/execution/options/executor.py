@@ -54,6 +54,7 @@ from alphastock.engine import BaseComponent, Health
 from alphastock.events import Event, FillInfo
 from alphastock.execution.broker_health import BrokerHealth
 from alphastock.execution.direct import log_when_idle
+from alphastock.execution.gtt_protection import GttProtection
 from alphastock.execution.oms import OMS
 from alphastock.execution.options.chains import ChainBook
 from alphastock.execution.options.config import OptionTradingConfig
@@ -169,6 +170,7 @@ class OptionsExecutor(BaseComponent):
         self.broker_health = health
         self._tasks: set[asyncio.Task[Any]] = set()
         self._expiry_cache: dict[tuple[str, dt.date], list[dt.date]] = {}
+        self._next_gtt_poll_ns = 0
         self.rejected = validator.rejected
         """Signals refused, by reason code (validation, selection, levels, size, risk, broker)."""
 
@@ -211,7 +213,12 @@ class OptionsExecutor(BaseComponent):
         if trade.status is TradeStatus.PENDING or not trade.filled_quantity:
             return  # the entry's fills (the broker's book) protect it as they are booked
         plan = self._plan(trade, trade.filled_quantity, trade.entry_premium)
-        bracket = self.protection.adopt(plan, stop_keys=stops, target_keys=targets)
+        if isinstance(self.protection, GttProtection) and trade.gtt_id:
+            bracket = self.protection.adopt(
+                plan, stop_keys=stops, target_keys=targets, trigger_id=int(trade.gtt_id)
+            )
+        else:
+            bracket = self.protection.adopt(plan, stop_keys=stops, target_keys=targets)
         self._keep_keys(trade, bracket)
         adopted = {"stop_orders": bracket.stop_keys, "target_orders": bracket.target_keys}
         self.book.save(trade, self.clock.now_ns(), "adopted", adopted)
@@ -538,7 +545,9 @@ class OptionsExecutor(BaseComponent):
         self.manage(self.clock.now_ns())
 
     def manage(self, now: int) -> None:
-        """Chase unfilled entries; trail stops; time, expiry and square-off exits (module docstring)."""
+        """Chase unfilled entries; trail stops; time, expiry and square-off exits (module docstring);
+        poll the GTTs of NRML trades."""
+        self._poll_gtts(now)
         for trade in self.book.live():
             try:
                 if trade.status is TradeStatus.PENDING:
@@ -586,6 +595,22 @@ class OptionsExecutor(BaseComponent):
             self.oms.modify(order.key, approval=approval, price=price, reason=f"chase {trade.chases}")
         )
 
+    def _poll_gtts(self, now: int) -> None:
+        """Read the active GTTs every ``gtt_poll_interval_s`` (a fired one's order is followed by the OMS)
+        and keep each trade's GTT id with the trade (a restart adopts the GTT by it)."""
+        protection = self.protection
+        if not isinstance(protection, GttProtection):
+            return
+        for trade in self.book.live():
+            bracket = protection.bracket(trade.trade_id)
+            trigger = getattr(bracket, "trigger_id", None)
+            if trigger is not None and trade.gtt_id != str(trigger):
+                trade.gtt_id = str(trigger)
+                self.book.save(trade, now, "gtt_placed", {"trigger_id": trigger})
+        if now >= self._next_gtt_poll_ns:
+            self._next_gtt_poll_ns = now + int(self.config.gtt_poll_interval_s * NS_PER_SECOND)
+            self._spawn(protection.poll(now))
+
     def _manage_open(self, trade: OptionTrade, now: int) -> None:
         rules = self.config.exits
         clock_ist = ist(now)
@@ -628,7 +653,7 @@ class OptionsExecutor(BaseComponent):
             old, trade.stop = trade.stop, new_stop
             self.book.save(trade, now, "trailed", {"from": old, "to": new_stop, "best": trade.best_premium})
 
-    def _spawn(self, call: Coroutine[Any, Any, bool]) -> None:
+    def _spawn(self, call: Coroutine[Any, Any, object]) -> None:
         """Run a broker call (modify, cancel) on the loop; its failure is logged and counted."""
         task = asyncio.ensure_future(call)
         self._tasks.add(task)
