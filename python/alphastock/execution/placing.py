@@ -89,7 +89,8 @@ class OrderPlacer:
         signal_id: str | None = None,
     ) -> tuple[Approval | None, str | None]:
         """The risk engine's approval of an order on these terms (for a modification: ``quantity`` the
-        units that may still trade), or None and the refusal's text (the notice published)."""
+        units that may still trade), or None and the refusal's text. A refusal or a reduced size is
+        published and stored as a risk notice."""
         intent = self.intent(
             inst, product, side, quantity, reference_price=reference_price, price=price, multiplier=multiplier
         )
@@ -98,6 +99,8 @@ class OrderPlacer:
         if decision.action not in _SENDABLE:
             self.notice(decision, intent, signal_id, now)
             return None, f"risk {decision.action}: {'; '.join(v.message for v in decision.violations)}"
+        if decision.action is RiskAction.REDUCE_SIZE:
+            self.notice(decision, intent, signal_id, now)
         return Approval.from_decision(intent, decision, now), None
 
     def place(
@@ -124,19 +127,14 @@ class OrderPlacer:
         ``order_type`` MARKET (with ``market_protection``), LIMIT (``price``) or SL (``price`` and
         ``trigger_price``). A REDUCE_SIZE sends the approved quantity; REJECT and REQUIRE_APPROVAL
         send nothing and return the refusal's text (the notice is published and stored)."""
-        intent = self.intent(
-            inst, product, side, quantity, reference_price=reference_price, price=price, multiplier=multiplier
-        )
-        now = self.clock.now_ns()
-        decision = self.risk.check(intent, now)
+        approval, refusal = self.approve(
+            inst, product, side, quantity, reference_price=reference_price, price=price,
+            multiplier=multiplier, signal_id=signal_id,
+        )  # fmt: skip
         risk_ns = wall_ns()
-        if decision.action not in _SENDABLE:
-            self.notice(decision, intent, signal_id, now)
-            reasons = "; ".join(v.message for v in decision.violations)
-            return Placed(None, f"risk {decision.action}: {reasons}")
-        if decision.action is RiskAction.REDUCE_SIZE:
-            self.notice(decision, intent, signal_id, now)
-        approval = Approval.from_decision(intent, decision, now)
+        if approval is None:
+            return Placed(None, refusal)
+        now = approval.checked_ns
         fields: dict[str, Any] = {
             "tag": self.oms.new_key(now),
             "exchange": inst.exchange,

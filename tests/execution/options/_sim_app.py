@@ -27,7 +27,9 @@ from alphastock.sim import SimServer
 from alphastock.store import Store
 
 OVERRIDES: dict[str, Any] = {
-    "risk": {"max_data_age_s": 120.0},
+    # At speed 60 a data age of 600 engine seconds is 10 wall seconds: a loaded machine must not make
+    # the quotes look stale (these tests are not about stale data).
+    "risk": {"max_data_age_s": 600.0},
     "strategies": {"instances": []},
     "runners": {"options": {"underlyings": ["NIFTY"], "snapshot_interval_s": 5.0}},
     "option_trading": {

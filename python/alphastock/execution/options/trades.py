@@ -15,7 +15,7 @@ import datetime as dt
 import itertools
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -100,19 +100,11 @@ class OptionTrade:
     next_chase_ns: int = 0
 
     def record(self) -> OptionTradeRecord:
-        """The ``option_trades`` row of this trade."""
-        return OptionTradeRecord(
-            trade_id=self.trade_id, signal_key=self.signal_key, signal_id=self.signal_id,
-            strategy=self.strategy, underlying=self.underlying, action=self.action,  # type: ignore[arg-type]
-            status=self.status.value, opened_ns=self.opened_ns, updated_ns=self.updated_ns or self.opened_ns,
-            exchange=self.exchange, tradingsymbol=self.tradingsymbol, token=self.token, expiry=self.expiry,
-            strike=self.strike, option_type=self.option_type, product=self.product, lot_size=self.lot_size,
-            lots=self.lots, quantity=self.quantity, filled_quantity=self.filled_quantity,
-            entry_premium=self.entry_premium, stop=self.stop, target=self.target,
-            exit_method=self.exit_method, entry_order_key=self.entry_order_key,
-            stop_order_key=self.stop_order_key, target_order_key=self.target_order_key, gtt_id=self.gtt_id,
-            exit_reason=self.exit_reason, choice=self.choice, sizing=self.sizing, levels=self.levels,
-        )  # fmt: skip
+        """The ``option_trades`` row of this trade (its fields of the same names)."""
+        values = {f.name: getattr(self, f.name) for f in fields(OptionTradeRecord)}
+        values["status"] = self.status.value
+        values["updated_ns"] = self.updated_ns or self.opened_ns
+        return OptionTradeRecord(**values)
 
     @classmethod
     def from_record(cls, row: Mapping[str, Any]) -> OptionTrade:
