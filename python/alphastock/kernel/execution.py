@@ -88,6 +88,10 @@ class OptionsRefData(Protocol):
         """The instrument of ``token`` (None when unknown)."""
         ...
 
+    def spot(self, underlying: str) -> Instrument:
+        """The index or stock under ``underlying`` (raises when unknown)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class OptionsSetup:
@@ -193,7 +197,7 @@ def _add_options(
         stack.signals, stack.oms, risk, stack.portfolio, stack.placer, protection,
         TradeBook(journal, writer), chains, validator, cfg, clock=clock, ticks=ticks,
         expiries=lambda name, today: resolver.option_expiries(name, today, setup.expiries_listed),
-        describe=resolver.describe, store=setup.store, health=health,
+        describe=resolver.describe, spot=resolver.spot, store=setup.store, health=health,
     )  # fmt: skip
     stack.oms.add_fill_listener(protection.on_fill)  # 1. after the portfolio's
     stack.oms.add_fill_listener(options.on_fill)

@@ -58,6 +58,14 @@ class NiftyOptions:
     def describe(self, token: int) -> Instrument | None:
         return self.contracts.get(token)
 
+    def spot(self, underlying: str) -> Instrument:
+        if underlying != "NIFTY":
+            raise KeyError(underlying)
+        return Instrument(
+            instrument_token=NIFTY_INDEX, exchange_token=1024, tradingsymbol="NIFTY 50", name="NIFTY 50",
+            tick_size=0.05, lot_size=0, instrument_type="EQ", segment="INDICES", exchange="NSE",
+        )  # fmt: skip
+
     def tokens(self, expiry: dt.date, kind: str) -> list[int]:
         """Tokens of one side of one expiry, by ascending strike."""
         rows = [i for i in self.contracts.values() if i.expiry == expiry and i.instrument_type == kind]

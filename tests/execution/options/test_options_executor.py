@@ -5,10 +5,12 @@ policy, partial fills of the entry (protection sized to what filled) and idempot
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from alphastock.brokers.paper import PaperBroker, TickStoreMarket
@@ -18,6 +20,7 @@ from alphastock.execution.options import OptionsExecutor, OptionTradingConfig, T
 from alphastock.execution.transitions import OrderState
 from alphastock.kernel.execution import OptionsSetup
 from alphastock.options.selector import select_contract
+from alphastock.refdata.store import instruments_table
 from alphastock.risk import Limits
 from alphastock.signals.assets import AssetType
 from alphastock.signals.model import SignalStatus
@@ -329,5 +332,48 @@ def test_a_signal_acted_on_before_a_restart_is_not_traded_again(tmp_path: Path) 
         _run(stack, restart)
         assert dict(executor.rejected) == {"duplicate": 1}
         assert "already acted on (key test|NIFTY|BUY|" in _reason(stack, again.id)[1]
+    finally:
+        stack.close()
+
+
+def test_historical_levels_use_the_elasticity_measured_from_recorded_ticks(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "store.duckdb")
+    refdata = NiftyOptions()
+    store.write_instruments(instruments_table(list(refdata.contracts.values())), dt.date(2026, 1, 6))
+    # Six hours before T0: NIFTY swings ±0.3% around 24,500 over 3 hours (one-hour moves well above
+    # the 0.05% floor), each call near the money at 150 x (S / K)^20: an elasticity of ~20.
+    start = T0 - 6 * 3_600_000_000_000
+    stamps = np.arange(start, T0 - 1, 30_000_000_000, dtype=np.int64)
+    spot = 24_500.0 * (1 + 0.003 * np.sin(2 * np.pi * (stamps - start) / 1.08e13))
+    near = [
+        i for i in refdata.contracts.values() if i.instrument_type == "CE" and 24_400 <= i.strike <= 24_600
+    ]
+    recorded = [(NIFTY_INDEX, spot)] + [(c.instrument_token, 150.0 * (spot / c.strike) ** 20) for c in near]
+    with store.writer() as writer:
+        for token, prices in recorded:
+            n = len(stamps)
+            columns = {"token": np.full(n, token, np.int64), "ts_ns": stamps, "last_price": prices,
+                       "volume": np.zeros(n, np.int64)}  # fmt: skip
+            assert writer.offer_ticks(columns)
+    config = _config(levels={"method": "historical", "min_samples": 3})
+    stack, _, executor, _ = setup(tmp_path / "run", config, store=store)
+    try:
+
+        async def body() -> None:
+            await executor.start()
+            stack.signals.submit(nifty())
+
+        _run(stack, body)
+        value, samples = executor.elasticity["NIFTY"].elasticity(0.0, 7.2)
+        assert samples >= 3
+        assert value == pytest.approx(20.0, rel=0.05)
+        (trade,) = executor.book.all()
+        # The chosen call's bucket (near the money, a week to expiry) holds the measured windows: its
+        # levels move ~20x the underlying's percent move from the entry premium.
+        assert 24_400 <= (trade.strike or 0) <= 24_600
+        assert trade.levels["method"] == "historical"
+        assert "fallback" not in trade.levels
+        assert trade.levels["samples"] >= 3
+        assert trade.levels["elasticity"] == pytest.approx(20.0, rel=0.05)
     finally:
         stack.close()

@@ -58,6 +58,7 @@ from alphastock.execution.gtt_protection import GttProtection
 from alphastock.execution.oms import OMS
 from alphastock.execution.options.chains import ChainBook
 from alphastock.execution.options.config import OptionTradingConfig
+from alphastock.execution.options.history import recorded_elasticity
 from alphastock.execution.options.trades import OptionTrade, TradeBook, TradeStatus, new_trade_id
 from alphastock.execution.options.validation import Rejection, SignalValidator, signal_key
 from alphastock.execution.orders import ManagedOrder
@@ -143,13 +144,14 @@ class OptionsExecutor(BaseComponent):
         ticks: LatestPrices,
         expiries: Callable[[str, dt.date], list[dt.date]],
         describe: Callable[[int], Instrument | None],
+        spot: Callable[[str], Instrument] | None = None,
         store: Store | None = None,
-        elasticity: ElasticityLookup | None = None,
         health: BrokerHealth | None = None,
     ) -> None:
         """``expiries(underlying, today)`` lists the option expiries on or after today (the
-        instruments dump's); ``describe(token)`` gives a contract's instrument; ``store`` is read at
-        start for the trades of earlier runs (None: none)."""
+        instruments dump's); ``describe(token)`` gives a contract's instrument; ``spot(underlying)``
+        its index or stock (raises when unknown); ``store`` is read at start for the trades of earlier
+        runs and, for the ``historical`` levels, the recorded ticks (None: neither)."""
         super().__init__("options-executor")
         self.signals = signals
         self.oms = oms
@@ -166,7 +168,9 @@ class OptionsExecutor(BaseComponent):
         self.expiries = expiries
         self.describe = describe
         self.store = store
-        self.elasticity = elasticity
+        self.spot = spot
+        self.elasticity: dict[str, ElasticityLookup] = {}
+        """Recorded elasticity tables by underlying (the ``historical`` levels; read at start)."""
         self.broker_health = health
         self._tasks: set[asyncio.Task[Any]] = set()
         self._expiry_cache: dict[tuple[str, dt.date], list[dt.date]] = {}
@@ -181,12 +185,38 @@ class OptionsExecutor(BaseComponent):
         again, their protection adopted from the OMS rather than placed twice)."""
         if self.store is None:
             return
+        if self._uses_history():
+            await self._read_history()
         read = self.book.load(self.store)
         for trade in list(self.book.live()):
             self._adopt(trade)
         if read:
             live = self.book.open_count()
             log.info("options executor: %d trades of earlier runs read, %d live", read, live)
+
+    def _uses_history(self) -> bool:
+        levels = self.config.levels
+        return levels.method == "historical" or (levels.method == "blend" and "historical" in levels.blend_of)
+
+    async def _read_history(self) -> None:
+        """The recorded elasticity of each options underlying (DuckDB, on a worker thread: start-up only)."""
+        store, spot = self.store, self.spot
+        if store is None or spot is None:
+            return
+        now = self.clock.now_ns()
+        for name in sorted(self.validator.underlyings):
+            try:
+                token = spot(name).instrument_token
+                table = await asyncio.to_thread(
+                    recorded_elasticity, store, name, token, now,
+                    horizon_s=self.config.levels.holding_minutes * 60.0,
+                )  # fmt: skip
+            except Exception as exc:  # history is an input to levels: reprice stands in without it
+                self.record_error(f"recorded elasticity of {name}: {exc}")
+                log.warning("options executor: no recorded elasticity for %s (%s): levels reprice", name, exc)
+                continue
+            if table is not None:
+                self.elasticity[name] = table
 
     def _adopt(self, trade: OptionTrade) -> None:
         """Follow a live trade of an earlier run again: its orders are restored into the OMS from the
@@ -303,7 +333,8 @@ class OptionsExecutor(BaseComponent):
         levels = premium_levels(
             chosen, underlying_entry=signal.entry, underlying_stop=signal.stop_loss,
             underlying_target=signal.target, expected_move_pct=signal.expected_move_pct, config=cfg.levels,
-            tick=tick, round_price=self._rounder(tick), entry_premium=entry, elasticity=self.elasticity,
+            tick=tick, round_price=self._rounder(tick), entry_premium=entry,
+            elasticity=self.elasticity.get(underlying),
         )  # fmt: skip
         if not levels.ok:
             return self._refuse(signal, Rejection("levels", levels.reason or "no premium levels"))
