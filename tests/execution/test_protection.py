@@ -403,3 +403,27 @@ def test_both_legs_filling_is_detected_and_the_excess_closed(tmp_path: Path) -> 
         assert bracket.closed
     finally:
         world.close()
+
+
+def test_a_stop_below_the_band_of_the_last_price_is_raised_into_it(tmp_path: Path) -> None:
+    """A premium that rose after the plan was made: its stop trigger (40% under 120 = 72 is below the
+    band floor) is placed one tick inside the band instead of being refused."""
+    world = World(tmp_path)
+
+    async def scenario() -> None:
+        entry = await world.enter(65)
+        world.clock.advance(1.0)
+        world.push(130.0, 129.95, 130.05)  # the band floor is now 130 - 40% = 78
+        bracket = world.manager.protect(world.plan(entry, 65, stop_trigger=72.0, target=None))
+        await world.settle()
+        assert bracket.protected
+        assert bracket.stop_trigger == 78.05
+
+    try:
+        run(world, scenario)
+        (stop,) = [o for o in world.stack.oms.orders() if o.purpose == "stop"]
+        assert (stop.request.trigger_price, stop.state) == (78.05, S.TRIGGER_PENDING)
+        assert stop.request.price is not None
+        assert 78.0 <= stop.request.price <= 78.05  # the limit inside the band, at most the trigger
+    finally:
+        world.stack.close()

@@ -491,8 +491,10 @@ class ProtectionManager:
             "product": plan.product,
         }
         if leg == "stop":
-            # The band moves with the last price: the limit is placed inside today's band, not the one
-            # of when the bracket was made (a premium that rose since would leave it outside, refused).
+            # The band moves with the last price: trigger and limit are placed inside the band of now,
+            # not of when the bracket was made (a premium that rose since would leave them outside,
+            # refused). A trigger below the band is raised into it: a tighter stop, never none.
+            self._trigger_inside_band(b)
             b.stop_limit = stop_limit_price(
                 b.stop_trigger, side, plan.tick_size, self.config, kind=plan.kind, limits=self.risk.limits,
                 references=[self._last(plan)],
@@ -504,6 +506,30 @@ class ProtectionManager:
             fields.update(order_type="LIMIT", price=b.target)
             message = f"target of trade {b.trade_id}: limit {b.target:.2f}"
         return self._submit(b, leg, fields, message)
+
+    def _trigger_inside_band(self, b: Bracket) -> None:
+        """Move the stop's trigger one tick inside the protection band around the last price when it
+        has fallen outside (below it for a SELL stop, above for a BUY), logged."""
+        plan = b.plan
+        last = self._last(plan)
+        if not last > 0:
+            return
+        band = collar_band(plan.kind, last, self.risk.limits)
+        if not math.isfinite(band):
+            return
+        tick = plan.tick_size
+        if b.exit_side == "SELL":
+            edge = round_to_tick(last - band, tick, TickRounding.UP) + tick
+            moved = b.stop_trigger < edge < last
+        else:
+            edge = round_to_tick(last + band, tick, TickRounding.DOWN) - tick
+            moved = last < edge < b.stop_trigger
+        if moved:
+            log.info(
+                "trade %s: stop trigger %.2f outside the band of the last price %.2f: placed at %.2f",
+                b.trade_id, b.stop_trigger, last, edge,
+            )  # fmt: skip
+            b.stop_trigger = round_to_tick(edge, tick, TickRounding.NEAREST)
 
     def _close(self, b: Bracket, held: int, reason: str) -> None:
         """An exit order for ``held`` units (negative: the crossed excess, bought/sold back)."""

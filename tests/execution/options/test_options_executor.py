@@ -35,7 +35,11 @@ LIMITS = Limits(max_order_notional=5_000_000.0, max_data_age_s=600.0)
 
 
 def _config(**fields: Any) -> OptionTradingConfig:
-    base: dict[str, Any] = {"capital": 1_000_000.0, "levels": {"method": "premium_pct", "sl_pct": 30.0}}
+    base: dict[str, Any] = {
+        "capital": 1_000_000.0,
+        "risk_per_trade_pct": 1.0,
+        "levels": {"method": "premium_pct", "sl_pct": 30.0},
+    }
     base.update(fields)
     return OptionTradingConfig.model_validate(base)
 

@@ -72,7 +72,11 @@ class OptionTradingConfig(_Section):
         None, gt=0, allow_inf_nan=False, description="rupees; null = the broker's available margin"
     )
     risk_per_trade_pct: float = Field(
-        1.0, gt=0, le=100, description="capital lost at the premium stop, percent"
+        0.5,
+        gt=0,
+        le=100,
+        description="capital lost at the premium stop, percent (half the direct executor's 1%: an option's "
+        "premium stop is hit more often, and one stop should not take the day's loss limit)",
     )
     max_premium_per_trade: float = Field(
         100_000.0, gt=0, description="largest premium paid for one trade, rupees (lots are cut to it)"

@@ -398,9 +398,11 @@ class OptionsExecutor(BaseComponent):
         self.signals.acted_on(signal.id)
         log_when_idle(
             logging.INFO,
-            "options executor: %s %s -> %s %s lots (%d units) entry %.2f stop %.2f target %.2f (%s)",
-            signal.action.value, underlying, inst.tradingsymbol, size.lots, size.quantity, levels.entry,
-            stop, target, levels.method,
+            "options executor: %s %s -> %s (IV %.3f, delta %.2f, spread %.1f%%, score %.3f; runner-up %s) "
+            "%s lots (%d units) entry %.2f stop %.2f target %.2f (%s)",
+            signal.action.value, underlying, inst.tradingsymbol, chosen.iv, chosen.delta, chosen.spread_pct,
+            chosen.score, None if selection.runner_up is None else selection.runner_up.strike, size.lots,
+            size.quantity, levels.entry, stop, target, levels.method,
         )  # fmt: skip
         return placed.order
 
