@@ -4,15 +4,14 @@ Run with ``.venv/bin/python -m pytest benches/test_bench_recording.py -q -s -p n
 
 Per batch of 500 ticks (one per instrument; the runners bench's data: 120 batches, 6 s of market
 time apart, so 1-minute bars close every 10 batches), the loop's work as the live engine does it, on
-a TickStore of the engine's ring size (``TICK_CAPACITY``, 4,096 ticks per instrument; with the runners
-bench's 64 the recorder would have to read after every batch to be sure no ring wrapped):
-``TickStore.push_batch`` (the feed), ``RunnerSet.on_ticks`` (bars, equity levels) and then, when
-recording, the :class:`~alphastock.kernel.recorder.Recorder`'s handlers (the bulk TickStore read and
-the hand-over to the writer; closed bars too), with the store's writer thread running and inserting
-into DuckDB meanwhile (its GIL use counts against the loop; see ``MODES``). The modes alternate
-round by round in the same run; reported: per-batch loop time (mean: the loop's throughput, with the
-recorder's bulk reads every 8 batches spread in; median; p99: batches with a bulk read) and the
-ratios to ``off``.
+a TickStore of the engine's ring size (``TICK_CAPACITY``, 4,096 ticks per instrument):
+``TickStore.push_batch`` (the feed; with recording on it also copies each tick to the recording tap),
+``RunnerSet.on_ticks`` (bars, equity levels) and then, when recording, what the
+:class:`~alphastock.kernel.recorder.Recorder` does on the loop: its timer's take of the tap every
+``read_interval_s`` wall seconds (as live: it no longer handles tick batches) and the hand-over of
+closed bars, with the store's writer thread running and inserting into DuckDB meanwhile (its GIL use
+counts against the loop; see ``MODES``). The modes alternate round by round in the same run; reported:
+per-batch loop time (mean: the loop's throughput; median; p99) and the ratios to ``off``.
 Nothing asserts on time; the rows recorded are checked.
 """
 
@@ -27,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from alphastock.config import RecordingConfig
-from alphastock.events import Event, EventType, TickBatch
+from alphastock.events import TickBatch
 from alphastock.kernel.builder import TICK_CAPACITY
 from alphastock.kernel.recorder import Recorder
 from alphastock.store import Store
@@ -54,6 +53,7 @@ def _round(mode: str, data: Any, path: Path) -> tuple[list[float], float, int, i
             recorder = Recorder(store, ticks, RecordingConfig.model_validate(settings))
             asyncio.run(recorder.start())
         seen = 0
+        last_read = time.perf_counter()
         times: list[float] = []
         recording = 0.0
         for i in range(N_BATCHES):
@@ -62,7 +62,9 @@ def _round(mode: str, data: Any, path: Path) -> tuple[list[float], float, int, i
             runners.on_ticks(TickBatch(tokens=tokens, recv_ns=i))
             mid = time.perf_counter()
             if recorder is not None:
-                recorder.on_ticks(Event(EventType.TICK_BATCH, TickBatch(tokens=tokens), ts_event=0))
+                if mid - last_read >= recorder.read_interval_s:  # the recorder's timer, as live
+                    recorder.record_pending()
+                    last_read = mid
                 if len(published) > seen:  # a burst of closed bars, as on_bar hands it over
                     recorder.record_bars([event.payload for event in published[seen:]])
                 seen = len(published)

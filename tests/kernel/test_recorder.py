@@ -46,14 +46,14 @@ async def _recorded(tmp_path: Path, mode: str, steps: list[tuple[int, int, tuple
     """Push ``(token, n)`` ticks and deliver the batch ``tokens`` for each step; the rows recorded."""
     ticks = TickStore(64)
     with Store.open(tmp_path / "r.duckdb") as store:
-        # Each batch read when it comes (the default notes 32 before one read): the steps test the counts.
-        recorder = Recorder(store, ticks, RecordingConfig.model_validate({"ticks": mode}), read_batches=1)
+        # The tap read after each step (the timer reads it every 0.25 s): the steps test the counts.
+        recorder = Recorder(store, ticks, RecordingConfig.model_validate({"ticks": mode}))
         await recorder.start()
         pushed: Counter[int] = Counter()
-        for token, n, tokens in steps:
+        for token, n, _batch_tokens in steps:  # what a tick batch would say: the tap has every tick
             _push(ticks, token, n, pushed[token])
             pushed[token] += n
-            recorder.on_ticks(_batch(*tokens))
+            recorder.record_pending()
         await recorder.stop()
         assert recorder.health().state == "stopped"
         rows: list[Any] = store.query("SELECT * FROM ticks ORDER BY token, ts_ns").to_pylist()
@@ -125,12 +125,12 @@ def test_a_full_writer_queue_drops_without_waiting_and_counts(tmp_path: Path) ->
         ticks = TickStore(64)
         with Store.open(tmp_path / "q.duckdb") as store:
             config = RecordingConfig(max_queued_rows=3, flush_interval_s=3600.0)
-            recorder = Recorder(store, ticks, config, read_batches=1)  # every batch read at once
+            recorder = Recorder(store, ticks, config, read_interval_s=3600.0)  # read here, by hand
             await recorder.start()
             _push(ticks, A, 3, 0)
-            recorder.on_ticks(_batch(A, A, A))  # fills the queue (the writer waits for its interval)
+            recorder.record_pending()  # fills the queue (the writer waits for its interval)
             _push(ticks, A, 2, 3)
-            recorder.on_ticks(_batch(A, A))  # no room: dropped, counted
+            recorder.record_pending()  # no room: dropped, counted
             assert recorder.health().state == "degraded"
             await recorder.stop()
             assert store.count("ticks") == 3
@@ -226,24 +226,22 @@ def test_recording_config_refuses_unknown_modes(mode: str) -> None:
         RecordingConfig.model_validate({"ticks": mode})
 
 
-def test_batches_are_read_together_at_the_threshold_or_the_timer(tmp_path: Path) -> None:
+def test_the_tap_is_read_on_a_timer_and_at_the_stop(tmp_path: Path) -> None:
     async def scenario() -> list[int]:
         ticks = TickStore(64)
         seen: list[int] = []
         with Store.open(tmp_path / "t.duckdb") as store:
-            recorder = Recorder(store, ticks, read_batches=4, read_interval_s=0.05)
+            recorder = Recorder(store, ticks, read_interval_s=0.05)
             await recorder.start()
             for i in range(3):
                 _push(ticks, A, 1, i)
-                recorder.on_ticks(_batch(A))
-            seen.append(recorder.ticks_recorded)  # noted, not read yet
+            seen.append(recorder.ticks_recorded)  # stored in the tap, not read yet
             await asyncio.sleep(0.3)
             seen.append(recorder.ticks_recorded)  # the timer read them
             for i in range(3, 7):
                 _push(ticks, A, 1, i)
-                recorder.on_ticks(_batch(A))
-            seen.append(recorder.ticks_recorded)  # the fourth batch read all four at once
-            await recorder.stop()
+            await recorder.stop()  # the stop reads the rest
+            seen.append(recorder.ticks_recorded)
             seen.append(store.count("ticks"))
         return seen
 

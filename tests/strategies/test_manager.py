@@ -112,11 +112,14 @@ def fixed(name: str, action: str, conf: float, symbols: list[str] | None = None)
 
 def test_default_config_builds_from_the_registry() -> None:
     m = StrategyManager.from_config(StrategiesConfig())
-    assert set(m.strategies) == {"ma_crossover", "mean_reversion", "breakout"}
+    assert set(m.strategies) == {"ma_crossover", "mean_reversion", "breakout", "ma_crossover_index"}
     subs = m.subscriptions()
     assert ("NSE", "RELIANCE", "1m") in subs
     assert ("NSE", "TCS", "1m") in subs
-    assert len(subs) == 5
+    # The index instance (traded through options): NIFTY 50 and NIFTY BANK.
+    assert ("NSE", "NIFTY 50", "1m") in subs
+    assert ("NSE", "NIFTY BANK", "1m") in subs
+    assert len(subs) == 7
 
 
 def test_unknown_strategy_lists_the_registered_ones() -> None:

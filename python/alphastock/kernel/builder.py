@@ -31,7 +31,7 @@ TICK_BATCH            strategies' ``on_tick`` (only if defined)  NORMAL
 TICK_BATCH            portfolio marks                            LOW
 FILL                  cash sync (margins read again)             LOW
 observers' events     the caller's observers (the live view)     LOW
-TICK_BATCH, BAR       the recorder (last: recording waits)       LOW
+BAR                   the recorder (its timer reads the ticks)   LOW
 ====================  =========================================  ========
 
 Engine components start in this order and stop in reverse: store writer, recorder, broker health,
