@@ -381,3 +381,48 @@ def test_historical_levels_use_the_elasticity_measured_from_recorded_ticks(tmp_p
         assert trade.levels["elasticity"] == pytest.approx(20.0, rel=0.05)
     finally:
         stack.close()
+
+
+def test_the_stop_trails_in_steps_once_the_premium_has_gained_enough(tmp_path: Path) -> None:
+    config = _config(levels={"method": "premium_pct", "sl_pct": 30.0, "target_multiplier": 20.0})
+    stack, paper, executor, _ = setup(tmp_path, config)
+    stops: list[float] = []
+    try:
+
+        async def body() -> None:
+            stack.signals.submit(nifty())
+            await settle(stack)
+            (trade,) = executor.book.all()
+            entry = trade.entry_premium or 0.0
+            for gain in (1.10, 1.25, 1.26, 1.36):  # below activation, activated, under a step, a step
+                stack.clock.advance(1.0)
+                last = round(entry * gain / 0.05) * 0.05
+                now = stack.clock.now_ns()
+                stack.ticks.push_batch(
+                    [trade.token], [now], [last], bid=[last - 0.05], ask=[last + 0.05], bid_qty=[6500],
+                    ask_qty=[6500],
+                )  # fmt: skip
+                stack.risk.on_mark(trade.token or 0, last, now)
+                paper.on_market_update([trade.token or 0])
+                executor.manage(now)
+                await settle(stack)
+                await executor.protection.idle()
+                await settle(stack)
+                (stop,) = [o for o in stack.oms.orders() if o.purpose == "stop" and not o.state.is_terminal]
+                stops.append(stop.request.trigger_price or 0.0)
+
+        _run(stack, body)
+        (trade,) = executor.book.all()
+        entry = trade.entry_premium or 0.0
+        first = trade.levels["stop"]
+        trailed = [e["detail"] for e in stack.store.option_trade_events(trade.trade_id).to_pylist()
+                   if e["event"] == "trailed"]  # fmt: skip
+        assert len(trailed) == 2  # 1.25 and 1.36: the 1.26 move was under the 5% step
+        assert stops[0] == pytest.approx(first)
+        assert stops[1] == pytest.approx(round(entry * 1.25 * 0.85 / 0.05 - 0.5) * 0.05, abs=0.051)
+        assert stops[2] == stops[1]
+        assert stops[3] == pytest.approx(entry * 1.36 * 0.85, abs=0.1)
+        assert stops[3] >= stops[1] + entry * 0.05 - 1e-9
+        assert trade.status is TradeStatus.OPEN
+    finally:
+        stack.close()

@@ -50,6 +50,12 @@ class ExitRulesConfig(_Section):
         lt=100,
         description="the trailing stop sits this percent below the best premium since entry",
     )
+    trail_step_pct: float = Field(
+        5.0,
+        ge=0,
+        description="the trailing stop moves only by at least this percent of the entry premium (Kite "
+        "allows 25 modifications of one order)",
+    )
     max_holding_minutes: float | None = Field(None, gt=0, description="exit after this long in the trade")
     expiry_exit_minutes: float = Field(
         30.0, ge=0, description="on the contract's expiry day, exit this many minutes before 15:30 IST"

@@ -680,8 +680,9 @@ class OptionsExecutor(BaseComponent):
         inst = self.describe(trade.token or 0)
         tick = (inst.tick_size if inst is not None else 0.0) or 0.05
         new_stop = round_to_tick(trade.best_premium * (1 - rules.trail_pct / 100.0), tick, TickRounding.DOWN)
-        if new_stop < trade.stop + tick:
-            return
+        step = max(tick, trade.entry_premium * rules.trail_step_pct / 100.0)
+        if new_stop < trade.stop + step:
+            return  # each trail is a modification, and Kite allows 25 per order
         if self.protection.trail(trade.trade_id, new_stop):
             old, trade.stop = trade.stop, new_stop
             self.book.save(trade, now, "trailed", {"from": old, "to": new_stop, "best": trade.best_premium})
