@@ -427,3 +427,36 @@ def test_a_stop_below_the_band_of_the_last_price_is_raised_into_it(tmp_path: Pat
         assert 78.0 <= stop.request.price <= 78.05  # the limit inside the band, at most the trigger
     finally:
         world.stack.close()
+
+
+def test_a_target_beyond_the_band_waits_until_the_band_reaches_it(tmp_path: Path) -> None:
+    """The premium fell after the entry: the target (130.55) is above the band of 90 (±40%: 126), so it
+    is not placed (it would be refused); once the premium is back at 100 (band to 140) it is."""
+    world = World(tmp_path)
+    seen: list[int] = []
+
+    async def scenario() -> None:
+        entry = await world.enter(65)
+        world.clock.advance(1.0)
+        world.push(90.0, 89.95, 90.05)
+        bracket = world.manager.protect(world.plan(entry, 65, stop_trigger=80.0))
+        await world.settle()
+        seen.append(len(world.legs()[1]))
+        world.manager.refresh()  # still outside: nothing
+        await world.settle()
+        seen.append(len(world.legs()[1]))
+        world.clock.advance(1.0)
+        world.push(100.0, 99.95, 100.05)
+        world.manager.refresh()
+        await world.settle()
+        seen.append(len(world.legs()[1]))
+        assert bracket.errors == []
+
+    try:
+        run(world, scenario)
+        assert seen == [0, 0, 1]
+        (stop,), (target,) = world.legs()
+        assert (target.request.price, target.state) == (130.55, S.OPEN)
+        assert stop.state is S.TRIGGER_PENDING
+    finally:
+        world.stack.close()

@@ -225,6 +225,8 @@ class ProtectionManager:
         self._calls: dict[str, str] = {}
         """Order key -> "cancel" / "modify": our broker call on it not yet answered."""
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._waiting_targets: set[str] = set()
+        """Trades whose target waits for the band (see :meth:`_target_inside_band`)."""
 
     # ----- the API --------------------------------------------------------------------------------
 
@@ -503,9 +505,42 @@ class ProtectionManager:
             message = f"stop of trade {b.trade_id}: trigger {b.stop_trigger:.2f}, limit {b.stop_limit:.2f}"
         else:
             assert b.target is not None
+            if not self._target_inside_band(b):
+                return None  # not now: placed by a later step (refresh) once the band reaches it
             fields.update(order_type="LIMIT", price=b.target)
             message = f"target of trade {b.trade_id}: limit {b.target:.2f}"
         return self._submit(b, leg, fields, message)
+
+    def _target_inside_band(self, b: Bracket) -> bool:
+        """Whether the target's limit is inside the protection band around the last price, where the
+        exchange takes it. A target beyond the band is not placed (it would be refused, and a limit
+        moved into the band would take less profit than planned): :meth:`refresh` tries again as the
+        premium moves."""
+        plan = b.plan
+        last = self._last(plan)
+        if b.target is None or not last > 0:
+            return True
+        band = collar_band(plan.kind, last, self.risk.limits)
+        inside = last - band <= b.target <= last + band
+        if not inside and b.trade_id not in self._waiting_targets:
+            self._waiting_targets.add(b.trade_id)
+            log.info(
+                "trade %s: target %.2f outside the band of the last price %.2f: placed once the band "
+                "reaches it", b.trade_id, b.target, last,
+            )  # fmt: skip
+        elif inside:
+            self._waiting_targets.discard(b.trade_id)
+        return inside
+
+    def refresh(self) -> None:
+        """Step every bracket with a leg waiting for the band (a target beyond it): the executor calls
+        this as prices move."""
+        for trade_id in list(self._waiting_targets):
+            bracket = self._brackets.get(trade_id)
+            if bracket is None or bracket.closed or bracket.exiting:
+                self._waiting_targets.discard(trade_id)
+                continue
+            self._converge(bracket)
 
     def _trigger_inside_band(self, b: Bracket) -> None:
         """Move the stop's trigger one tick inside the protection band around the last price when it

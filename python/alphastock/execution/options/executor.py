@@ -581,6 +581,7 @@ class OptionsExecutor(BaseComponent):
         """Chase unfilled entries; trail stops; time, expiry and square-off exits (module docstring);
         poll the GTTs of NRML trades."""
         self._poll_gtts(now)
+        self.protection.refresh()
         for trade in self.book.live():
             try:
                 if trade.status is TradeStatus.PENDING:
