@@ -426,3 +426,44 @@ def test_the_stop_trails_in_steps_once_the_premium_has_gained_enough(tmp_path: P
         assert trade.status is TradeStatus.OPEN
     finally:
         stack.close()
+
+
+def test_a_stop_gapped_through_its_limit_is_replaced_by_a_market_exit(tmp_path: Path) -> None:
+    stack, paper, executor, _ = setup(tmp_path, _config(exits={"stop_gap_exit_s": 5.0}))
+    states: list[str] = []
+    try:
+
+        async def body() -> None:
+            stack.signals.submit(nifty())
+            await settle(stack)
+            (trade,) = executor.book.all()
+            gap = round((trade.stop or 0.0) * 0.5 / 0.05) * 0.05  # far under the stop's limit
+            for step in range(3):  # the gap, then 3 and 6 engine seconds later
+                stack.clock.advance(3.0 if step else 1.0)
+                now = stack.clock.now_ns()
+                stack.ticks.push_batch(
+                    [trade.token], [now], [gap], bid=[gap - 0.05], ask=[gap + 0.05], bid_qty=[6500],
+                    ask_qty=[6500],
+                )  # fmt: skip
+                stack.risk.on_mark(trade.token or 0, gap, now)
+                paper.on_market_update([trade.token or 0])
+                await settle(stack)
+                executor.manage(now)
+                await settle(stack)
+                await executor.protection.idle()
+                await settle(stack)
+                states.append(str(trade.status))
+
+        _run(stack, body)
+        (trade,) = executor.book.all()
+        # The stop triggered (its limit above the bid: it rests unfilled), then 6 s later the exit.
+        assert states[:2] == ["OPEN", "OPEN"]
+        assert trade.status is TradeStatus.CLOSED
+        assert (trade.exit_reason or "").startswith("stop gapped through its limit")
+        stop = next(o for o in stack.oms.orders() if o.purpose == "stop")
+        assert stop.state is OrderState.CANCELLED
+        exits = [o for o in stack.oms.orders() if o.purpose == "exit"]
+        assert [o.state for o in exits] == [OrderState.FILLED]
+        assert exits[0].request.quantity == trade.quantity
+    finally:
+        stack.close()

@@ -56,6 +56,12 @@ class ExitRulesConfig(_Section):
         description="the trailing stop moves only by at least this percent of the entry premium (Kite "
         "allows 25 modifications of one order)",
     )
+    stop_gap_exit_s: float = Field(
+        5.0,
+        gt=0,
+        description="a triggered stop whose limit the bid stays below this long is replaced by a "
+        "market-protected exit, engine seconds (the stop was gapped through)",
+    )
     max_holding_minutes: float | None = Field(None, gt=0, description="exit after this long in the trade")
     expiry_exit_minutes: float = Field(
         30.0, ge=0, description="on the contract's expiry day, exit this many minutes before 15:30 IST"

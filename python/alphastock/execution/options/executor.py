@@ -666,7 +666,39 @@ class OptionsExecutor(BaseComponent):
         ):
             self.exit(trade, f"time exit after {rules.max_holding_minutes:g} min", now)
             return
+        if self._stop_gapped(trade, now):
+            return
         self._trail(trade, now)
+
+    def _stop_gapped(self, trade: OptionTrade, now: int) -> bool:
+        """Exit when the stop triggered but its limit was gapped through: a triggered SL (OPEN at the
+        broker, unfilled) whose limit the bid has stayed below for ``stop_gap_exit_s`` engine seconds
+        would otherwise rest below the market while the loss grows. True when it exited."""
+        bracket = self.protection.bracket(trade.trade_id)
+        quote = self.ticks.latest(trade.token or 0)
+        if bracket is None or quote is None or not 0 < quote.bid < math.inf:
+            return False
+        gapped = False
+        for key in bracket.stop_keys:
+            order = self.oms.get(key)
+            limit = None if order is None else order.request.price
+            if (
+                order is not None
+                and order.state is OrderState.OPEN
+                and limit is not None
+                and quote.bid < limit
+            ):
+                gapped = True
+        if not gapped:
+            trade.gapped_since_ns = 0
+            return False
+        if not trade.gapped_since_ns:
+            trade.gapped_since_ns = now
+            return False
+        if now - trade.gapped_since_ns < self.config.exits.stop_gap_exit_s * NS_PER_SECOND:
+            return False
+        self.exit(trade, f"stop gapped through its limit (bid {quote.bid:.2f}): closed at the market", now)
+        return True
 
     def _trail(self, trade: OptionTrade, now: int) -> None:
         rules = self.config.exits

@@ -98,6 +98,8 @@ class OptionTrade:
     chases: int = 0
     """Times the entry's limit price was moved toward the far side; not stored."""
     next_chase_ns: int = 0
+    gapped_since_ns: int = 0
+    """Engine time since which a triggered stop's limit has been above the bid (0: it is not); not stored."""
 
     def record(self) -> OptionTradeRecord:
         """The ``option_trades`` row of this trade (its fields of the same names)."""
