@@ -94,6 +94,11 @@ class OrderPlacer:
         intent = self.intent(
             inst, product, side, quantity, reference_price=reference_price, price=price, multiplier=multiplier
         )
+        return self.check(intent, signal_id)
+
+    def check(self, intent: OrderIntent, signal_id: str | None = None) -> tuple[Approval | None, str | None]:
+        """:meth:`RiskEngine.check` of ``intent`` at the clock's time: the approval, or None and the
+        refusal's text; a refusal or a reduced size is published and stored as a risk notice."""
         now = self.clock.now_ns()
         decision = self.risk.check(intent, now)
         if decision.action not in _SENDABLE:

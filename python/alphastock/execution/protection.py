@@ -62,10 +62,11 @@ from typing import Any, Literal
 
 from alphastock._core import OrderIntent
 from alphastock.clock import Clock
-from alphastock.events import Event, EventType, FillInfo, RiskNotice
+from alphastock.events import FillInfo
 from alphastock.execution.config import ProtectionConfig
 from alphastock.execution.oms import OMS
 from alphastock.execution.orders import Approval, ManagedOrder
+from alphastock.execution.placing import OrderPlacer
 from alphastock.execution.transitions import OrderState
 from alphastock.models import OrderRequest
 from alphastock.ports import LatestPrices
@@ -211,15 +212,18 @@ class ProtectionManager:
         config: ProtectionConfig | None = None,
         *,
         ticks: LatestPrices | None = None,
+        placer: OrderPlacer | None = None,
     ) -> None:
         """``instruments`` is the order path's lookup (kept for the executor's plans and adoption);
-        ``ticks`` gives the last price and touch (None: the plan's ``reference_price``)."""
+        ``ticks`` gives the last price and touch (None: the plan's ``reference_price``); ``placer`` the
+        risk check every order shares (None: one over ``oms`` and ``risk``)."""
         self.oms = oms
         self.risk = risk
         self.instruments = instruments
         self.clock = clock
         self.config = config or ProtectionConfig()
         self.ticks = ticks
+        self.placer = placer or OrderPlacer(oms, risk, clock=clock, bus=oms.bus, writer=oms.writer)
         self._brackets: dict[str, Bracket] = {}
         self._by_order: dict[str, Bracket] = {}
         self._calls: dict[str, str] = {}
@@ -637,23 +641,10 @@ class ProtectionManager:
             kind=plan.kind,
             multiplier=plan.multiplier,
         )
-        now = self.clock.now_ns()
-        decision = self.risk.check(intent, now)
-        if decision.action not in _SENDABLE:
-            message = "; ".join(v.message for v in decision.violations)
-            log.error(
-                "trade %s: risk refused a protective order (%s): %s", b.trade_id, decision.action, message
-            )
-            notice = RiskNotice(
-                code=decision.codes[0] if decision.codes else str(decision.action),
-                message=message,
-                symbol=plan.tradingsymbol,
-                order_key=key,
-                detail={"trade_id": b.trade_id, "side": side, "quantity": units, "price": price},
-            )
-            self.oms.bus.publish_nowait(Event(EventType.RISK_REJECTED, notice, ts_event=now))
-            return None
-        return Approval.from_decision(intent, decision, now)
+        approval, refusal = self.placer.check(intent)
+        if approval is None:
+            log.error("trade %s: risk refused a protective order: %s", b.trade_id, refusal)
+        return approval
 
     def _cancel(self, b: Bracket, order: ManagedOrder) -> None:
         if self._calls.get(order.key) == "cancel" or not self._modifiable(order, allow_busy=True):
